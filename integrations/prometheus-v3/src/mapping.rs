@@ -1,0 +1,594 @@
+//! Notification → events. Pure functions over the mirrored payload; the recipes are written
+//! out in the adapter's README.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use pager_core::text::truncate;
+use pager_core::{Action, AdditionalData, Event, Urgency, is_http_url};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, KeyForm};
+use crate::fingerprint::fingerprint;
+use crate::payload::{Alert, AlertStatus, Labels, Notification, unquote_meta};
+use crate::urgency::UrgencyMap;
+
+static NO_LABELS: Labels<'static> = BTreeMap::new();
+/// At most this many links of one kind (source, runbook, …) per event, so a 1000-alert group
+/// does not carry 1000 links.
+const MAX_LINKS_PER_KIND: usize = 10;
+/// At most this many alert summaries in a group description.
+const MAX_SUMMARY_LINES: usize = 5;
+/// At most this many alertnames spelled out in a group title.
+const MAX_TITLE_NAMES: usize = 3;
+
+/// Everything the mapping needs besides the payload.
+pub(crate) struct Mapper<'c> {
+    pub config: &'c Config,
+    pub urgency: &'c UrgencyMap,
+}
+
+impl Mapper<'_> {
+    /// Group mode: one event for the whole notification.
+    pub fn group_event(&self, n: &Notification<'_>) -> Result<Event, serde_json::Error> {
+        let ctx = Context::new(n);
+        let (key, key_source) = group_key(n);
+        let other_form = sha256_hex(&key);
+        let (thirdparty_id, second_key) = match self.config.key {
+            KeyForm::Raw => (key.into_owned(), other_form),
+            KeyForm::Sha256 => (other_form, key.into_owned()),
+        };
+        let (action, reason) = group_action(n, ctx.truncated);
+        let event = Event::new(action, thirdparty_id, self.group_title(n, &ctx))
+            .with_dedup_key(second_key)
+            .with_description(self.group_description(n))
+            .with_urgency(self.group_urgency(n))
+            .with_tags(self.tags(n.alerts.iter()))
+            .with_additional_data(self.group_data(n, &ctx));
+        let meta = GroupMeta {
+            receiver: &ctx.receiver,
+            status: &n.status,
+            group_key: n.group_key.as_deref(),
+            group_labels: ctx.group_labels,
+            common_labels: ctx.common_labels,
+            common_annotations: n.common_annotations.as_ref().unwrap_or(&NO_LABELS),
+            route_labels: n.route_labels.as_ref(),
+            external_url: n.external_url.as_deref(),
+            version: n.version.as_deref(),
+            truncated_alerts: n.truncated_alerts,
+            notification_reason: n.notification_reason.as_deref(),
+            counts: ctx.counts(),
+            key_source,
+            reason,
+            alerts: n.alerts.iter().map(AlertMeta::new).collect(),
+        };
+        event.with_meta(&meta)
+    }
+
+    /// Alert mode: one event per entry of `alerts[]`.
+    pub fn alert_events(&self, n: &Notification<'_>) -> Result<Vec<Event>, serde_json::Error> {
+        let ctx = Context::new(n);
+        let group = GroupRef {
+            receiver: &ctx.receiver,
+            status: &n.status,
+            group_key: n.group_key.as_deref(),
+            group_labels: ctx.group_labels,
+            common_labels: ctx.common_labels,
+            route_labels: n.route_labels.as_ref(),
+            external_url: n.external_url.as_deref(),
+            truncated_alerts: n.truncated_alerts,
+            notification_reason: n.notification_reason.as_deref(),
+        };
+        n.alerts
+            .iter()
+            .map(|alert| self.alert_event(n, &ctx, &group, alert))
+            .collect()
+    }
+
+    fn alert_event(
+        &self,
+        n: &Notification<'_>,
+        ctx: &Context<'_>,
+        group: &GroupRef<'_>,
+        alert: &Alert<'_>,
+    ) -> Result<Event, serde_json::Error> {
+        let meta = AlertMeta::new(alert);
+        let (action, reason) = match alert.status() {
+            AlertStatus::Firing => (Action::Create, None),
+            AlertStatus::Resolved => (Action::Resolve, None),
+            AlertStatus::Unknown => (Action::Other, Some("the alert's status is neither firing nor resolved")),
+        };
+        let labels = alert.labels.as_ref().unwrap_or(&NO_LABELS);
+        let base = alert
+            .label("alertname")
+            .filter(|s| !s.is_empty())
+            .or_else(|| alert.annotation("summary").filter(|s| !s.is_empty()))
+            .unwrap_or("Prometheus alert");
+        let severity_label = self.config.severity_label.as_str();
+        let title = self.title_with_labels(
+            base,
+            labels.iter().filter(|(k, _)| *k != "alertname" && *k != severity_label),
+        );
+        let description = alert
+            .annotation("summary")
+            .filter(|s| !s.is_empty())
+            .or_else(|| alert.annotation("description").filter(|s| !s.is_empty()))
+            .map(|d| truncate(d, self.config.max_description_chars).into_owned());
+        let urgency = alert.label(severity_label).and_then(|s| self.urgency.get(s));
+
+        let mut data = ctx.header_data();
+        data.extend(labels.iter().map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())));
+        if let Some(reason) = n.notification_reason.as_deref() {
+            data.push(AdditionalData::text("Notification reason", reason));
+        }
+        if let Some(starts_at) = alert.starts_at.as_deref().filter(|s| !s.is_empty()) {
+            data.push(AdditionalData::datetime("Started at", starts_at));
+        }
+        if let Some(ends_at) = alert.ends_at() {
+            data.push(AdditionalData::datetime("Ended at", ends_at));
+        }
+        data.extend(links(std::iter::once(alert)));
+        data.extend(silence_link(n.external_url.as_deref(), labels));
+
+        Event::new(action, meta.fingerprint.clone().into_owned(), title)
+            .with_description(description)
+            .with_urgency(urgency)
+            .with_tags(self.tags(std::iter::once(alert)))
+            .with_additional_data(data)
+            .with_meta(&AlertEventMeta { alert: meta, group, reason })
+    }
+
+    fn group_title(&self, n: &Notification<'_>, ctx: &Context<'_>) -> String {
+        let base: Cow<'_, str> = match ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
+            Some(name) => Cow::Borrowed(name),
+            None => {
+                let names = distinct(relevant_alerts(n).filter_map(|a| a.label("alertname")));
+                if names.is_empty() {
+                    Cow::Owned(if ctx.receiver.is_empty() {
+                        format!("Prometheus {}", n.status)
+                    } else {
+                        format!("Prometheus {} {}", ctx.receiver, n.status)
+                    })
+                } else {
+                    let mut joined = names.iter().take(MAX_TITLE_NAMES).copied().collect::<Vec<_>>().join(", ");
+                    if names.len() > MAX_TITLE_NAMES {
+                        let _ = write!(joined, " +{} more", names.len() - MAX_TITLE_NAMES);
+                    }
+                    Cow::Owned(joined)
+                }
+            }
+        };
+        self.title_with_labels(&base, ctx.group_labels.iter().filter(|(k, _)| *k != "alertname"))
+    }
+
+    /// `base (k=v, k=v)`, on one line, cut to `max_title_chars`.
+    fn title_with_labels<'l>(&self, base: &str, labels: impl Iterator<Item = (&'l Cow<'l, str>, &'l Cow<'l, str>)>) -> String {
+        let mut title = String::from(base);
+        for (i, (k, v)) in labels.enumerate() {
+            title.push_str(if i == 0 { " (" } else { ", " });
+            let _ = write!(title, "{k}={v}");
+            if title.chars().count() > self.config.max_title_chars {
+                break;
+            }
+        }
+        if title.len() > base.len() {
+            title.push(')');
+        }
+        let one_line: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        truncate(&one_line, self.config.max_title_chars).into_owned()
+    }
+
+    fn group_description(&self, n: &Notification<'_>) -> Option<String> {
+        let common = n.common_annotations.as_ref();
+        let from_common = ["summary", "description"]
+            .iter()
+            .find_map(|k| common.and_then(|c| c.get(*k)).filter(|s| !s.is_empty()));
+        let text: Cow<'_, str> = match from_common {
+            Some(text) => Cow::Borrowed(text),
+            None => {
+                let lines = distinct(relevant_alerts(n).filter_map(|a| {
+                    let text = a.annotation("summary").filter(|s| !s.is_empty())
+                        .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))?;
+                    Some(match a.label("alertname") {
+                        Some(name) if !name.is_empty() => Cow::Owned(format!("- {name}: {text}")),
+                        _ => Cow::Owned(format!("- {text}")),
+                    })
+                }));
+                if lines.is_empty() {
+                    return None;
+                }
+                let mut out = lines.iter().take(MAX_SUMMARY_LINES).map(AsRef::as_ref).collect::<Vec<&str>>().join("\n");
+                if lines.len() > MAX_SUMMARY_LINES {
+                    let _ = write!(out, "\n- … and {} more", lines.len() - MAX_SUMMARY_LINES);
+                }
+                Cow::Owned(out)
+            }
+        };
+        Some(truncate(&text, self.config.max_description_chars).into_owned())
+    }
+
+    fn group_urgency(&self, n: &Notification<'_>) -> Option<Urgency> {
+        let label = self.config.severity_label.as_str();
+        if let Some(common) = n.common_labels.as_ref().and_then(|c| c.get(label)) {
+            return self.urgency.get(common);
+        }
+        relevant_alerts(n).filter_map(|a| a.label(label).and_then(|s| self.urgency.get(s))).max()
+    }
+
+    fn tags<'a>(&self, alerts: impl Iterator<Item = &'a Alert<'a>> + Clone) -> Vec<String> {
+        let mut tags = Vec::new();
+        for name in &self.config.tag_labels {
+            let values: BTreeSet<&str> = alerts.clone().filter_map(|a| a.label(name)).filter(|v| !v.is_empty()).collect();
+            tags.extend(values.into_iter().map(|v| format!("{name}:{v}")));
+        }
+        tags
+    }
+
+    fn group_data(&self, n: &Notification<'_>, ctx: &Context<'_>) -> Vec<AdditionalData> {
+        let mut data = ctx.header_data();
+        data.extend(ctx.common_labels.iter().map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())));
+        if let Some(reason) = n.notification_reason.as_deref() {
+            data.push(AdditionalData::text("Notification reason", reason));
+        }
+        data.push(AdditionalData::text("Firing", ctx.firing.to_string()));
+        data.push(AdditionalData::text("Resolved", ctx.resolved.to_string()));
+        if ctx.truncated > 0 {
+            data.push(AdditionalData::text("Truncated", ctx.truncated.to_string()));
+        }
+        if let Some(first) = earliest(n.alerts.iter().filter_map(|a| a.starts_at.as_deref())) {
+            data.push(AdditionalData::datetime("Started at", first));
+        }
+        // Firing alerts' links first: in a partial resolution they are the ones to act on.
+        let firing = n.alerts.iter().filter(|a| a.status() == AlertStatus::Firing);
+        let others = n.alerts.iter().filter(|a| a.status() != AlertStatus::Firing);
+        data.extend(links(firing.chain(others)));
+        let silence_labels = if ctx.common_labels.is_empty() { ctx.group_labels } else { ctx.common_labels };
+        data.extend(silence_link(n.external_url.as_deref(), silence_labels));
+        data
+    }
+}
+
+/// What both modes derive from a notification once.
+struct Context<'n> {
+    receiver: Cow<'n, str>,
+    external_url: Option<&'n str>,
+    group_labels: &'n Labels<'n>,
+    common_labels: &'n Labels<'n>,
+    firing: usize,
+    resolved: usize,
+    truncated: u64,
+}
+
+impl<'n> Context<'n> {
+    fn new(n: &'n Notification<'n>) -> Self {
+        let firing = n.alerts.iter().filter(|a| a.status() == AlertStatus::Firing).count();
+        let resolved = n.alerts.iter().filter(|a| a.status() == AlertStatus::Resolved).count();
+        Self {
+            receiver: unquote_meta(n.receiver.as_deref().unwrap_or_default()),
+            external_url: n.external_url.as_deref(),
+            group_labels: n.group_labels.as_ref().unwrap_or(&NO_LABELS),
+            common_labels: n.common_labels.as_ref().unwrap_or(&NO_LABELS),
+            firing,
+            resolved,
+            truncated: n.truncated_alerts.unwrap_or(0),
+        }
+    }
+
+    fn counts(&self) -> Counts {
+        Counts { firing: self.firing, resolved: self.resolved, truncated: self.truncated }
+    }
+
+    /// PagerTree's first two entries: the Alertmanager link and the receiver.
+    fn header_data(&self) -> Vec<AdditionalData> {
+        let mut data = Vec::new();
+        data.extend(self.external_url.and_then(|u| AdditionalData::link("Alert Manager URL", u)));
+        if !self.receiver.is_empty() {
+            data.push(AdditionalData::text("Receiver", self.receiver.as_ref()));
+        }
+        data
+    }
+}
+
+/// The group's key and where it came from; see the README for the fallback recipe.
+fn group_key<'n>(n: &'n Notification<'n>) -> (Cow<'n, str>, &'static str) {
+    if let Some(key) = n.group_key.as_deref().filter(|k| !k.is_empty()) {
+        return (Cow::Borrowed(key), "groupKey");
+    }
+    let receiver = n.receiver.as_deref().unwrap_or_default();
+    let (labels, source) = match (&n.group_labels, &n.common_labels) {
+        (Some(g), _) if !g.is_empty() => (g, "groupLabels"),
+        (_, Some(c)) if !c.is_empty() => (c, "commonLabels"),
+        _ => {
+            let fingerprints: BTreeSet<String> = n.alerts.iter().map(|a| AlertMeta::new(a).fingerprint.into_owned()).collect();
+            let list = fingerprints.into_iter().collect::<Vec<_>>().join(",");
+            return (Cow::Owned(format!("fallback:{receiver}:[{list}]")), "fingerprints");
+        }
+    };
+    let mut key = format!("fallback:{receiver}:{{");
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            key.push_str(", ");
+        }
+        let _ = write!(key, "{k}={}", serde_json::Value::from(v.as_ref()));
+    }
+    key.push('}');
+    (Cow::Owned(key), source)
+}
+
+fn group_action(n: &Notification<'_>, truncated: u64) -> (Action, Option<&'static str>) {
+    match n.status.as_ref() {
+        "firing" => (Action::Create, None),
+        "resolved" if truncated > 0 => (
+            Action::Other,
+            Some("status is resolved, but max_alerts truncated alerts from this notification and the status is computed on the visible ones only: hidden alerts may still be firing, so the group is not resolved"),
+        ),
+        "resolved" => (Action::Resolve, None),
+        _ => (Action::Other, Some("the notification's status is neither firing nor resolved")),
+    }
+}
+
+fn sha256_hex(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// The firing alerts, or every alert when none fires (a resolved notification).
+fn relevant_alerts<'a>(n: &'a Notification<'a>) -> impl Iterator<Item = &'a Alert<'a>> + Clone {
+    let any_firing = n.alerts.iter().any(|a| a.status() == AlertStatus::Firing);
+    n.alerts
+        .iter()
+        .filter(move |a| !any_firing || a.status() == AlertStatus::Firing)
+}
+
+/// Distinct values in first-seen order.
+fn distinct<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = BTreeSet::new();
+    items.filter(|item| seen.insert(item.clone())).collect()
+}
+
+/// The earliest of some RFC 3339 timestamps, as written; unparseable ones are skipped.
+fn earliest<'a>(times: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    times
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok().map(|d| (d, t)))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, t)| t)
+}
+
+/// The label a link annotation is shown under, if the annotation is a link at all.
+fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
+    let lower = annotation.to_ascii_lowercase();
+    let lower = lower.replace('-', "_");
+    Some(Cow::Borrowed(match lower.as_str() {
+        "runbook" | "runbook_url" | "runbookurl" | "playbook" | "playbook_url" => "Runbook",
+        "dashboard" | "dashboard_url" | "dashboardurl" | "grafana_url" | "grafana_dashboard" | "dashboard_link" => "Dashboard",
+        _ if lower.ends_with("url") || lower.ends_with("_link") => return Some(Cow::Borrowed(annotation)),
+        _ => return None,
+    }))
+}
+
+/// Source (generatorURL), runbook, dashboard and other URL annotations of the alerts, as links.
+/// A kind with one distinct URL is shown under its plain label; several are told apart by
+/// alertname. Non-http(s) and empty URLs are left out.
+fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData> {
+    // kind → [(url, alertname)], kinds in first-seen order.
+    let mut kinds: Vec<(Cow<'a, str>, Vec<(&'a str, Option<&'a str>)>)> = Vec::new();
+    let mut add = |kind: Cow<'a, str>, url: &'a str, name: Option<&'a str>| {
+        if !is_http_url(url) {
+            return;
+        }
+        let index = kinds.iter().position(|(k, _)| *k == kind).unwrap_or_else(|| {
+            kinds.push((kind, Vec::new()));
+            kinds.len() - 1
+        });
+        if let Some((_, urls)) = kinds.get_mut(index) {
+            if urls.len() < MAX_LINKS_PER_KIND && !urls.iter().any(|(u, _)| *u == url) {
+                urls.push((url, name));
+            }
+        }
+    };
+    for alert in alerts {
+        let name = alert.label("alertname").filter(|s| !s.is_empty());
+        if let Some(url) = alert.generator_url.as_deref() {
+            add(Cow::Borrowed("Source"), url, name);
+        }
+        for (key, value) in alert.annotations.iter().flatten() {
+            if let Some(kind) = link_kind(key) {
+                add(kind, value, name);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, urls) in kinds {
+        let several = urls.len() > 1;
+        for (url, name) in urls {
+            let label = match name {
+                Some(name) if several => format!("{kind}: {name}"),
+                _ => kind.to_string(),
+            };
+            out.extend(AdditionalData::link(label, url));
+        }
+    }
+    out
+}
+
+/// Characters left alone in a URL query value (RFC 3986 unreserved).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// A link into the Alertmanager UI that pre-fills a silence matching `labels`.
+fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<AdditionalData> {
+    let base = external_url.filter(|u| is_http_url(u))?;
+    if labels.is_empty() {
+        return None;
+    }
+    let mut filter = String::from("{");
+    for (i, (name, value)) in labels.iter().enumerate() {
+        if i > 0 {
+            filter.push(',');
+        }
+        let legacy = name.chars().enumerate().all(|(j, c)| c == '_' || c.is_ascii_alphabetic() || (j > 0 && c.is_ascii_digit()));
+        if legacy && !name.is_empty() {
+            filter.push_str(name);
+        } else {
+            push_matcher_value(&mut filter, name);
+        }
+        filter.push('=');
+        push_matcher_value(&mut filter, value);
+    }
+    filter.push('}');
+    let url = format!(
+        "{}/#/silences/new?filter={}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(&filter, QUERY_VALUE)
+    );
+    AdditionalData::link("Silence", &url)
+}
+
+/// A double-quoted matcher value, escaped as Alertmanager's matcher parser expects.
+fn push_matcher_value(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[derive(Serialize)]
+struct Counts {
+    firing: usize,
+    resolved: usize,
+    truncated: u64,
+}
+
+/// An alert as kept in `meta`: the wire fields, `endsAt` as `null` while firing, and the
+/// fingerprint computed when the payload lacks one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AlertMeta<'a> {
+    fingerprint: Cow<'a, str>,
+    status: Option<&'a str>,
+    labels: &'a Labels<'a>,
+    annotations: &'a Labels<'a>,
+    starts_at: Option<&'a str>,
+    ends_at: Option<&'a str>,
+    #[serde(rename = "generatorURL")]
+    generator_url: Option<&'a str>,
+}
+
+impl<'a> AlertMeta<'a> {
+    fn new(alert: &'a Alert<'a>) -> Self {
+        let fingerprint = match alert.fingerprint.as_deref().filter(|f| !f.is_empty()) {
+            Some(given) => Cow::Borrowed(given),
+            None => Cow::Owned(fingerprint(alert.labels.as_ref())),
+        };
+        Self {
+            fingerprint,
+            status: alert.status.as_deref(),
+            labels: alert.labels.as_ref().unwrap_or(&NO_LABELS),
+            annotations: alert.annotations.as_ref().unwrap_or(&NO_LABELS),
+            starts_at: alert.starts_at.as_deref(),
+            ends_at: alert.ends_at(),
+            generator_url: alert.generator_url.as_deref().filter(|u| !u.is_empty()),
+        }
+    }
+}
+
+/// Group mode's `meta`: the notification's fields under Alertmanager's own names, plus
+/// `counts`, `key_source` (how `thirdparty_id` was derived) and `reason` (why `other`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupMeta<'a> {
+    receiver: &'a str,
+    status: &'a str,
+    group_key: Option<&'a str>,
+    group_labels: &'a Labels<'a>,
+    common_labels: &'a Labels<'a>,
+    common_annotations: &'a Labels<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route_labels: Option<&'a Labels<'a>>,
+    #[serde(rename = "externalURL")]
+    external_url: Option<&'a str>,
+    version: Option<&'a str>,
+    truncated_alerts: Option<u64>,
+    #[serde(rename = "notification_reason", skip_serializing_if = "Option::is_none")]
+    notification_reason: Option<&'a str>,
+    counts: Counts,
+    #[serde(rename = "key_source")]
+    key_source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    alerts: Vec<AlertMeta<'a>>,
+}
+
+/// The group an alert-mode event came from.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupRef<'a> {
+    receiver: &'a str,
+    status: &'a str,
+    group_key: Option<&'a str>,
+    group_labels: &'a Labels<'a>,
+    common_labels: &'a Labels<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route_labels: Option<&'a Labels<'a>>,
+    #[serde(rename = "externalURL")]
+    external_url: Option<&'a str>,
+    truncated_alerts: Option<u64>,
+    #[serde(rename = "notification_reason", skip_serializing_if = "Option::is_none")]
+    notification_reason: Option<&'a str>,
+}
+
+/// Alert mode's `meta`: the alert, the group it came in, and `reason` (why `other`).
+#[derive(Serialize)]
+struct AlertEventMeta<'a> {
+    #[serde(flatten)]
+    alert: AlertMeta<'a>,
+    group: &'a GroupRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_matches_a_known_digest() {
+        assert_eq!(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+
+    #[test]
+    fn link_kinds() {
+        assert_eq!(link_kind("runbook_url").as_deref(), Some("Runbook"));
+        assert_eq!(link_kind("Runbook-URL").as_deref(), Some("Runbook"));
+        assert_eq!(link_kind("dashboard").as_deref(), Some("Dashboard"));
+        assert_eq!(link_kind("logs_url").as_deref(), Some("logs_url"));
+        assert_eq!(link_kind("summary"), None);
+    }
+
+    #[test]
+    fn silence_link_escapes_matchers() {
+        let labels: Labels<'_> = [("alertname", "A B"), ("quote", "say \"hi\"\n")]
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v)))
+            .collect();
+        let link = silence_link(Some("http://am.example:9093/"), &labels).unwrap();
+        assert_eq!(
+            link.value,
+            "http://am.example:9093/#/silences/new?filter=%7Balertname%3D%22A%20B%22%2Cquote%3D%22say%20%5C%22hi%5C%22%5Cn%22%7D"
+        );
+        assert!(silence_link(Some(""), &labels).is_none());
+        assert!(silence_link(Some("http://am"), &NO_LABELS).is_none());
+    }
+}

@@ -1,0 +1,172 @@
+//! `pagerhook`: normalize webhook payloads from the command line, list integrations.
+//!
+//! Exit codes: 0 success, 1 the input was rejected (or could not be read), 2 usage errors
+//! (bad flags, unknown integration, invalid `--config`).
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use pager_core::{Event, Integration};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+#[derive(Parser)]
+#[command(name = "pagerhook", version, about = "Normalize incident webhooks into events")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Normalize one webhook body and print `{"events": [...]}` as JSON.
+    Normalize {
+        /// The integration's slug, e.g. prometheus-v3 (see `pagerhook integrations`).
+        slug: String,
+        /// The body: a file, or `-` (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+        /// The adapter's options as JSON, or @FILE to read them from a file.
+        #[arg(long, value_name = "JSON|@FILE")]
+        config: Option<String>,
+        /// A request header, `Name: value` (repeatable).
+        #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// A query parameter, `key=value` (repeatable).
+        #[arg(long = "query", short = 'q', value_name = "KEY=VALUE")]
+        query: Vec<String>,
+        /// Pretty-print the JSON.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// List the available integrations: slug, name, version.
+    Integrations {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What went wrong, and which exit code says so.
+enum Failure {
+    Usage(String),
+    Rejected(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Normalize { slug, file, config, headers, query, pretty } => {
+            normalize(&slug, &file, config.as_deref(), &headers, &query, pretty)
+        }
+        Command::Integrations { json } => integrations(json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Rejected(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn normalize(
+    slug: &str,
+    file: &str,
+    config: Option<&str>,
+    headers: &[String],
+    query: &[String],
+    pretty: bool,
+) -> Result<(), Failure> {
+    let options = match config {
+        None => serde_json::Value::Null,
+        Some(text) => {
+            let text = match text.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| Failure::Usage(format!("cannot read --config file {path}: {e}")))?,
+                None => text.to_owned(),
+            };
+            serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("--config is not valid JSON: {e}")))?
+        }
+    };
+    let instance = pager_integrations::registry()
+        .build(slug, &options)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let req = build_request(slug, read_body(file)?, headers, query)?;
+    let events = instance.handle(&req).map_err(|e| Failure::Rejected(e.to_string()))?;
+    write_json(&EventsOut { events: &events }, pretty)
+}
+
+#[derive(serde::Serialize)]
+struct EventsOut<'a> {
+    events: &'a [Event],
+}
+
+fn read_body(file: &str) -> Result<Bytes, Failure> {
+    let mut body = Vec::new();
+    let read = if file == "-" {
+        io::stdin().lock().read_to_end(&mut body).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut body)).map(|_| ())
+    };
+    read.map_err(|e| Failure::Rejected(format!("cannot read {file}: {e}")))?;
+    Ok(Bytes::from(body))
+}
+
+/// Characters left alone in a query key or value (RFC 3986 unreserved).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+fn build_request(slug: &str, body: Bytes, headers: &[String], query: &[String]) -> Result<http::Request<Bytes>, Failure> {
+    let mut uri = format!("/integrations/{slug}");
+    for (i, pair) in query.iter().enumerate() {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--query {pair:?} is not KEY=VALUE")))?;
+        uri.push(if i == 0 { '?' } else { '&' });
+        uri.push_str(&utf8_percent_encode(key, QUERY).to_string());
+        uri.push('=');
+        uri.push_str(&utf8_percent_encode(value, QUERY).to_string());
+    }
+    let mut builder = http::Request::post(uri);
+    for header in headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| Failure::Usage(format!("--header {header:?} is not 'Name: value'")))?;
+        builder = builder.header(name.trim(), value.trim());
+    }
+    builder.body(body).map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))
+}
+
+fn integrations(json: bool) -> Result<(), Failure> {
+    let registry = pager_integrations::registry();
+    if json {
+        let list: Vec<_> = registry.list().collect();
+        return write_json(&serde_json::json!({ "integrations": list }), true);
+    }
+    let mut out = io::stdout().lock();
+    let rows = registry.list().map(|i| format!("{:<20} {:<28} {}", i.slug, i.name, i.version));
+    let text = std::iter::once(format!("{:<20} {:<28} {}", "SLUG", "NAME", "VERSION")).chain(rows);
+    for line in text {
+        writeln!(out, "{line}").map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))?;
+    }
+    Ok(())
+}
+
+fn write_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Failure> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    };
+    written
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))
+}

@@ -1,0 +1,39 @@
+//! Text helpers shared by adapters.
+
+use std::borrow::Cow;
+
+/// `s` cut to at most `max_chars` characters, on a character boundary, ending in `…` when cut.
+///
+/// ```
+/// assert_eq!(pager_core::text::truncate("Größe", 4), "Grö…");
+/// assert_eq!(pager_core::text::truncate("short", 10), "short");
+/// ```
+pub fn truncate(s: &str, max_chars: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max_chars) {
+        None => Cow::Borrowed(s),
+        Some(_) if max_chars == 0 => Cow::Borrowed(""),
+        Some(_) => {
+            let keep = max_chars.saturating_sub(1);
+            let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+            let mut out = String::with_capacity(end + 3);
+            out.push_str(s.get(..end).unwrap_or_default());
+            out.push('…');
+            Cow::Owned(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn cuts_on_char_boundaries() {
+        assert_eq!(truncate("🚨🚨🚨", 2), "🚨…");
+        assert_eq!(truncate("🚨🚨", 2), "🚨🚨");
+        assert_eq!(truncate("abc", 0), "");
+        assert_eq!(truncate("abc", 1), "…");
+        assert_eq!(truncate("", 0), "");
+        assert_eq!(truncate("abcdef", 3).chars().count(), 3);
+    }
+}

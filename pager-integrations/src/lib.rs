@@ -1,0 +1,22 @@
+//! # pager-integrations: every pagerhook adapter behind one registry
+//!
+//! ```
+//! let registry = pager_integrations::registry();
+//! let instance = registry.build("prometheus-v3", &serde_json::json!({"grouping": "alert"}))?;
+//! assert!(registry.list().any(|i| i.slug == "prometheus-v3"));
+//! # let _ = instance;
+//! # Ok::<(), pager_core::ConfigError>(())
+//! ```
+//!
+//! Adding a vendor: its crate under `integrations/<slug>/`, its dependency line in this crate's
+//! manifest, and one line in [`registry`].
+
+pub use pager_core;
+pub use pager_prometheus_v3;
+
+use pager_core::Registry;
+
+/// Every adapter this build of pagerhook knows, by slug.
+pub fn registry() -> Registry {
+    Registry::new().with::<pager_prometheus_v3::PrometheusV3>()
+}
