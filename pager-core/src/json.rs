@@ -1,8 +1,66 @@
 //! Reading JSON request bodies with errors that say where.
 
-use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+use serde::{Deserialize, Deserializer};
 
 use crate::Error;
+
+/// `T`, accepted only when written as a JSON object.
+///
+/// serde's derived `Deserialize` for a struct also accepts a JSON array of its fields in
+/// order, so `[]` would become a struct whose optional fields are all absent. Wire formats
+/// made of objects wrap their structs in `Object` to reject that with "expected a JSON object".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object<T>(pub T);
+
+impl<T> std::ops::Deref for Object<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(PhantomData)).map(Object)
+    }
+}
+
+/// For `#[serde(deserialize_with = "pager_core::json::objects")]` on a `Vec<T>` field:
+/// a JSON array whose elements must each be a JSON object (see [`Object`]).
+///
+/// # Errors
+/// When the value is not an array, or an element is not an object or not a valid `T`.
+pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    struct SeqVisitor<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for SeqVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of JSON objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+            while let Some(Object(item)) = seq.next_element::<Object<T>>()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_seq(SeqVisitor(PhantomData))
+}
 
 /// The content types a JSON adapter accepts: none at all (as sent by hand), `application/json`,
 /// `text/json`, and any `application/*+json`, each with or without parameters.
@@ -147,6 +205,29 @@ mod tests {
         assert!(err.to_string().contains("empty"), "{err}");
         let err = from_slice::<Doc>("t", b"{\"items\": []} x").unwrap_err();
         assert!(err.to_string().contains("trailing characters"), "{err}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        a: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Items {
+        #[serde(deserialize_with = "objects")]
+        items: Vec<Item>,
+    }
+
+    #[test]
+    fn objects_only() {
+        let err = from_slice::<Object<Item>>("t", b"[]").unwrap_err();
+        assert!(err.to_string().starts_with("t: invalid payload at the top level: invalid type: sequence, expected a JSON object"), "{err}");
+        let err = from_slice::<Items>("t", br#"{"items": [{"a": "x"}, ["y"]]}"#).unwrap_err();
+        assert!(err.to_string().starts_with("t: invalid payload at items[1]: invalid type: sequence, expected a JSON object"), "{err}");
+        let ok = from_slice::<Object<Items>>("t", br#"{"items": [{"a": "x"}, {}]}"#).unwrap();
+        assert_eq!(ok.items.len(), 2);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - [`Error`], which says what was wrong and where and maps to an HTTP status, and
 //!   [`ConfigError`] for configurations and unknown slugs;
 //! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), and [`Limits`];
-//! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`].
+//! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`];
+//!   [`fixture`] replays captured deliveries (body + `.headers`) as requests.
 //!
 //! Hosts normally use the `pager-integrations` facade, whose `registry()` holds every adapter.
 //!
@@ -76,6 +77,7 @@
 mod error;
 mod event;
 mod integration;
+pub mod fixture;
 pub mod json;
 mod registry;
 pub mod text;

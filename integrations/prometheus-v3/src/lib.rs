@@ -37,6 +37,7 @@ mod payload;
 mod urgency;
 
 use bytes::Bytes;
+use pager_core::json::Object;
 use pager_core::{Adapter, ConfigError, Error, Event, Integration};
 
 pub use config::{Config, Grouping, KeyForm};
@@ -79,7 +80,7 @@ impl Integration for PrometheusV3 {
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         pager_core::json::require_json(ID, req)?;
-        let notification: Notification<'_> = pager_core::json::from_slice(ID, req.body())?;
+        let Object(notification) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
         let mapper = Mapper {
             config: &self.config,
             urgency: &self.urgency,

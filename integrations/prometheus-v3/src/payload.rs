@@ -22,7 +22,7 @@ pub(crate) struct Notification<'a> {
     pub receiver: Option<Str<'a>>,
     #[serde(borrow)]
     pub status: Str<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "pager_core::json::objects")]
     pub alerts: Vec<Alert<'a>>,
     #[serde(borrow, default)]
     pub group_labels: Option<Labels<'a>>,

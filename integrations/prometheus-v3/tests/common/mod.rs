@@ -1,0 +1,48 @@
+//! Helpers shared by this crate's integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use pager_core::{Adapter, Event, Integration};
+use pager_prometheus_v3::{Config, PrometheusV3};
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/prometheus-v3")
+}
+
+/// Every valid fixture's path, sorted.
+pub fn fixture_paths() -> Vec<PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 15, "expected at least 15 fixtures, found {}", paths.len());
+    paths
+}
+
+pub fn fixture(name: &str) -> http::Request<Bytes> {
+    pager_core::fixture::load_request(&fixtures_dir().join(format!("{name}.json"))).unwrap()
+}
+
+pub fn fixture_json(name: &str) -> serde_json::Value {
+    serde_json::from_slice(fixture(name).body()).unwrap()
+}
+
+pub fn adapter(config: serde_json::Value) -> PrometheusV3 {
+    PrometheusV3::from_config(serde_json::from_value::<Config>(config).unwrap()).unwrap()
+}
+
+pub fn handle(config: serde_json::Value, req: &http::Request<Bytes>) -> Vec<Event> {
+    adapter(config).handle(req).unwrap()
+}
+
+pub fn request(body: &serde_json::Value) -> http::Request<Bytes> {
+    http::Request::post("/").body(Bytes::from(serde_json::to_vec(body).unwrap())).unwrap()
+}
+
+pub fn data<'e>(event: &'e Event, label: &str) -> Option<&'e str> {
+    event.additional_data.iter().find(|d| d.label == label).map(|d| d.value.as_str())
+}
