@@ -145,7 +145,7 @@ impl Mapper<'_> {
         let base: Cow<'_, str> = match ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
             Some(name) => Cow::Borrowed(name),
             None => {
-                let names = distinct(relevant_alerts(n).filter_map(|a| a.label("alertname")));
+                let names = distinct(relevant_alerts(n).filter_map(|a| a.label("alertname")).filter(|s| !s.is_empty()));
                 if names.is_empty() {
                     Cow::Owned(if ctx.receiver.is_empty() {
                         format!("Prometheus {}", n.status)
@@ -178,6 +178,9 @@ impl Mapper<'_> {
             title.push(')');
         }
         let one_line: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        if one_line.trim().is_empty() {
+            return "Prometheus alert".to_owned();
+        }
         truncate(&one_line, self.config.max_title_chars).into_owned()
     }
 

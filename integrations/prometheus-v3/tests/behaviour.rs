@@ -289,3 +289,15 @@ fn invalid_config_names_the_option() {
     let err = pager_core::config_from_json::<pager_prometheus_v3::PrometheusV3>(&json!({"groupin": "alert"})).unwrap_err();
     assert!(err.to_string().contains("unknown field `groupin`"), "{err}");
 }
+
+/// Found by proptest: an empty alertname gave a blank group title.
+#[test]
+fn empty_or_control_character_names_never_give_a_blank_title() {
+    for name in ["", "\n\t", "\u{0}"] {
+        let body = json!({"status": "firing", "alerts": [{"labels": {"alertname": name}}]});
+        for config in [group(), alert()] {
+            let event = &handle(config, &request(&body))[0];
+            assert!(!event.title.trim().is_empty(), "{name:?} gave {:?}", event.title);
+        }
+    }
+}
