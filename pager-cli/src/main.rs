@@ -12,7 +12,11 @@ use pager_core::{Event, Integration};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 #[derive(Parser)]
-#[command(name = "pagerhook", version, about = "Normalize incident webhooks into events")]
+#[command(
+    name = "pagerhook",
+    version,
+    about = "Normalize incident webhooks into events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,9 +61,14 @@ enum Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Normalize { slug, file, config, headers, query, pretty } => {
-            normalize(&slug, &file, config.as_deref(), &headers, &query, pretty)
-        }
+        Command::Normalize {
+            slug,
+            file,
+            config,
+            headers,
+            query,
+            pretty,
+        } => normalize(&slug, &file, config.as_deref(), &headers, &query, pretty),
         Command::Integrations { json } => integrations(json),
     };
     match result {
@@ -87,18 +96,22 @@ fn normalize(
         None => serde_json::Value::Null,
         Some(text) => {
             let text = match text.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path)
-                    .map_err(|e| Failure::Usage(format!("cannot read --config file {path}: {e}")))?,
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    Failure::Usage(format!("cannot read --config file {path}: {e}"))
+                })?,
                 None => text.to_owned(),
             };
-            serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("--config is not valid JSON: {e}")))?
+            serde_json::from_str(&text)
+                .map_err(|e| Failure::Usage(format!("--config is not valid JSON: {e}")))?
         }
     };
     let instance = pager_integrations::registry()
         .build(slug, &options)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let req = build_request(slug, read_body(file)?, headers, query)?;
-    let events = instance.handle(&req).map_err(|e| Failure::Rejected(e.to_string()))?;
+    let events = instance
+        .handle(&req)
+        .map_err(|e| Failure::Rejected(e.to_string()))?;
     write_json(&EventsOut { events: &events }, pretty)
 }
 
@@ -112,16 +125,27 @@ fn read_body(file: &str) -> Result<Bytes, Failure> {
     let read = if file == "-" {
         io::stdin().lock().read_to_end(&mut body).map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut body)).map(|_| ())
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_end(&mut body))
+            .map(|_| ())
     };
     read.map_err(|e| Failure::Rejected(format!("cannot read {file}: {e}")))?;
     Ok(Bytes::from(body))
 }
 
 /// Characters left alone in a query key or value (RFC 3986 unreserved).
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
-fn build_request(slug: &str, body: Bytes, headers: &[String], query: &[String]) -> Result<http::Request<Bytes>, Failure> {
+fn build_request(
+    slug: &str,
+    body: Bytes,
+    headers: &[String],
+    query: &[String],
+) -> Result<http::Request<Bytes>, Failure> {
     let mut uri = format!("/integrations/{slug}");
     for (i, pair) in query.iter().enumerate() {
         let (key, value) = pair
@@ -139,7 +163,9 @@ fn build_request(slug: &str, body: Bytes, headers: &[String], query: &[String]) 
             .ok_or_else(|| Failure::Usage(format!("--header {header:?} is not 'Name: value'")))?;
         builder = builder.header(name.trim(), value.trim());
     }
-    builder.body(body).map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))
+    builder
+        .body(body)
+        .map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))
 }
 
 fn integrations(json: bool) -> Result<(), Failure> {
@@ -149,10 +175,13 @@ fn integrations(json: bool) -> Result<(), Failure> {
         return write_json(&serde_json::json!({ "integrations": list }), true);
     }
     let mut out = io::stdout().lock();
-    let rows = registry.list().map(|i| format!("{:<20} {:<28} {}", i.slug, i.name, i.version));
+    let rows = registry
+        .list()
+        .map(|i| format!("{:<20} {:<28} {}", i.slug, i.name, i.version));
     let text = std::iter::once(format!("{:<20} {:<28} {}", "SLUG", "NAME", "VERSION")).chain(rows);
     for line in text {
-        writeln!(out, "{line}").map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))?;
+        writeln!(out, "{line}")
+            .map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))?;
     }
     Ok(())
 }
@@ -160,7 +189,8 @@ fn integrations(json: bool) -> Result<(), Failure> {
 fn write_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = if pretty {
-        serde_json::to_writer_pretty(&mut out, value)
+        // Through `Value`, so that pre-serialized parts (an event's `meta`) are indented too.
+        serde_json::to_value(value).and_then(|v| serde_json::to_writer_pretty(&mut out, &v))
     } else {
         serde_json::to_writer(&mut out, value)
     };

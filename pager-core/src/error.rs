@@ -128,18 +128,43 @@ mod tests {
     fn statuses() {
         let i = "x";
         assert_eq!(Error::Unauthorized { integration: i }.status(), 401);
-        assert_eq!(Error::PayloadTooLarge { integration: i, size: 2, limit: 1 }.status(), 413);
-        let ct = Error::UnsupportedContentType { integration: i, content_type: "text/xml".into(), expected: "application/json" };
+        assert_eq!(
+            Error::PayloadTooLarge {
+                integration: i,
+                size: 2,
+                limit: 1
+            }
+            .status(),
+            413
+        );
+        let ct = Error::UnsupportedContentType {
+            integration: i,
+            content_type: "text/xml".into(),
+            expected: "application/json",
+        };
         assert_eq!(ct.status(), 415);
-        assert_eq!(ct.to_string(), "x: unsupported content type \"text/xml\"; expected application/json");
-        let invalid = Error::Invalid { integration: i, path: "alerts".into(), message: "m".into() };
+        assert_eq!(
+            ct.to_string(),
+            "x: unsupported content type \"text/xml\"; expected application/json"
+        );
+        let invalid = Error::Invalid {
+            integration: i,
+            path: "alerts".into(),
+            message: "m".into(),
+        };
         assert_eq!(invalid.status(), 400);
         assert_eq!(invalid.integration(), "x");
     }
 
     #[test]
     fn unknown_slug_lists_known() {
-        let e = ConfigError::UnknownIntegration { slug: "nope".into(), known: vec!["a", "b"] };
-        assert_eq!(e.to_string(), "unknown integration \"nope\"; known integrations: a, b");
+        let e = ConfigError::UnknownIntegration {
+            slug: "nope".into(),
+            known: vec!["a", "b"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown integration \"nope\"; known integrations: a, b"
+        );
     }
 }

@@ -155,7 +155,9 @@ pub fn is_http_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
     rest.is_some_and(|rest| {
-        !rest.is_empty() && !rest.starts_with(['/', '?', '#']) && !rest.contains(char::is_whitespace)
+        !rest.is_empty()
+            && !rest.starts_with(['/', '?', '#'])
+            && !rest.contains(char::is_whitespace)
     })
 }
 
@@ -271,7 +273,9 @@ impl Event {
     pub fn with_meta<T: Serialize + ?Sized>(mut self, meta: &T) -> Result<Self, serde_json::Error> {
         let raw = serde_json::value::to_raw_value(meta)?;
         if !raw.get().starts_with('{') {
-            return Err(serde::ser::Error::custom("event meta must be a JSON object"));
+            return Err(serde::ser::Error::custom(
+                "event meta must be a JSON object",
+            ));
         }
         self.meta = raw;
         Ok(self)
@@ -305,17 +309,38 @@ mod tests {
     fn links_must_be_absolute_http() {
         assert!(AdditionalData::link("x", "https://example.com/a").is_some());
         assert!(AdditionalData::link("x", "HTTP://example.com").is_some());
-        for bad in ["", "http://", "https:///path", "javascript:alert(1)", "ftp://x", "/relative", "http://a b"] {
+        for bad in [
+            "",
+            "http://",
+            "https:///path",
+            "javascript:alert(1)",
+            "ftp://x",
+            "/relative",
+            "http://a b",
+        ] {
             assert!(AdditionalData::link("x", bad).is_none(), "{bad:?} accepted");
         }
     }
 
     #[test]
     fn event_serializes_every_documented_key() {
-        let event = Event::new(Action::Create, "k", "t").with_dedup_key("k").with_dedup_key("k2");
+        let event = Event::new(Action::Create, "k", "t")
+            .with_dedup_key("k")
+            .with_dedup_key("k2");
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["dedup_keys"], serde_json::json!(["k", "k2"]));
-        for key in ["action", "thirdparty_id", "dedup_keys", "title", "description", "urgency", "incident", "tags", "additional_data", "meta"] {
+        for key in [
+            "action",
+            "thirdparty_id",
+            "dedup_keys",
+            "title",
+            "description",
+            "urgency",
+            "incident",
+            "tags",
+            "additional_data",
+            "meta",
+        ] {
             assert!(json.get(key).is_some(), "missing {key}");
         }
         assert_eq!(json["action"], "create");
@@ -324,8 +349,14 @@ mod tests {
 
     #[test]
     fn meta_must_be_an_object() {
-        assert!(Event::new(Action::Other, "k", "t").with_meta(&[1, 2]).is_err());
-        let event = Event::new(Action::Other, "k", "t").with_meta(&serde_json::json!({"a": 1})).unwrap();
+        assert!(
+            Event::new(Action::Other, "k", "t")
+                .with_meta(&[1, 2])
+                .is_err()
+        );
+        let event = Event::new(Action::Other, "k", "t")
+            .with_meta(&serde_json::json!({"a": 1}))
+            .unwrap();
         assert_eq!(event.meta_value()["a"], 1);
     }
 }

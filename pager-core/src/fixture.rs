@@ -32,7 +32,10 @@ pub fn load_request(body: &Path) -> std::io::Result<http::Request<Bytes>> {
         Err(e) => return Err(e),
     };
     parse_request(&text, bytes).map_err(|message| {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {message}", headers.display()))
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {message}", headers.display()),
+        )
     })
 }
 

@@ -136,7 +136,11 @@ pub fn config_from_json<A: Adapter>(config: &serde_json::Value) -> Result<A::Con
         let path = err.path().to_string();
         ConfigError::Invalid {
             integration: A::ID,
-            path: if path == "." { "the top level".to_owned() } else { path },
+            path: if path == "." {
+                "the top level".to_owned()
+            } else {
+                path
+            },
             message: err.into_inner().to_string(),
         }
     })

@@ -35,7 +35,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
                 T::deserialize(MapAccessDeserializer::new(map))
             }
         }
-        deserializer.deserialize_map(ObjectVisitor(PhantomData)).map(Object)
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
     }
 }
 
@@ -44,7 +46,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 ///
 /// # Errors
 /// When the value is not an array, or an element is not an object or not a valid `T`.
-pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
     struct SeqVisitor<T>(PhantomData<T>);
     impl<'de, T: Deserialize<'de>> Visitor<'de> for SeqVisitor<T> {
         type Value = Vec<T>;
@@ -75,7 +79,12 @@ pub fn require_json<B>(integration: &'static str, req: &http::Request<B>) -> Res
         return Ok(());
     };
     let raw = String::from_utf8_lossy(value.as_bytes());
-    let essence = raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = raw
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let ok = essence.is_empty()
         || essence == "application/json"
         || essence == "text/json"
@@ -100,7 +109,10 @@ pub fn require_json<B>(integration: &'static str, req: &http::Request<B>) -> Res
 /// # Errors
 /// [`Error::Malformed`] for syntax errors and truncated input (with line and column),
 /// [`Error::Invalid`] for schema errors (with the JSON path).
-pub fn from_slice<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8]) -> Result<T, Error> {
+pub fn from_slice<'de, T: Deserialize<'de>>(
+    integration: &'static str,
+    body: &'de [u8],
+) -> Result<T, Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         Err(_) => Err(explain::<T>(integration, body)),
@@ -121,7 +133,8 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
             integration,
             line: 1,
             column: 1,
-            message: "the body starts with a UTF-8 byte order mark, which JSON does not allow".to_owned(),
+            message: "the body starts with a UTF-8 byte order mark, which JSON does not allow"
+                .to_owned(),
         };
     }
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -134,7 +147,12 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
         Ok(_) => match de.end() {
             Err(err) => (".".to_owned(), err),
             Ok(()) => {
-                return Error::Malformed { integration, line: 1, column: 1, message: "unparseable body".to_owned() };
+                return Error::Malformed {
+                    integration,
+                    line: 1,
+                    column: 1,
+                    message: "unparseable body".to_owned(),
+                };
             }
         },
     };
@@ -143,7 +161,11 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
     match inner.classify() {
         serde_json::error::Category::Data => Error::Invalid {
             integration,
-            path: if path == "." { "the top level".to_owned() } else { path },
+            path: if path == "." {
+                "the top level".to_owned()
+            } else {
+                path
+            },
             message: format!("{message} (line {line}, column {column})"),
         },
         serde_json::error::Category::Eof => Error::Malformed {
@@ -161,7 +183,7 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
     }
 }
 
-/// serde_json appends " at line L column C"; the error types carry those separately.
+/// `serde_json` appends " at line L column C"; the error types carry those separately.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message.get(..at).unwrap_or(message).to_owned(),
@@ -184,21 +206,39 @@ mod tests {
     #[test]
     fn schema_errors_name_the_path() {
         let err = from_slice::<Doc>("t", br#"{"items": [{"a": "b"}, {"c": 1}]}"#).unwrap_err();
-        let Error::Invalid { path, message, .. } = &err else { panic!("{err:?}") };
+        let Error::Invalid { path, message, .. } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(path, "items[1].c");
-        assert!(message.starts_with("invalid type: integer `1`, expected a string"), "{message}");
+        assert!(
+            message.starts_with("invalid type: integer `1`, expected a string"),
+            "{message}"
+        );
     }
 
     #[test]
     fn missing_field_is_at_the_top_level() {
         let err = from_slice::<Doc>("t", b"{}").unwrap_err();
-        assert_eq!(err.to_string(), "t: invalid payload at the top level: missing field `items` (line 1, column 2)");
+        assert_eq!(
+            err.to_string(),
+            "t: invalid payload at the top level: missing field `items` (line 1, column 2)"
+        );
     }
 
     #[test]
     fn syntax_and_truncation_give_line_and_column() {
         let err = from_slice::<Doc>("t", b"{\n \"items\": [}").unwrap_err();
-        assert!(matches!(err, Error::Malformed { line: 2, column: 12, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Malformed {
+                    line: 2,
+                    column: 12,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         let err = from_slice::<Doc>("t", b"{\"items\": [").unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
         let err = from_slice::<Doc>("t", b"   ").unwrap_err();
@@ -225,15 +265,30 @@ mod tests {
         let err = from_slice::<Object<Item>>("t", b"[]").unwrap_err();
         assert!(err.to_string().starts_with("t: invalid payload at the top level: invalid type: sequence, expected a JSON object"), "{err}");
         let err = from_slice::<Items>("t", br#"{"items": [{"a": "x"}, ["y"]]}"#).unwrap_err();
-        assert!(err.to_string().starts_with("t: invalid payload at items[1]: invalid type: sequence, expected a JSON object"), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "t: invalid payload at items[1]: invalid type: sequence, expected a JSON object"
+            ),
+            "{err}"
+        );
         let ok = from_slice::<Object<Items>>("t", br#"{"items": [{"a": "x"}, {}]}"#).unwrap();
         assert_eq!(ok.items.len(), 2);
     }
 
     #[test]
     fn content_types() {
-        let req = |ct: &str| http::Request::builder().header("content-type", ct).body(()).unwrap();
-        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.foo+json", "text/json"] {
+        let req = |ct: &str| {
+            http::Request::builder()
+                .header("content-type", ct)
+                .body(())
+                .unwrap()
+        };
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.foo+json",
+            "text/json",
+        ] {
             assert!(require_json("t", &req(ok)).is_ok(), "{ok}");
         }
         assert!(require_json("t", &http::Request::new(())).is_ok());

@@ -76,13 +76,15 @@
 
 mod error;
 mod event;
-mod integration;
 pub mod fixture;
+mod integration;
 pub mod json;
 mod registry;
 pub mod text;
 
 pub use error::{ConfigError, Error};
-pub use event::{AdditionalData, Action, DataFormat, Event, Incident, Severity, Urgency, is_http_url};
+pub use event::{
+    Action, AdditionalData, DataFormat, Event, Incident, Severity, Urgency, is_http_url,
+};
 pub use integration::{Adapter, Instance, Integration, Limits, config_from_json};
 pub use registry::{IntegrationInfo, Registration, Registry};

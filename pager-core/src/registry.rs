@@ -68,7 +68,8 @@ impl Registry {
 
     /// Adds a registration; a later registration of the same slug replaces the earlier one.
     pub fn register(&mut self, registration: Registration) {
-        self.entries.retain(|r| r.info.slug != registration.info.slug);
+        self.entries
+            .retain(|r| r.info.slug != registration.info.slug);
         self.entries.push(registration);
         self.entries.sort_by_key(|r| r.info.slug);
     }
@@ -90,10 +91,12 @@ impl Registry {
     /// [`ConfigError::UnknownIntegration`] (listing the known slugs), or
     /// [`ConfigError::Invalid`] naming the option that is wrong.
     pub fn build(&self, slug: &str, options: &serde_json::Value) -> Result<Instance, ConfigError> {
-        let registration = self.get(slug).ok_or_else(|| ConfigError::UnknownIntegration {
-            slug: slug.to_owned(),
-            known: self.list().map(|i| i.slug).collect(),
-        })?;
+        let registration = self
+            .get(slug)
+            .ok_or_else(|| ConfigError::UnknownIntegration {
+                slug: slug.to_owned(),
+                known: self.list().map(|i| i.slug).collect(),
+            })?;
         Ok(Instance::new((registration.build)(options)?))
     }
 }

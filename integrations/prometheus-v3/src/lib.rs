@@ -80,7 +80,8 @@ impl Integration for PrometheusV3 {
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         pager_core::json::require_json(ID, req)?;
-        let Object(notification) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
+        let Object(notification) =
+            pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
         let mapper = Mapper {
             config: &self.config,
             urgency: &self.urgency,

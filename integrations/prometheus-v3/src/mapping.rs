@@ -46,8 +46,8 @@ impl Mapper<'_> {
             .with_dedup_key(second_key)
             .with_description(self.group_description(n))
             .with_urgency(self.group_urgency(n))
-            .with_tags(self.tags(n.alerts.iter()))
-            .with_additional_data(self.group_data(n, &ctx));
+            .with_tags(self.tags(&n.alerts.iter()))
+            .with_additional_data(Self::group_data(n, &ctx));
         let meta = GroupMeta {
             receiver: &ctx.receiver,
             status: &n.status,
@@ -99,7 +99,10 @@ impl Mapper<'_> {
         let (action, reason) = match alert.status() {
             AlertStatus::Firing => (Action::Create, None),
             AlertStatus::Resolved => (Action::Resolve, None),
-            AlertStatus::Unknown => (Action::Other, Some("the alert's status is neither firing nor resolved")),
+            AlertStatus::Unknown => (
+                Action::Other,
+                Some("the alert's status is neither firing nor resolved"),
+            ),
         };
         let labels = alert.labels.as_ref().unwrap_or(&NO_LABELS);
         let base = alert
@@ -110,17 +113,25 @@ impl Mapper<'_> {
         let severity_label = self.config.severity_label.as_str();
         let title = self.title_with_labels(
             base,
-            labels.iter().filter(|(k, _)| *k != "alertname" && *k != severity_label),
+            labels
+                .iter()
+                .filter(|(k, _)| *k != "alertname" && *k != severity_label),
         );
         let description = alert
             .annotation("summary")
             .filter(|s| !s.is_empty())
             .or_else(|| alert.annotation("description").filter(|s| !s.is_empty()))
             .map(|d| truncate(d, self.config.max_description_chars).into_owned());
-        let urgency = alert.label(severity_label).and_then(|s| self.urgency.get(s));
+        let urgency = alert
+            .label(severity_label)
+            .and_then(|s| self.urgency.get(s));
 
         let mut data = ctx.header_data();
-        data.extend(labels.iter().map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())));
+        data.extend(
+            labels
+                .iter()
+                .map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())),
+        );
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
         }
@@ -136,36 +147,58 @@ impl Mapper<'_> {
         Event::new(action, meta.fingerprint.clone().into_owned(), title)
             .with_description(description)
             .with_urgency(urgency)
-            .with_tags(self.tags(std::iter::once(alert)))
+            .with_tags(self.tags(&std::iter::once(alert)))
             .with_additional_data(data)
-            .with_meta(&AlertEventMeta { alert: meta, group, reason })
+            .with_meta(&AlertEventMeta {
+                alert: meta,
+                group,
+                reason,
+            })
     }
 
     fn group_title(&self, n: &Notification<'_>, ctx: &Context<'_>) -> String {
-        let base: Cow<'_, str> = match ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
-            Some(name) => Cow::Borrowed(name),
-            None => {
-                let names = distinct(relevant_alerts(n).filter_map(|a| a.label("alertname")).filter(|s| !s.is_empty()));
-                if names.is_empty() {
-                    Cow::Owned(if ctx.receiver.is_empty() {
-                        format!("Prometheus {}", n.status)
+        let base: Cow<'_, str> =
+            if let Some(name) = ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
+                Cow::Borrowed(name)
+            } else {
+                {
+                    let names = distinct(
+                        relevant_alerts(n)
+                            .filter_map(|a| a.label("alertname"))
+                            .filter(|s| !s.is_empty()),
+                    );
+                    if names.is_empty() {
+                        Cow::Owned(if ctx.receiver.is_empty() {
+                            format!("Prometheus {}", n.status)
+                        } else {
+                            format!("Prometheus {} {}", ctx.receiver, n.status)
+                        })
                     } else {
-                        format!("Prometheus {} {}", ctx.receiver, n.status)
-                    })
-                } else {
-                    let mut joined = names.iter().take(MAX_TITLE_NAMES).copied().collect::<Vec<_>>().join(", ");
-                    if names.len() > MAX_TITLE_NAMES {
-                        let _ = write!(joined, " +{} more", names.len() - MAX_TITLE_NAMES);
+                        let mut joined = names
+                            .iter()
+                            .take(MAX_TITLE_NAMES)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        if names.len() > MAX_TITLE_NAMES {
+                            let _ = write!(joined, " +{} more", names.len() - MAX_TITLE_NAMES);
+                        }
+                        Cow::Owned(joined)
                     }
-                    Cow::Owned(joined)
                 }
-            }
-        };
-        self.title_with_labels(&base, ctx.group_labels.iter().filter(|(k, _)| *k != "alertname"))
+            };
+        self.title_with_labels(
+            &base,
+            ctx.group_labels.iter().filter(|(k, _)| *k != "alertname"),
+        )
     }
 
     /// `base (k=v, k=v)`, on one line, cut to `max_title_chars`.
-    fn title_with_labels<'l>(&self, base: &str, labels: impl Iterator<Item = (&'l Cow<'l, str>, &'l Cow<'l, str>)>) -> String {
+    fn title_with_labels<'l>(
+        &self,
+        base: &str,
+        labels: impl Iterator<Item = (&'l Cow<'l, str>, &'l Cow<'l, str>)>,
+    ) -> String {
         let mut title = String::from(base);
         for (i, (k, v)) in labels.enumerate() {
             title.push_str(if i == 0 { " (" } else { ", " });
@@ -177,7 +210,10 @@ impl Mapper<'_> {
         if title.len() > base.len() {
             title.push(')');
         }
-        let one_line: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let one_line: String = title
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         if one_line.trim().is_empty() {
             return "Prometheus alert".to_owned();
         }
@@ -189,11 +225,14 @@ impl Mapper<'_> {
         let from_common = ["summary", "description"]
             .iter()
             .find_map(|k| common.and_then(|c| c.get(*k)).filter(|s| !s.is_empty()));
-        let text: Cow<'_, str> = match from_common {
-            Some(text) => Cow::Borrowed(text),
-            None => {
+        let text: Cow<'_, str> = if let Some(text) = from_common {
+            Cow::Borrowed(text)
+        } else {
+            {
                 let lines = distinct(relevant_alerts(n).filter_map(|a| {
-                    let text = a.annotation("summary").filter(|s| !s.is_empty())
+                    let text = a
+                        .annotation("summary")
+                        .filter(|s| !s.is_empty())
                         .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))?;
                     Some(match a.label("alertname") {
                         Some(name) if !name.is_empty() => Cow::Owned(format!("- {name}: {text}")),
@@ -203,7 +242,12 @@ impl Mapper<'_> {
                 if lines.is_empty() {
                     return None;
                 }
-                let mut out = lines.iter().take(MAX_SUMMARY_LINES).map(AsRef::as_ref).collect::<Vec<&str>>().join("\n");
+                let mut out = lines
+                    .iter()
+                    .take(MAX_SUMMARY_LINES)
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<&str>>()
+                    .join("\n");
                 if lines.len() > MAX_SUMMARY_LINES {
                     let _ = write!(out, "\n- … and {} more", lines.len() - MAX_SUMMARY_LINES);
                 }
@@ -218,21 +262,31 @@ impl Mapper<'_> {
         if let Some(common) = n.common_labels.as_ref().and_then(|c| c.get(label)) {
             return self.urgency.get(common);
         }
-        relevant_alerts(n).filter_map(|a| a.label(label).and_then(|s| self.urgency.get(s))).max()
+        relevant_alerts(n)
+            .filter_map(|a| a.label(label).and_then(|s| self.urgency.get(s)))
+            .max()
     }
 
-    fn tags<'a>(&self, alerts: impl Iterator<Item = &'a Alert<'a>> + Clone) -> Vec<String> {
+    fn tags<'a>(&self, alerts: &(impl Iterator<Item = &'a Alert<'a>> + Clone)) -> Vec<String> {
         let mut tags = Vec::new();
         for name in &self.config.tag_labels {
-            let values: BTreeSet<&str> = alerts.clone().filter_map(|a| a.label(name)).filter(|v| !v.is_empty()).collect();
+            let values: BTreeSet<&str> = alerts
+                .clone()
+                .filter_map(|a| a.label(name))
+                .filter(|v| !v.is_empty())
+                .collect();
             tags.extend(values.into_iter().map(|v| format!("{name}:{v}")));
         }
         tags
     }
 
-    fn group_data(&self, n: &Notification<'_>, ctx: &Context<'_>) -> Vec<AdditionalData> {
+    fn group_data(n: &Notification<'_>, ctx: &Context<'_>) -> Vec<AdditionalData> {
         let mut data = ctx.header_data();
-        data.extend(ctx.common_labels.iter().map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())));
+        data.extend(
+            ctx.common_labels
+                .iter()
+                .map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())),
+        );
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
         }
@@ -245,10 +299,20 @@ impl Mapper<'_> {
             data.push(AdditionalData::datetime("Started at", first));
         }
         // Firing alerts' links first: in a partial resolution they are the ones to act on.
-        let firing = n.alerts.iter().filter(|a| a.status() == AlertStatus::Firing);
-        let others = n.alerts.iter().filter(|a| a.status() != AlertStatus::Firing);
+        let firing = n
+            .alerts
+            .iter()
+            .filter(|a| a.status() == AlertStatus::Firing);
+        let others = n
+            .alerts
+            .iter()
+            .filter(|a| a.status() != AlertStatus::Firing);
         data.extend(links(firing.chain(others)));
-        let silence_labels = if ctx.common_labels.is_empty() { ctx.group_labels } else { ctx.common_labels };
+        let silence_labels = if ctx.common_labels.is_empty() {
+            ctx.group_labels
+        } else {
+            ctx.common_labels
+        };
         data.extend(silence_link(n.external_url.as_deref(), silence_labels));
         data
     }
@@ -267,8 +331,16 @@ struct Context<'n> {
 
 impl<'n> Context<'n> {
     fn new(n: &'n Notification<'n>) -> Self {
-        let firing = n.alerts.iter().filter(|a| a.status() == AlertStatus::Firing).count();
-        let resolved = n.alerts.iter().filter(|a| a.status() == AlertStatus::Resolved).count();
+        let firing = n
+            .alerts
+            .iter()
+            .filter(|a| a.status() == AlertStatus::Firing)
+            .count();
+        let resolved = n
+            .alerts
+            .iter()
+            .filter(|a| a.status() == AlertStatus::Resolved)
+            .count();
         Self {
             receiver: unquote_meta(n.receiver.as_deref().unwrap_or_default()),
             external_url: n.external_url.as_deref(),
@@ -281,13 +353,20 @@ impl<'n> Context<'n> {
     }
 
     fn counts(&self) -> Counts {
-        Counts { firing: self.firing, resolved: self.resolved, truncated: self.truncated }
+        Counts {
+            firing: self.firing,
+            resolved: self.resolved,
+            truncated: self.truncated,
+        }
     }
 
     /// PagerTree's first two entries: the Alertmanager link and the receiver.
     fn header_data(&self) -> Vec<AdditionalData> {
         let mut data = Vec::new();
-        data.extend(self.external_url.and_then(|u| AdditionalData::link("Alert Manager URL", u)));
+        data.extend(
+            self.external_url
+                .and_then(|u| AdditionalData::link("Alert Manager URL", u)),
+        );
         if !self.receiver.is_empty() {
             data.push(AdditionalData::text("Receiver", self.receiver.as_ref()));
         }
@@ -305,9 +384,16 @@ fn group_key<'n>(n: &'n Notification<'n>) -> (Cow<'n, str>, &'static str) {
         (Some(g), _) if !g.is_empty() => (g, "groupLabels"),
         (_, Some(c)) if !c.is_empty() => (c, "commonLabels"),
         _ => {
-            let fingerprints: BTreeSet<String> = n.alerts.iter().map(|a| AlertMeta::new(a).fingerprint.into_owned()).collect();
+            let fingerprints: BTreeSet<String> = n
+                .alerts
+                .iter()
+                .map(|a| AlertMeta::new(a).fingerprint.into_owned())
+                .collect();
             let list = fingerprints.into_iter().collect::<Vec<_>>().join(",");
-            return (Cow::Owned(format!("fallback:{receiver}:[{list}]")), "fingerprints");
+            return (
+                Cow::Owned(format!("fallback:{receiver}:[{list}]")),
+                "fingerprints",
+            );
         }
     };
     let mut key = format!("fallback:{receiver}:{{");
@@ -326,10 +412,15 @@ fn group_action(n: &Notification<'_>, truncated: u64) -> (Action, Option<&'stati
         "firing" => (Action::Create, None),
         "resolved" if truncated > 0 => (
             Action::Other,
-            Some("status is resolved, but max_alerts truncated alerts from this notification and the status is computed on the visible ones only: hidden alerts may still be firing, so the group is not resolved"),
+            Some(
+                "status is resolved, but max_alerts truncated alerts from this notification and the status is computed on the visible ones only: hidden alerts may still be firing, so the group is not resolved",
+            ),
         ),
         "resolved" => (Action::Resolve, None),
-        _ => (Action::Other, Some("the notification's status is neither firing nor resolved")),
+        _ => (
+            Action::Other,
+            Some("the notification's status is neither firing nor resolved"),
+        ),
     }
 }
 
@@ -370,8 +461,11 @@ fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
     let lower = lower.replace('-', "_");
     Some(Cow::Borrowed(match lower.as_str() {
         "runbook" | "runbook_url" | "runbookurl" | "playbook" | "playbook_url" => "Runbook",
-        "dashboard" | "dashboard_url" | "dashboardurl" | "grafana_url" | "grafana_dashboard" | "dashboard_link" => "Dashboard",
-        _ if lower.ends_with("url") || lower.ends_with("_link") => return Some(Cow::Borrowed(annotation)),
+        "dashboard" | "dashboard_url" | "dashboardurl" | "grafana_url" | "grafana_dashboard"
+        | "dashboard_link" => "Dashboard",
+        _ if lower.ends_with("url") || lower.ends_with("_link") => {
+            return Some(Cow::Borrowed(annotation));
+        }
         _ => return None,
     }))
 }
@@ -381,15 +475,19 @@ fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
 /// alertname. Non-http(s) and empty URLs are left out.
 fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData> {
     // kind → [(url, alertname)], kinds in first-seen order.
-    let mut kinds: Vec<(Cow<'a, str>, Vec<(&'a str, Option<&'a str>)>)> = Vec::new();
+    type UrlsOfKind<'a> = (Cow<'a, str>, Vec<(&'a str, Option<&'a str>)>);
+    let mut kinds: Vec<UrlsOfKind<'a>> = Vec::new();
     let mut add = |kind: Cow<'a, str>, url: &'a str, name: Option<&'a str>| {
         if !is_http_url(url) {
             return;
         }
-        let index = kinds.iter().position(|(k, _)| *k == kind).unwrap_or_else(|| {
-            kinds.push((kind, Vec::new()));
-            kinds.len() - 1
-        });
+        let index = kinds
+            .iter()
+            .position(|(k, _)| *k == kind)
+            .unwrap_or_else(|| {
+                kinds.push((kind, Vec::new()));
+                kinds.len() - 1
+            });
         if let Some((_, urls)) = kinds.get_mut(index) {
             if urls.len() < MAX_LINKS_PER_KIND && !urls.iter().any(|(u, _)| *u == url) {
                 urls.push((url, name));
@@ -422,7 +520,11 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
 }
 
 /// Characters left alone in a URL query value (RFC 3986 unreserved).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A link into the Alertmanager UI that pre-fills a silence matching `labels`.
 fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<AdditionalData> {
@@ -435,7 +537,10 @@ fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<Addit
         if i > 0 {
             filter.push(',');
         }
-        let legacy = name.chars().enumerate().all(|(j, c)| c == '_' || c.is_ascii_alphabetic() || (j > 0 && c.is_ascii_digit()));
+        let legacy = name
+            .chars()
+            .enumerate()
+            .all(|(j, c)| c == '_' || c.is_ascii_alphabetic() || (j > 0 && c.is_ascii_digit()));
         if legacy && !name.is_empty() {
             filter.push_str(name);
         } else {
@@ -524,7 +629,10 @@ struct GroupMeta<'a> {
     external_url: Option<&'a str>,
     version: Option<&'a str>,
     truncated_alerts: Option<u64>,
-    #[serde(rename = "notification_reason", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "notification_reason",
+        skip_serializing_if = "Option::is_none"
+    )]
     notification_reason: Option<&'a str>,
     counts: Counts,
     #[serde(rename = "key_source")]
@@ -548,7 +656,10 @@ struct GroupRef<'a> {
     #[serde(rename = "externalURL")]
     external_url: Option<&'a str>,
     truncated_alerts: Option<u64>,
-    #[serde(rename = "notification_reason", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "notification_reason",
+        skip_serializing_if = "Option::is_none"
+    )]
     notification_reason: Option<&'a str>,
 }
 
@@ -568,7 +679,10 @@ mod tests {
 
     #[test]
     fn sha256_matches_a_known_digest() {
-        assert_eq!(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sha256_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub(crate) type Labels<'a> = BTreeMap<Str<'a>, Str<'a>>;
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "an Alertmanager webhook notification (a JSON object)")]
 #[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)] // `notification_reason` is Alertmanager's name
 pub(crate) struct Notification<'a> {
     #[serde(borrow, default)]
     pub receiver: Option<Str<'a>>,
@@ -105,7 +106,8 @@ impl Alert<'_> {
 fn is_zero_time(t: &str) -> bool {
     t.is_empty()
         || t.starts_with("0001-01-01T00:00:00")
-            && chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|d| d.timestamp() == -62_135_596_800)
+            && chrono::DateTime::parse_from_rfc3339(t)
+                .is_ok_and(|d| d.timestamp() == -62_135_596_800)
 }
 
 /// Reverses Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name:

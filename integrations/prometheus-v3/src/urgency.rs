@@ -57,7 +57,10 @@ pub(crate) struct UrgencyMap {
 impl UrgencyMap {
     pub fn new(custom: &BTreeMap<String, Urgency>) -> Self {
         Self {
-            custom: custom.iter().map(|(k, v)| (k.trim().to_lowercase(), *v)).collect(),
+            custom: custom
+                .iter()
+                .map(|(k, v)| (k.trim().to_lowercase(), *v))
+                .collect(),
         }
     }
 
@@ -67,10 +70,12 @@ impl UrgencyMap {
             return Some(*found);
         }
         let lower = severity.to_lowercase();
-        self.custom
-            .get(&lower)
-            .copied()
-            .or_else(|| BUILT_IN.iter().find(|(name, _)| *name == lower).map(|(_, u)| *u))
+        self.custom.get(&lower).copied().or_else(|| {
+            BUILT_IN
+                .iter()
+                .find(|(name, _)| *name == lower)
+                .map(|(_, u)| *u)
+        })
     }
 }
 
@@ -93,7 +98,10 @@ mod tests {
 
     #[test]
     fn configured_names_win() {
-        let custom = BTreeMap::from([("Warning".to_owned(), Urgency::High), ("ticket".to_owned(), Urgency::Low)]);
+        let custom = BTreeMap::from([
+            ("Warning".to_owned(), Urgency::High),
+            ("ticket".to_owned(), Urgency::Low),
+        ]);
         let map = UrgencyMap::new(&custom);
         assert_eq!(map.get("WARNING"), Some(Urgency::High));
         assert_eq!(map.get("ticket"), Some(Urgency::Low));

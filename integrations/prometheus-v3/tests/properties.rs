@@ -1,6 +1,14 @@
 //! Properties over generated inputs: nothing panics, keys do not depend on key order or
 //! whitespace, group mode keys on `groupKey`, alert mode yields one event per alert.
 
+// Test code: a failed unwrap or index is a test failure with its location.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -19,7 +27,9 @@ fn both_modes() -> [PrometheusV3; 2] {
 }
 
 fn raw_request(bytes: Vec<u8>) -> http::Request<bytes::Bytes> {
-    http::Request::post("/").body(bytes::Bytes::from(bytes)).unwrap()
+    http::Request::post("/")
+        .body(bytes::Bytes::from(bytes))
+        .unwrap()
 }
 
 /// Any JSON value, up to a few levels deep.
@@ -28,7 +38,9 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,10}".prop_map(Value::from),
         prop_oneof!["firing", "resolved", "alerts", "labels", "status"].prop_map(Value::from),
     ];
@@ -36,7 +48,17 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             vec(inner.clone(), 0..6).prop_map(Value::from),
             btree_map(
-                prop_oneof!["status", "alerts", "labels", "annotations", "groupKey", "commonLabels", "truncatedAlerts", "fingerprint", "[a-z]{1,6}"],
+                prop_oneof![
+                    "status",
+                    "alerts",
+                    "labels",
+                    "annotations",
+                    "groupKey",
+                    "commonLabels",
+                    "truncatedAlerts",
+                    "fingerprint",
+                    "[a-z]{1,6}"
+                ],
                 inner,
                 0..6
             )
@@ -46,7 +68,17 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 fn labels() -> impl Strategy<Value = BTreeMap<String, String>> {
-    btree_map(prop_oneof!["alertname", "severity", "instance", "[a-z_]{1,8}", "\\PC{1,4}"], "\\PC{0,12}", 0..5)
+    btree_map(
+        prop_oneof![
+            "alertname",
+            "severity",
+            "instance",
+            "[a-z_]{1,8}",
+            "\\PC{1,4}"
+        ],
+        "\\PC{0,12}",
+        0..5,
+    )
 }
 
 fn alert() -> impl Strategy<Value = Value> {
@@ -54,27 +86,41 @@ fn alert() -> impl Strategy<Value = Value> {
         option::of(prop_oneof!["firing", "resolved", "\\PC{0,6}"]),
         option::of(labels()),
         option::of(labels()),
-        option::of(prop_oneof!["2026-11-22T03:44:01.634779353Z", "0001-01-01T00:00:00Z", "\\PC{0,20}"]),
-        option::of(prop_oneof!["0001-01-01T00:00:00Z", "2026-11-22T03:44:04+05:30", "\\PC{0,20}"]),
-        option::of(prop_oneof!["", "http://p.example/graph?g0.expr=up", "\\PC{0,20}"]),
+        option::of(prop_oneof![
+            "2026-11-22T03:44:01.634779353Z",
+            "0001-01-01T00:00:00Z",
+            "\\PC{0,20}"
+        ]),
+        option::of(prop_oneof![
+            "0001-01-01T00:00:00Z",
+            "2026-11-22T03:44:04+05:30",
+            "\\PC{0,20}"
+        ]),
+        option::of(prop_oneof![
+            "",
+            "http://p.example/graph?g0.expr=up",
+            "\\PC{0,20}"
+        ]),
         option::of("[0-9a-f]{16}"),
     )
-        .prop_map(|(status, labels, annotations, starts, ends, generator, fingerprint)| {
-            let mut alert = serde_json::Map::new();
-            let mut put = |k: &str, v: Option<Value>| {
-                if let Some(v) = v {
-                    alert.insert(k.to_owned(), v);
-                }
-            };
-            put("status", status.map(Value::from));
-            put("labels", labels.map(|l| json!(l)));
-            put("annotations", annotations.map(|a| json!(a)));
-            put("startsAt", starts.map(Value::from));
-            put("endsAt", ends.map(Value::from));
-            put("generatorURL", generator.map(Value::from));
-            put("fingerprint", fingerprint.map(Value::from));
-            Value::Object(alert)
-        })
+        .prop_map(
+            |(status, labels, annotations, starts, ends, generator, fingerprint)| {
+                let mut alert = serde_json::Map::new();
+                let mut put = |k: &str, v: Option<Value>| {
+                    if let Some(v) = v {
+                        alert.insert(k.to_owned(), v);
+                    }
+                };
+                put("status", status.map(Value::from));
+                put("labels", labels.map(|l| json!(l)));
+                put("annotations", annotations.map(|a| json!(a)));
+                put("startsAt", starts.map(Value::from));
+                put("endsAt", ends.map(Value::from));
+                put("generatorURL", generator.map(Value::from));
+                put("fingerprint", fingerprint.map(Value::from));
+                Value::Object(alert)
+            },
+        )
 }
 
 /// Payloads that follow Alertmanager's schema, with optional fields present or not.
@@ -90,24 +136,26 @@ fn notification() -> impl Strategy<Value = Value> {
         option::of(any::<u64>()),
         option::of(prop_oneof!["http://am.example:9093", "", "\\PC{0,10}"]),
     )
-        .prop_map(|(status, alerts, receiver, group, common, annotations, key, truncated, url)| {
-            let mut n = serde_json::Map::new();
-            n.insert("status".into(), status.into());
-            n.insert("alerts".into(), alerts.into());
-            let mut put = |k: &str, v: Option<Value>| {
-                if let Some(v) = v {
-                    n.insert(k.to_owned(), v);
-                }
-            };
-            put("receiver", receiver.map(Value::from));
-            put("groupLabels", group.map(|l| json!(l)));
-            put("commonLabels", common.map(|l| json!(l)));
-            put("commonAnnotations", annotations.map(|l| json!(l)));
-            put("groupKey", key.map(Value::from));
-            put("truncatedAlerts", truncated.map(Value::from));
-            put("externalURL", url.map(Value::from));
-            Value::Object(n)
-        })
+        .prop_map(
+            |(status, alerts, receiver, group, common, annotations, key, truncated, url)| {
+                let mut n = serde_json::Map::new();
+                n.insert("status".into(), status.into());
+                n.insert("alerts".into(), alerts.into());
+                let mut put = |k: &str, v: Option<Value>| {
+                    if let Some(v) = v {
+                        n.insert(k.to_owned(), v);
+                    }
+                };
+                put("receiver", receiver.map(Value::from));
+                put("groupLabels", group.map(|l| json!(l)));
+                put("commonLabels", common.map(|l| json!(l)));
+                put("commonAnnotations", annotations.map(|l| json!(l)));
+                put("groupKey", key.map(Value::from));
+                put("truncatedAlerts", truncated.map(Value::from));
+                put("externalURL", url.map(Value::from));
+                Value::Object(n)
+            },
+        )
 }
 
 /// Writes `value` as JSON with object keys in a shuffled order and varied whitespace.

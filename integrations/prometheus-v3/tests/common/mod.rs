@@ -19,7 +19,11 @@ pub fn fixture_paths() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 15, "expected at least 15 fixtures, found {}", paths.len());
+    assert!(
+        paths.len() >= 15,
+        "expected at least 15 fixtures, found {}",
+        paths.len()
+    );
     paths
 }
 
@@ -40,9 +44,15 @@ pub fn handle(config: serde_json::Value, req: &http::Request<Bytes>) -> Vec<Even
 }
 
 pub fn request(body: &serde_json::Value) -> http::Request<Bytes> {
-    http::Request::post("/").body(Bytes::from(serde_json::to_vec(body).unwrap())).unwrap()
+    http::Request::post("/")
+        .body(Bytes::from(serde_json::to_vec(body).unwrap()))
+        .unwrap()
 }
 
 pub fn data<'e>(event: &'e Event, label: &str) -> Option<&'e str> {
-    event.additional_data.iter().find(|d| d.label == label).map(|d| d.value.as_str())
+    event
+        .additional_data
+        .iter()
+        .find(|d| d.label == label)
+        .map(|d| d.value.as_str())
 }

@@ -1,0 +1,191 @@
+//! The `pagerhook` binary as a newcomer runs it: output shape and exit codes.
+
+// Test code: a failed unwrap or index is a test failure with its location.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/prometheus-v3")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn pagerhook(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagerhook"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn events(out: &Output) -> Vec<serde_json::Value> {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["events"].as_array().unwrap().clone()
+}
+
+#[test]
+fn normalizes_a_fixture_file() {
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &fixture("group-partial-resolve.json"),
+        ],
+        None,
+    );
+    let events = events(&out);
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    for key in [
+        "action",
+        "thirdparty_id",
+        "dedup_keys",
+        "title",
+        "description",
+        "urgency",
+        "tags",
+        "additional_data",
+        "meta",
+    ] {
+        assert!(event.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(event["action"], "create");
+    assert_eq!(
+        event["thirdparty_id"],
+        r#"{}/{team="payments"}/{scenario="mixed"}:{team="payments"}"#
+    );
+    assert_eq!(event["meta"]["counts"]["resolved"], 1);
+}
+
+#[test]
+fn reads_stdin_and_takes_config_inline_or_from_a_file() {
+    let body = std::fs::read(fixture("group-partial-resolve.json")).unwrap();
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            "--config",
+            r#"{"grouping":"alert"}"#,
+        ],
+        Some(&body),
+    );
+    assert_eq!(events(&out).len(), 4);
+
+    let config =
+        std::env::temp_dir().join(format!("pagerhook-cli-test-{}.json", std::process::id()));
+    std::fs::write(&config, r#"{"key": "sha256"}"#).unwrap();
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            "-",
+            "--config",
+            &format!("@{}", config.display()),
+            "--pretty",
+        ],
+        Some(&body),
+    );
+    std::fs::remove_file(&config).unwrap();
+    assert_eq!(events(&out)[0]["thirdparty_id"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn rejected_input_exits_1_with_what_and_where() {
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &fixture("invalid/label-value-not-string.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: prometheus-v3: invalid payload at alerts[0].labels.severity: "),
+        "{stderr}"
+    );
+
+    let out = pagerhook(
+        &["normalize", "prometheus-v3", "-H", "Content-Type: text/xml"],
+        Some(b"<alert/>"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported content type \"text/xml\""));
+
+    let out = pagerhook(
+        &["normalize", "prometheus-v3", "/nonexistent/file.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: cannot read /nonexistent/file.json")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let unknown = pagerhook(
+        &["normalize", "nagios", &fixture("single-firing.json")],
+        None,
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("known integrations: prometheus-v3"));
+    let bad_config = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            "--config",
+            r#"{"grouping":"none"}"#,
+        ],
+        Some(b"{}"),
+    );
+    assert_eq!(bad_config.status.code(), Some(2));
+    assert_eq!(pagerhook(&["normalize"], None).status.code(), Some(2));
+    assert_eq!(pagerhook(&["frobnicate"], None).status.code(), Some(2));
+    let bad_header = pagerhook(
+        &["normalize", "prometheus-v3", "-H", "no-colon"],
+        Some(b"{}"),
+    );
+    assert_eq!(bad_header.status.code(), Some(2));
+}
+
+#[test]
+fn lists_integrations() {
+    let out = pagerhook(&["integrations"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("prometheus-v3")
+            && l.contains("Prometheus Alertmanager")
+            && l.contains("0.1.0")),
+        "{text}"
+    );
+    let json = pagerhook(&["integrations", "--json"], None);
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["integrations"][0]["slug"], "prometheus-v3");
+}

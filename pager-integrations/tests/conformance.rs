@@ -1,0 +1,176 @@
+//! The conformance sweep every registered adapter must pass:
+//! - its slug is its folder under `integrations/`, its `id()`, and its fixtures folder;
+//! - its fixtures folder has a README (provenance) and at least one fixture;
+//! - every fixture is accepted with default options and gives events with the documented
+//!   shape (non-empty key and title, `dedup_keys` starting with `thirdparty_id`, every key
+//!   of the CLI's JSON present, `meta` an object, the raw body shared with the request);
+//! - every fixture under `invalid/` is rejected with a 4xx error naming the adapter.
+
+// Test code: a failed unwrap or index is a test failure with its location.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+
+use pager_core::Integration;
+
+const EVENT_KEYS: [&str; 10] = [
+    "action",
+    "thirdparty_id",
+    "dedup_keys",
+    "title",
+    "description",
+    "urgency",
+    "incident",
+    "tags",
+    "additional_data",
+    "meta",
+];
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e != "headers" && e != "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_registered_adapter_conforms() {
+    let registry = pager_integrations::registry();
+    assert!(registry.list().len() > 0);
+    for info in registry.list() {
+        let slug = info.slug;
+        assert!(
+            workspace()
+                .join("integrations")
+                .join(slug)
+                .join("Cargo.toml")
+                .is_file(),
+            "{slug}: no integrations/{slug}/"
+        );
+        let fixtures = workspace().join("fixtures").join(slug);
+        assert!(
+            fixtures.join("README.md").is_file(),
+            "{slug}: no fixtures/{slug}/README.md"
+        );
+        let instance = registry.build(slug, &serde_json::Value::Null).unwrap();
+        assert_eq!(instance.id(), slug);
+
+        let valid = files(&fixtures);
+        assert!(!valid.is_empty(), "{slug}: no fixtures");
+        for path in &valid {
+            let req = pager_core::fixture::load_request(path).unwrap();
+            let events = instance
+                .handle(&req)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for event in &events {
+                assert!(
+                    !event.thirdparty_id.is_empty(),
+                    "{}: empty thirdparty_id",
+                    path.display()
+                );
+                assert!(
+                    !event.title.trim().is_empty(),
+                    "{}: blank title",
+                    path.display()
+                );
+                assert_eq!(
+                    event.dedup_keys.first(),
+                    Some(&event.thirdparty_id),
+                    "{}",
+                    path.display()
+                );
+                assert!(
+                    event.additional_data.iter().all(|d| !d.value.is_empty()),
+                    "{}: empty value",
+                    path.display()
+                );
+                assert!(
+                    std::ptr::eq(event.raw_body().as_ptr(), req.body().as_ptr()),
+                    "{}: raw body copied",
+                    path.display()
+                );
+                let json = serde_json::to_value(event).unwrap();
+                for key in EVENT_KEYS {
+                    assert!(
+                        json.get(key).is_some(),
+                        "{}: event lacks {key}",
+                        path.display()
+                    );
+                }
+                assert!(
+                    json["meta"].is_object(),
+                    "{}: meta is not an object",
+                    path.display()
+                );
+            }
+        }
+
+        for path in files(&fixtures.join("invalid")) {
+            let req = pager_core::fixture::load_request(&path).unwrap();
+            let err = instance
+                .handle(&req)
+                .expect_err(&format!("{} was accepted", path.display()));
+            assert!(err.status().is_client_error(), "{}: {err}", path.display());
+            assert_eq!(err.integration(), slug);
+            assert!(
+                err.to_string().starts_with(&format!("{slug}: ")),
+                "{}: {err}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_slugs_and_bad_options_are_config_errors() {
+    let registry = pager_integrations::registry();
+    let err = registry
+        .build("nagios", &serde_json::Value::Null)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("known integrations: prometheus-v3"),
+        "{err}"
+    );
+    let err = registry
+        .build("prometheus-v3", &serde_json::json!({"grouping": 3}))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("prometheus-v3: invalid configuration at grouping"),
+        "{err}"
+    );
+}
+
+#[test]
+fn body_limit_is_enforced_before_parsing() {
+    let registry = pager_integrations::registry();
+    let instance = registry
+        .build("prometheus-v3", &serde_json::Value::Null)
+        .unwrap()
+        .with_limits(pager_core::Limits::default().with_max_body_bytes(100));
+    let req = pager_core::fixture::load_request(
+        &workspace().join("fixtures/prometheus-v3/single-firing.json"),
+    )
+    .unwrap();
+    let err = instance.handle(&req).unwrap_err();
+    assert_eq!(err.status(), 413);
+    assert_eq!(
+        err.to_string(),
+        "prometheus-v3: payload of 1159 bytes exceeds the limit of 100 bytes"
+    );
+}
