@@ -189,8 +189,12 @@ fn integrations(json: bool) -> Result<(), Failure> {
 fn write_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = if pretty {
-        // Through `Value`, so that pre-serialized parts (an event's `meta`) are indented too.
-        serde_json::to_value(value).and_then(|v| serde_json::to_writer_pretty(&mut out, &v))
+        // Re-indent the compact JSON token by token: pre-serialized parts (an event's `meta`)
+        // get indented too, and the documented key order is kept.
+        serde_json::to_vec(value).and_then(|compact| {
+            let mut de = serde_json::Deserializer::from_slice(&compact);
+            serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut out))
+        })
     } else {
         serde_json::to_writer(&mut out, value)
     };

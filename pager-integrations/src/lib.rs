@@ -20,3 +20,8 @@ use pager_core::Registry;
 pub fn registry() -> Registry {
     Registry::new().with::<pager_prometheus_v3::PrometheusV3>()
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

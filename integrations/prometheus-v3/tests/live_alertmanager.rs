@@ -8,7 +8,12 @@
 //! unless `PAGERHOOK_REQUIRE_ALERTMANAGER=1` (set by `.ci/run`), which makes it fail.
 
 // Test code: a failed unwrap or index is a test failure with its location.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -39,7 +44,11 @@ fn comparable(events: &[Event]) -> Value {
     let events: Vec<Value> = events
         .iter()
         .map(|e| {
-            let data: Vec<_> = e.additional_data.iter().filter(|d| d.format != DataFormat::Datetime).collect();
+            let data: Vec<_> = e
+                .additional_data
+                .iter()
+                .filter(|d| d.format != DataFormat::Datetime)
+                .collect();
             json!({
                 "action": e.action, "thirdparty_id": e.thirdparty_id, "dedup_keys": e.dedup_keys,
                 "title": e.title, "description": e.description, "urgency": e.urgency,
@@ -81,7 +90,10 @@ fn run_capture(binary: &Path, out: &Path) {
 fn fresh_captures_normalize_like_the_committed_fixtures() {
     let required = std::env::var("PAGERHOOK_REQUIRE_ALERTMANAGER").is_ok_and(|v| v == "1");
     let (Some(binary), Some(_)) = (alertmanager_binary(), find_on_path(&["python3"])) else {
-        assert!(!required, "PAGERHOOK_REQUIRE_ALERTMANAGER=1 but no Alertmanager binary or python3 was found");
+        assert!(
+            !required,
+            "PAGERHOOK_REQUIRE_ALERTMANAGER=1 but no Alertmanager binary or python3 was found"
+        );
         // Straight to the stderr handle: libtest captures `eprintln!`, and a skip must be seen.
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
@@ -98,14 +110,26 @@ fn fresh_captures_normalize_like_the_committed_fixtures() {
     let mut compared = 0;
     for committed in common::fixture_paths() {
         let fresh = out.join(committed.file_name().unwrap());
-        assert!(fresh.is_file(), "the capture did not produce {}", fresh.display());
+        assert!(
+            fresh.is_file(),
+            "the capture did not produce {}",
+            fresh.display()
+        );
         let fresh_req = pager_core::fixture::load_request(&fresh).unwrap();
         let committed_req = pager_core::fixture::load_request(&committed).unwrap();
-        assert_eq!(fresh_req.headers().get("user-agent"), committed_req.headers().get("user-agent"));
+        assert_eq!(
+            fresh_req.headers().get("user-agent"),
+            committed_req.headers().get("user-agent")
+        );
         for mode in &modes {
             let fresh_events = mode.handle(&fresh_req).unwrap();
             let committed_events = mode.handle(&committed_req).unwrap();
-            assert_eq!(comparable(&fresh_events), comparable(&committed_events), "{}", committed.display());
+            assert_eq!(
+                comparable(&fresh_events),
+                comparable(&committed_events),
+                "{}",
+                committed.display()
+            );
         }
         compared += 1;
     }
