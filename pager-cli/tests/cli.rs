@@ -58,17 +58,7 @@ fn normalizes_a_fixture_file() {
     let events = events(&out);
     assert_eq!(events.len(), 1);
     let event = &events[0];
-    for key in [
-        "action",
-        "thirdparty_id",
-        "dedup_keys",
-        "title",
-        "description",
-        "urgency",
-        "tags",
-        "additional_data",
-        "meta",
-    ] {
+    for key in pager_core::EVENT_JSON_KEYS {
         assert!(event.get(key).is_some(), "missing {key}");
     }
     assert_eq!(event["action"], "create");

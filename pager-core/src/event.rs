@@ -168,6 +168,21 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .flatten()
 }
 
+/// The keys every serialized [`Event`] has, in order: the stable JSON contract the CLI prints
+/// and hosts store (absent values are `null` or `[]`).
+pub const EVENT_JSON_KEYS: [&str; 10] = [
+    "action",
+    "thirdparty_id",
+    "dedup_keys",
+    "title",
+    "description",
+    "urgency",
+    "incident",
+    "tags",
+    "additional_data",
+    "meta",
+];
+
 /// A normalized event: what one delivery asks the host to do with one alert.
 ///
 /// Built with [`Event::new`] and the `with_*` methods; read through the public fields.
@@ -323,28 +338,23 @@ mod tests {
     }
 
     #[test]
-    fn event_serializes_every_documented_key() {
+    fn event_serializes_every_documented_key_in_order() {
         let event = Event::new(Action::Create, "k", "t")
             .with_dedup_key("k")
             .with_dedup_key("k2");
-        let json = serde_json::to_value(&event).unwrap();
-        assert_eq!(json["dedup_keys"], serde_json::json!(["k", "k2"]));
-        for key in [
-            "action",
-            "thirdparty_id",
-            "dedup_keys",
-            "title",
-            "description",
-            "urgency",
-            "incident",
-            "tags",
-            "additional_data",
-            "meta",
-        ] {
-            assert!(json.get(key).is_some(), "missing {key}");
+        let json = serde_json::to_string(&event).unwrap();
+        let mut at = 0;
+        for key in EVENT_JSON_KEYS {
+            let found = json[at..]
+                .find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} missing or out of order in {json}"));
+            at += found;
         }
-        assert_eq!(json["action"], "create");
-        assert_eq!(json["meta"], serde_json::json!({}));
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value.as_object().unwrap().len(), EVENT_JSON_KEYS.len());
+        assert_eq!(value["dedup_keys"], serde_json::json!(["k", "k2"]));
+        assert_eq!(value["action"], "create");
+        assert_eq!(value["meta"], serde_json::json!({}));
     }
 
     #[test]

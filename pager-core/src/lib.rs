@@ -84,7 +84,8 @@ pub mod text;
 
 pub use error::{ConfigError, Error};
 pub use event::{
-    Action, AdditionalData, DataFormat, Event, Incident, Severity, Urgency, is_http_url,
+    Action, AdditionalData, DataFormat, EVENT_JSON_KEYS, Event, Incident, Severity, Urgency,
+    is_http_url,
 };
 pub use integration::{Adapter, Instance, Integration, Limits, config_from_json};
 pub use registry::{IntegrationInfo, Registration, Registry};

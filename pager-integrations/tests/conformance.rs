@@ -18,19 +18,6 @@ use std::path::{Path, PathBuf};
 
 use pager_core::Integration;
 
-const EVENT_KEYS: [&str; 10] = [
-    "action",
-    "thirdparty_id",
-    "dedup_keys",
-    "title",
-    "description",
-    "urgency",
-    "incident",
-    "tags",
-    "additional_data",
-    "meta",
-];
-
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -104,7 +91,7 @@ fn every_registered_adapter_conforms() {
                     path.display()
                 );
                 let json = serde_json::to_value(event).unwrap();
-                for key in EVENT_KEYS {
+                for key in pager_core::EVENT_JSON_KEYS {
                     assert!(
                         json.get(key).is_some(),
                         "{}: event lacks {key}",

@@ -49,17 +49,8 @@ impl Mapper<'_> {
             .with_tags(self.tags(&n.alerts.iter()))
             .with_additional_data(Self::group_data(n, &ctx));
         let meta = GroupMeta {
-            receiver: &ctx.receiver,
-            status: &n.status,
-            group_key: n.group_key.as_deref(),
-            group_labels: ctx.group_labels,
-            common_labels: ctx.common_labels,
+            group: ctx.group_ref(n),
             common_annotations: n.common_annotations.as_ref().unwrap_or(&NO_LABELS),
-            route_labels: n.route_labels.as_ref(),
-            external_url: n.external_url.as_deref(),
-            version: n.version.as_deref(),
-            truncated_alerts: n.truncated_alerts,
-            notification_reason: n.notification_reason.as_deref(),
             counts: ctx.counts(),
             key_source,
             reason,
@@ -71,17 +62,7 @@ impl Mapper<'_> {
     /// Alert mode: one event per entry of `alerts[]`.
     pub fn alert_events(&self, n: &Notification<'_>) -> Result<Vec<Event>, serde_json::Error> {
         let ctx = Context::new(n);
-        let group = GroupRef {
-            receiver: &ctx.receiver,
-            status: &n.status,
-            group_key: n.group_key.as_deref(),
-            group_labels: ctx.group_labels,
-            common_labels: ctx.common_labels,
-            route_labels: n.route_labels.as_ref(),
-            external_url: n.external_url.as_deref(),
-            truncated_alerts: n.truncated_alerts,
-            notification_reason: n.notification_reason.as_deref(),
-        };
+        let group = ctx.group_ref(n);
         n.alerts
             .iter()
             .map(|alert| self.alert_event(n, &ctx, &group, alert))
@@ -352,6 +333,22 @@ impl<'n> Context<'n> {
         }
     }
 
+    /// The notification's own fields, for `meta`.
+    fn group_ref<'c>(&'c self, n: &'c Notification<'c>) -> GroupRef<'c> {
+        GroupRef {
+            receiver: &self.receiver,
+            status: &n.status,
+            group_key: n.group_key.as_deref(),
+            group_labels: self.group_labels,
+            common_labels: self.common_labels,
+            route_labels: n.route_labels.as_ref(),
+            external_url: n.external_url.as_deref(),
+            version: n.version.as_deref(),
+            truncated_alerts: n.truncated_alerts,
+            notification_reason: n.notification_reason.as_deref(),
+        }
+    }
+
     fn counts(&self) -> Counts {
         Counts {
             firing: self.firing,
@@ -617,23 +614,9 @@ impl<'a> AlertMeta<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GroupMeta<'a> {
-    receiver: &'a str,
-    status: &'a str,
-    group_key: Option<&'a str>,
-    group_labels: &'a Labels<'a>,
-    common_labels: &'a Labels<'a>,
+    #[serde(flatten)]
+    group: GroupRef<'a>,
     common_annotations: &'a Labels<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    route_labels: Option<&'a Labels<'a>>,
-    #[serde(rename = "externalURL")]
-    external_url: Option<&'a str>,
-    version: Option<&'a str>,
-    truncated_alerts: Option<u64>,
-    #[serde(
-        rename = "notification_reason",
-        skip_serializing_if = "Option::is_none"
-    )]
-    notification_reason: Option<&'a str>,
     counts: Counts,
     #[serde(rename = "key_source")]
     key_source: &'static str,
@@ -642,7 +625,8 @@ struct GroupMeta<'a> {
     alerts: Vec<AlertMeta<'a>>,
 }
 
-/// The group an alert-mode event came from.
+/// The notification's own fields (all but `alerts` and `commonAnnotations`): the top of group
+/// mode's `meta`, and the `group` an alert-mode event came from.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GroupRef<'a> {
@@ -655,6 +639,7 @@ struct GroupRef<'a> {
     route_labels: Option<&'a Labels<'a>>,
     #[serde(rename = "externalURL")]
     external_url: Option<&'a str>,
+    version: Option<&'a str>,
     truncated_alerts: Option<u64>,
     #[serde(
         rename = "notification_reason",
