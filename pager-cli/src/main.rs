@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
+use pager_core::auth::ReceivedAt;
 use pager_core::{Event, Integration};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -31,7 +32,8 @@ enum Command {
         /// The body: a file, or `-` (the default) for standard input.
         #[arg(default_value = "-")]
         file: String,
-        /// The adapter's options as JSON, or @FILE to read them from a file.
+        /// The adapter's options as JSON, or @FILE to read them from a file. Two keys are the
+        /// instance's rather than the adapter's: `auth` (the auth guard) and `limits`.
         #[arg(long, value_name = "JSON|@FILE")]
         config: Option<String>,
         /// A request header, `Name: value` (repeatable).
@@ -163,9 +165,12 @@ fn build_request(
             .ok_or_else(|| Failure::Usage(format!("--header {header:?} is not 'Name: value'")))?;
         builder = builder.header(name.trim(), value.trim());
     }
-    builder
+    let mut req = builder
         .body(body)
-        .map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))
+        .map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))?;
+    // The CLI is the host: it says when the request was received, for HMAC timestamp checks.
+    req.extensions_mut().insert(ReceivedAt::now());
+    Ok(req)
 }
 
 fn integrations(json: bool) -> Result<(), Failure> {

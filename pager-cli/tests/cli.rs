@@ -179,3 +179,44 @@ fn lists_integrations() {
     let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed["integrations"][0]["slug"], "prometheus-v3");
 }
+
+#[test]
+fn auth_from_config_and_query() {
+    let fixture = fixture("api-key-query.json");
+    let config = r#"{"auth": {"api_key": "capture-api-key"}}"#;
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &fixture,
+            "--config",
+            config,
+            "--query",
+            "x-api-key=capture-api-key",
+        ],
+        None,
+    );
+    assert_eq!(events(&out).len(), 1);
+    let out = pagerhook(
+        &["normalize", "prometheus-v3", &fixture, "--config", config],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: prometheus-v3: unauthorized\n"
+    );
+    let out = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &fixture,
+            "--config",
+            config,
+            "-H",
+            "X-Api-Key: capture-api-key",
+        ],
+        None,
+    );
+    assert_eq!(events(&out).len(), 1);
+}

@@ -1,11 +1,14 @@
 //! The adapter contract ([`Integration`], [`Adapter`]) and the [`Instance`] a host calls.
 
+use std::borrow::Cow;
 use std::fmt::Debug;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::AuthGuard;
+use crate::text::truncate;
 use crate::{ConfigError, Error, Event};
 
 /// A vendor adapter: turns one webhook delivery into normalized events.
@@ -43,9 +46,24 @@ pub trait Adapter: Integration + Sized {
     /// # Errors
     /// When the options are inconsistent in a way their types cannot express.
     fn from_config(config: Self::Config) -> Result<Self, ConfigError>;
+
+    /// Hands the adapter the instance's [`Limits`], for the ones only it can enforce
+    /// (`max_alerts`) or wants to apply while building events (title and description lengths).
+    /// The default ignores them; [`Instance`] enforces body size and text lengths regardless.
+    #[must_use]
+    fn with_limits(self, limits: &Limits) -> Self {
+        let _ = limits;
+        self
+    }
 }
 
-/// Limits applied to every delivery before the adapter sees it.
+/// Limits of an instance, configured under the key `limits`. Exceeding one is a typed error
+/// that names it ([`Error::PayloadTooLarge`], [`Error::LimitExceeded`]); text lengths are cut
+/// instead (on a character boundary, ending in `…`; adapters keep the full values in `meta`).
+///
+/// JSON nesting is limited too, though not configurable: values an adapter parses may nest
+/// at most 128 levels (`serde_json`'s recursion limit; deeper is [`Error::LimitExceeded`] naming
+/// `json_depth`), and values it ignores are skipped without recursion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -53,12 +71,22 @@ pub struct Limits {
     /// The largest body accepted, in bytes. Default 10 MiB: Alertmanager has no size limit
     /// and `max_alerts: 0` sends every alert of a group.
     pub max_body_bytes: usize,
+    /// The most alerts (or the vendor's equivalent items) one payload may carry. Default: no
+    /// limit. Enforced by adapters that have such items.
+    pub max_alerts: Option<usize>,
+    /// Titles are cut to this many characters. Default 200.
+    pub max_title_chars: usize,
+    /// Descriptions are cut to this many characters. Default 4000.
+    pub max_description_chars: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_body_bytes: 10 * 1024 * 1024,
+            max_alerts: None,
+            max_title_chars: 200,
+            max_description_chars: 4000,
         }
     }
 }
@@ -70,29 +98,59 @@ impl Limits {
         self.max_body_bytes = max_body_bytes;
         self
     }
+
+    /// Limits with the given maximum number of alerts per payload.
+    #[must_use]
+    pub fn with_max_alerts(mut self, max_alerts: Option<usize>) -> Self {
+        self.max_alerts = max_alerts;
+        self
+    }
+
+    /// Cuts an event's title and description to these limits.
+    fn apply_to(&self, event: &mut Event) {
+        if let Cow::Owned(cut) = truncate(&event.title, self.max_title_chars) {
+            event.title = cut;
+        }
+        if let Some(description) = &event.description {
+            if let Cow::Owned(cut) = truncate(description, self.max_description_chars) {
+                event.description = Some(cut);
+            }
+        }
+    }
 }
 
-/// A configured adapter as a host uses it: limits checked, then the adapter, then the raw body
-/// attached (shared, not copied) to every event.
+/// A configured adapter as a host uses it. [`Instance::handle`] checks, in order: the body
+/// size, the auth guard (before anything is parsed), then runs the adapter, cuts titles and
+/// descriptions to the limits, and attaches the raw body (shared, not copied) to every event.
 #[derive(Debug)]
 pub struct Instance {
     integration: Box<dyn Integration>,
     limits: Limits,
+    guard: Option<AuthGuard>,
 }
 
 impl Instance {
-    /// Wraps an adapter with the default [`Limits`].
+    /// Wraps an adapter with the default [`Limits`] and no auth.
     pub fn new(integration: Box<dyn Integration>) -> Self {
         Self {
             integration,
             limits: Limits::default(),
+            guard: None,
         }
     }
 
-    /// Replaces the limits.
+    /// Replaces the limits the instance enforces. (Limits adapters enforce themselves are
+    /// given to them when built through the [`crate::Registry`].)
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Requires every request to pass `guard`.
+    #[must_use]
+    pub fn with_auth(mut self, guard: AuthGuard) -> Self {
+        self.guard = Some(guard);
         self
     }
 
@@ -116,8 +174,12 @@ impl Integration for Instance {
                 limit: self.limits.max_body_bytes,
             });
         }
+        if let Some(guard) = &self.guard {
+            guard.check(self.id(), req)?;
+        }
         let mut events = self.integration.handle(req)?;
         for event in &mut events {
+            self.limits.apply_to(event);
             event.set_raw_body(req.body().clone());
         }
         Ok(events)

@@ -158,6 +158,13 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
     };
     let (line, column) = (inner.line(), inner.column());
     let message = strip_position(&inner.to_string());
+    if message == "recursion limit exceeded" {
+        return Error::LimitExceeded {
+            integration,
+            limit: "json_depth",
+            message: format!("JSON nested deeper than 128 levels at line {line}, column {column}"),
+        };
+    }
     match inner.classify() {
         serde_json::error::Category::Data => Error::Invalid {
             integration,
@@ -273,6 +280,28 @@ mod tests {
         );
         let ok = from_slice::<Object<Items>>("t", br#"{"items": [{"a": "x"}, {}]}"#).unwrap();
         assert_eq!(ok.items.len(), 2);
+    }
+
+    #[test]
+    fn nesting_deeper_than_128_is_a_named_limit() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Any {
+            v: serde_json::Value,
+        }
+        let deep = format!("{{\"v\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        let err = from_slice::<Any>("t", deep.as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded {
+                    limit: "json_depth",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), 400);
     }
 
     #[test]

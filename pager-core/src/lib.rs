@@ -9,7 +9,8 @@
 //!   registrable form with an identity and a `Config`;
 //! - [`Error`], which says what was wrong and where and maps to an HTTP status, and
 //!   [`ConfigError`] for configurations and unknown slugs;
-//! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), and [`Limits`];
+//! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), with [`Limits`]
+//!   and the [`auth`] guard (API key, bearer/custom `Authorization`, Basic, HMAC signatures);
 //! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`];
 //!   [`fixture`] replays captured deliveries (body + `.headers`) as requests.
 //!
@@ -74,6 +75,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod auth;
 mod error;
 mod event;
 pub mod fixture;
@@ -88,4 +90,4 @@ pub use event::{
     is_http_url,
 };
 pub use integration::{Adapter, Instance, Integration, Limits, config_from_json};
-pub use registry::{IntegrationInfo, Registration, Registry};
+pub use registry::{InstanceConfig, IntegrationInfo, Registration, Registry};

@@ -1,7 +1,10 @@
 //! The registry: which adapters exist, and building one from (slug, configuration).
 
+use serde::Deserialize;
+
+use crate::auth::{AuthConfig, AuthGuard};
 use crate::integration::config_from_json;
-use crate::{Adapter, ConfigError, Instance, Integration};
+use crate::{Adapter, ConfigError, Instance, Integration, Limits};
 
 /// What a registered adapter is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -15,7 +18,7 @@ pub struct IntegrationInfo {
     pub version: &'static str,
 }
 
-type BuildFn = fn(&serde_json::Value) -> Result<Box<dyn Integration>, ConfigError>;
+type BuildFn = fn(&serde_json::Value, &Limits) -> Result<Box<dyn Integration>, ConfigError>;
 
 /// One registry line: an adapter's identity and how to build it.
 #[derive(Debug, Clone, Copy)]
@@ -43,8 +46,63 @@ impl Registration {
     }
 }
 
-fn build<A: Adapter>(config: &serde_json::Value) -> Result<Box<dyn Integration>, ConfigError> {
-    Ok(Box::new(A::from_config(config_from_json::<A>(config)?)?))
+fn build<A: Adapter>(
+    config: &serde_json::Value,
+    limits: &Limits,
+) -> Result<Box<dyn Integration>, ConfigError> {
+    Ok(Box::new(
+        A::from_config(config_from_json::<A>(config)?)?.with_limits(limits),
+    ))
+}
+
+/// How to build one instance: the adapter's options, the auth guard's configuration, and the
+/// limits. This is the shape of a receiver's per-instance configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct InstanceConfig {
+    /// The adapter's options (`null` = its defaults).
+    pub options: serde_json::Value,
+    /// The auth guard's configuration; absent = open.
+    pub auth: Option<AuthConfig>,
+    /// The limits.
+    pub limits: Limits,
+}
+
+impl InstanceConfig {
+    /// Reads the flat form the CLI takes: the adapter's options with two reserved keys,
+    /// `auth` and `limits`, taken out (`{"grouping": "alert", "auth": {"api_key": "…"}}`).
+    ///
+    /// # Errors
+    /// When `auth` or `limits` is invalid, naming the key.
+    pub fn from_flat(value: &serde_json::Value) -> Result<Self, ConfigError> {
+        let mut options = value.clone();
+        let mut section = |key: &str| options.as_object_mut().and_then(|o| o.remove(key));
+        let auth = section("auth");
+        let limits = section("limits");
+        let invalid = |key: &str, err: serde_path_to_error::Error<serde_json::Error>| {
+            let path = err.path().to_string();
+            ConfigError::Invalid {
+                integration: "instance",
+                path: if path == "." {
+                    key.to_owned()
+                } else {
+                    format!("{key}.{path}")
+                },
+                message: err.into_inner().to_string(),
+            }
+        };
+        Ok(Self {
+            options,
+            auth: auth
+                .map(|a| serde_path_to_error::deserialize(a).map_err(|e| invalid("auth", e)))
+                .transpose()?,
+            limits: limits
+                .map(|l| serde_path_to_error::deserialize(l).map_err(|e| invalid("limits", e)))
+                .transpose()?
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Every available adapter, by slug.
@@ -84,19 +142,37 @@ impl Registry {
         self.entries.iter().find(|r| r.info.slug == slug)
     }
 
-    /// Builds the adapter `slug` from its options (`null` = defaults), wrapped in an
-    /// [`Instance`] with default limits.
+    /// Builds the adapter `slug` from its options in the flat form (see
+    /// [`InstanceConfig::from_flat`]: options plus optional `auth` and `limits`; `null` =
+    /// defaults, no auth).
     ///
     /// # Errors
     /// [`ConfigError::UnknownIntegration`] (listing the known slugs), or
     /// [`ConfigError::Invalid`] naming the option that is wrong.
     pub fn build(&self, slug: &str, options: &serde_json::Value) -> Result<Instance, ConfigError> {
+        self.build_instance(slug, &InstanceConfig::from_flat(options)?)
+    }
+
+    /// Builds the adapter `slug` as `config` says.
+    ///
+    /// # Errors
+    /// As [`Registry::build`], and when the auth configuration is inconsistent.
+    pub fn build_instance(
+        &self,
+        slug: &str,
+        config: &InstanceConfig,
+    ) -> Result<Instance, ConfigError> {
         let registration = self
             .get(slug)
             .ok_or_else(|| ConfigError::UnknownIntegration {
                 slug: slug.to_owned(),
                 known: self.list().map(|i| i.slug).collect(),
             })?;
-        Ok(Instance::new((registration.build)(options)?))
+        let adapter = (registration.build)(&config.options, &config.limits)?;
+        let instance = Instance::new(adapter).with_limits(config.limits);
+        Ok(match &config.auth {
+            Some(auth) => instance.with_auth(AuthGuard::new(auth.clone())?),
+            None => instance,
+        })
     }
 }

@@ -47,10 +47,6 @@ pub struct Config {
     pub urgency_map: BTreeMap<String, Urgency>,
     /// Label names whose values become tags `name:value`. Default none.
     pub tag_labels: Vec<String>,
-    /// Titles are cut to this many characters (the full values stay in `meta`). Default 200.
-    pub max_title_chars: usize,
-    /// Descriptions are cut to this many characters. Default 4000.
-    pub max_description_chars: usize,
 }
 
 impl Default for Config {
@@ -61,8 +57,6 @@ impl Default for Config {
             severity_label: "severity".to_owned(),
             urgency_map: BTreeMap::new(),
             tag_labels: Vec::new(),
-            max_title_chars: 200,
-            max_description_chars: 4000,
         }
     }
 }

@@ -38,7 +38,7 @@ mod urgency;
 
 use bytes::Bytes;
 use pager_core::json::Object;
-use pager_core::{Adapter, ConfigError, Error, Event, Integration};
+use pager_core::{Adapter, ConfigError, Error, Event, Integration, Limits};
 
 pub use config::{Config, Grouping, KeyForm};
 
@@ -53,6 +53,7 @@ pub const ID: &str = "prometheus-v3";
 #[derive(Debug, Clone)]
 pub struct PrometheusV3 {
     config: Config,
+    limits: Limits,
     urgency: UrgencyMap,
 }
 
@@ -69,6 +70,7 @@ impl Default for PrometheusV3 {
         Self {
             urgency: UrgencyMap::new(&config.urgency_map),
             config,
+            limits: Limits::default(),
         }
     }
 }
@@ -82,8 +84,21 @@ impl Integration for PrometheusV3 {
         pager_core::json::require_json(ID, req)?;
         let Object(notification) =
             pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
+        if let Some(max) = self.limits.max_alerts {
+            if notification.alerts.len() > max {
+                return Err(Error::LimitExceeded {
+                    integration: ID,
+                    limit: "max_alerts",
+                    message: format!(
+                        "the payload has {} alerts; at most {max} are accepted",
+                        notification.alerts.len()
+                    ),
+                });
+            }
+        }
         let mapper = Mapper {
             config: &self.config,
+            limits: &self.limits,
             urgency: &self.urgency,
         };
         let events = match self.config.grouping {
@@ -117,6 +132,12 @@ impl Adapter for PrometheusV3 {
         Ok(Self {
             urgency: UrgencyMap::new(&config.urgency_map),
             config,
+            limits: Limits::default(),
         })
+    }
+
+    fn with_limits(mut self, limits: &Limits) -> Self {
+        self.limits = *limits;
+        self
     }
 }

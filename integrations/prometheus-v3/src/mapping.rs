@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use pager_core::text::truncate;
-use pager_core::{Action, AdditionalData, Event, Urgency, is_http_url};
+use pager_core::{Action, AdditionalData, Event, Limits, Urgency, is_http_url};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -28,6 +28,7 @@ const MAX_TITLE_NAMES: usize = 3;
 /// Everything the mapping needs besides the payload.
 pub(crate) struct Mapper<'c> {
     pub config: &'c Config,
+    pub limits: &'c Limits,
     pub urgency: &'c UrgencyMap,
 }
 
@@ -102,7 +103,7 @@ impl Mapper<'_> {
             .annotation("summary")
             .filter(|s| !s.is_empty())
             .or_else(|| alert.annotation("description").filter(|s| !s.is_empty()))
-            .map(|d| truncate(d, self.config.max_description_chars).into_owned());
+            .map(|d| truncate(d, self.limits.max_description_chars).into_owned());
         let urgency = alert
             .label(severity_label)
             .and_then(|s| self.urgency.get(s));
@@ -184,7 +185,7 @@ impl Mapper<'_> {
         for (i, (k, v)) in labels.enumerate() {
             title.push_str(if i == 0 { " (" } else { ", " });
             let _ = write!(title, "{k}={v}");
-            if title.chars().count() > self.config.max_title_chars {
+            if title.chars().count() > self.limits.max_title_chars {
                 break;
             }
         }
@@ -198,7 +199,7 @@ impl Mapper<'_> {
         if one_line.trim().is_empty() {
             return "Prometheus alert".to_owned();
         }
-        truncate(&one_line, self.config.max_title_chars).into_owned()
+        truncate(&one_line, self.limits.max_title_chars).into_owned()
     }
 
     fn group_description(&self, n: &Notification<'_>) -> Option<String> {
@@ -235,7 +236,7 @@ impl Mapper<'_> {
                 Cow::Owned(out)
             }
         };
-        Some(truncate(&text, self.config.max_description_chars).into_owned())
+        Some(truncate(&text, self.limits.max_description_chars).into_owned())
     }
 
     fn group_urgency(&self, n: &Notification<'_>) -> Option<Urgency> {
