@@ -29,7 +29,11 @@ fn pagerhook(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or_default()).unwrap();
+    match input.write_all(stdin.unwrap_or_default()) {
+        // A usage error can end the process before it reads its input.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        result => result.unwrap(),
+    }
     drop(input);
     child.wait_with_output().unwrap()
 }

@@ -8,7 +8,7 @@ const SEPARATOR: u8 = 0xFF;
 
 /// FNV-1a 64 over the labels sorted by name, each written as `name 0xFF value 0xFF`,
 /// formatted as 16 lowercase hex digits (prometheus/common `model.LabelSet.Fingerprint`).
-/// Annotations do not count. `Labels` is a `BTreeMap`, so iteration is already sorted by name.
+/// Annotations do not count. `Labels` iterates in name order already.
 pub(crate) fn fingerprint(labels: Option<&Labels<'_>>) -> String {
     let mut hash = OFFSET64;
     let mut add = |bytes: &[u8]| {
@@ -17,7 +17,7 @@ pub(crate) fn fingerprint(labels: Option<&Labels<'_>>) -> String {
             hash = hash.wrapping_mul(PRIME64);
         }
     };
-    for (name, value) in labels.into_iter().flatten() {
+    for (name, value) in labels.into_iter().flat_map(Labels::iter) {
         add(name.as_bytes());
         add(&[SEPARATOR]);
         add(value.as_bytes());

@@ -102,7 +102,9 @@ impl Integration for PrometheusV3 {
             urgency: &self.urgency,
         };
         let events = match self.config.grouping {
-            Grouping::Group => mapper.group_event(&notification).map(|e| vec![e]),
+            Grouping::Group => mapper
+                .group_event(&notification, req.body().len())
+                .map(|e| vec![e]),
             Grouping::Alert => mapper.alert_events(&notification),
         };
         // Serializing `meta` from borrowed strings and maps cannot fail; should it ever, it is

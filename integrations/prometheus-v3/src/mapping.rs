@@ -2,7 +2,7 @@
 //! out in the adapter's README.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use pager_core::text::truncate;
@@ -16,7 +16,7 @@ use crate::fingerprint::fingerprint;
 use crate::payload::{Alert, AlertStatus, Labels, Notification, unquote_meta};
 use crate::urgency::UrgencyMap;
 
-static NO_LABELS: Labels<'static> = BTreeMap::new();
+static NO_LABELS: Labels<'static> = Labels::new();
 /// At most this many links of one kind (source, runbook, …) per event, so a 1000-alert group
 /// does not carry 1000 links.
 const MAX_LINKS_PER_KIND: usize = 10;
@@ -33,8 +33,12 @@ pub(crate) struct Mapper<'c> {
 }
 
 impl Mapper<'_> {
-    /// Group mode: one event for the whole notification.
-    pub fn group_event(&self, n: &Notification<'_>) -> Result<Event, serde_json::Error> {
+    /// Group mode: one event for the whole notification, whose body was `body_len` bytes.
+    pub fn group_event(
+        &self,
+        n: &Notification<'_>,
+        body_len: usize,
+    ) -> Result<Event, serde_json::Error> {
         let ctx = Context::new(n);
         let (key, key_source) = group_key(n);
         let other_form = sha256_hex(&key);
@@ -50,20 +54,21 @@ impl Mapper<'_> {
             .with_tags(self.tags(&n.alerts.iter()))
             .with_additional_data(Self::group_data(n, &ctx));
         let meta = GroupMeta {
-            group: ctx.group_ref(n),
+            group: ctx.group_ref(n, true),
             common_annotations: n.common_annotations.as_ref().unwrap_or(&NO_LABELS),
             counts: ctx.counts(),
             key_source,
             reason,
-            alerts: n.alerts.iter().map(AlertMeta::new).collect(),
+            alerts: AlertsMeta(&n.alerts),
         };
-        event.with_meta(&meta)
+        // `meta` re-serializes the whole notification: about the body's size.
+        event.with_meta_sized(&meta, body_len + body_len / 8 + 1024)
     }
 
     /// Alert mode: one event per entry of `alerts[]`.
     pub fn alert_events(&self, n: &Notification<'_>) -> Result<Vec<Event>, serde_json::Error> {
         let ctx = Context::new(n);
-        let group = ctx.group_ref(n);
+        let group = ctx.group_ref(n, false);
         n.alerts
             .iter()
             .map(|alert| self.alert_event(n, &ctx, &group, alert))
@@ -108,12 +113,9 @@ impl Mapper<'_> {
             .label(severity_label)
             .and_then(|s| self.urgency.get(s));
 
-        let mut data = ctx.header_data();
-        data.extend(
-            labels
-                .iter()
-                .map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())),
-        );
+        let annotations = alert.annotations.as_ref().map_or(0, Labels::len);
+        let mut data = ctx.header_data(labels.len() + annotations + 6);
+        data.extend(labels.iter().map(|(k, v)| AdditionalData::text(k, v)));
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
         }
@@ -179,7 +181,7 @@ impl Mapper<'_> {
     fn title_with_labels<'l>(
         &self,
         base: &str,
-        labels: impl Iterator<Item = (&'l Cow<'l, str>, &'l Cow<'l, str>)>,
+        labels: impl Iterator<Item = (&'l str, &'l str)>,
     ) -> String {
         let mut title = String::from(base);
         for (i, (k, v)) in labels.enumerate() {
@@ -206,35 +208,36 @@ impl Mapper<'_> {
         let common = n.common_annotations.as_ref();
         let from_common = ["summary", "description"]
             .iter()
-            .find_map(|k| common.and_then(|c| c.get(*k)).filter(|s| !s.is_empty()));
+            .find_map(|k| common.and_then(|c| c.get(k)).filter(|s| !s.is_empty()));
         let text: Cow<'_, str> = if let Some(text) = from_common {
             Cow::Borrowed(text)
         } else {
-            {
-                let lines = distinct(relevant_alerts(n).filter_map(|a| {
-                    let text = a
-                        .annotation("summary")
-                        .filter(|s| !s.is_empty())
-                        .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))?;
-                    Some(match a.label("alertname") {
-                        Some(name) if !name.is_empty() => Cow::Owned(format!("- {name}: {text}")),
-                        _ => Cow::Owned(format!("- {text}")),
-                    })
-                }));
-                if lines.is_empty() {
-                    return None;
-                }
-                let mut out = lines
-                    .iter()
-                    .take(MAX_SUMMARY_LINES)
-                    .map(AsRef::as_ref)
-                    .collect::<Vec<&str>>()
-                    .join("\n");
-                if lines.len() > MAX_SUMMARY_LINES {
-                    let _ = write!(out, "\n- … and {} more", lines.len() - MAX_SUMMARY_LINES);
-                }
-                Cow::Owned(out)
+            // Distinct (alertname, summary) pairs, borrowed: nothing is formatted for the
+            // alerts past the first few.
+            let lines = distinct(relevant_alerts(n).filter_map(|a| {
+                let text = a
+                    .annotation("summary")
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))?;
+                Some((a.label("alertname").filter(|s| !s.is_empty()), text))
+            }));
+            if lines.is_empty() {
+                return None;
             }
+            let mut out = String::new();
+            for (i, (name, text)) in lines.iter().take(MAX_SUMMARY_LINES).enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let _ = match name {
+                    Some(name) => write!(out, "- {name}: {text}"),
+                    None => write!(out, "- {text}"),
+                };
+            }
+            if lines.len() > MAX_SUMMARY_LINES {
+                let _ = write!(out, "\n- … and {} more", lines.len() - MAX_SUMMARY_LINES);
+            }
+            Cow::Owned(out)
         };
         Some(truncate(&text, self.limits.max_description_chars).into_owned())
     }
@@ -263,11 +266,11 @@ impl Mapper<'_> {
     }
 
     fn group_data(n: &Notification<'_>, ctx: &Context<'_>) -> Vec<AdditionalData> {
-        let mut data = ctx.header_data();
+        let mut data = ctx.header_data(ctx.common_labels.len() + 8);
         data.extend(
             ctx.common_labels
                 .iter()
-                .map(|(k, v)| AdditionalData::text(k.as_ref(), v.as_ref())),
+                .map(|(k, v)| AdditionalData::text(k, v)),
         );
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
@@ -334,14 +337,14 @@ impl<'n> Context<'n> {
         }
     }
 
-    /// The notification's own fields, for `meta`.
-    fn group_ref<'c>(&'c self, n: &'c Notification<'c>) -> GroupRef<'c> {
+    /// The notification's own fields, for `meta`; `commonLabels` only when `with_common_labels`.
+    fn group_ref<'c>(&'c self, n: &'c Notification<'c>, with_common_labels: bool) -> GroupRef<'c> {
         GroupRef {
             receiver: &self.receiver,
             status: &n.status,
             group_key: n.group_key.as_deref(),
             group_labels: self.group_labels,
-            common_labels: self.common_labels,
+            common_labels: with_common_labels.then_some(self.common_labels),
             route_labels: n.route_labels.as_ref(),
             external_url: n.external_url.as_deref(),
             version: n.version.as_deref(),
@@ -359,8 +362,9 @@ impl<'n> Context<'n> {
     }
 
     /// PagerTree's first two entries: the Alertmanager link and the receiver.
-    fn header_data(&self) -> Vec<AdditionalData> {
-        let mut data = Vec::new();
+    /// `more` is how many entries the caller will add, so the vector is allocated once.
+    fn header_data(&self, more: usize) -> Vec<AdditionalData> {
+        let mut data = Vec::with_capacity(2 + more);
         data.extend(
             self.external_url
                 .and_then(|u| AdditionalData::link("Alert Manager URL", u)),
@@ -399,7 +403,7 @@ fn group_key<'n>(n: &'n Notification<'n>) -> (Cow<'n, str>, &'static str) {
         if i > 0 {
             key.push_str(", ");
         }
-        let _ = write!(key, "{k}={}", serde_json::Value::from(v.as_ref()));
+        let _ = write!(key, "{k}={}", serde_json::Value::from(v));
     }
     key.push('}');
     (Cow::Owned(key), source)
@@ -455,17 +459,50 @@ fn earliest<'a>(times: impl Iterator<Item = &'a str>) -> Option<&'a str> {
 
 /// The label a link annotation is shown under, if the annotation is a link at all.
 fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
-    let lower = annotation.to_ascii_lowercase();
-    let lower = lower.replace('-', "_");
-    Some(Cow::Borrowed(match lower.as_str() {
-        "runbook" | "runbook_url" | "runbookurl" | "playbook" | "playbook_url" => "Runbook",
-        "dashboard" | "dashboard_url" | "dashboardurl" | "grafana_url" | "grafana_dashboard"
-        | "dashboard_link" => "Dashboard",
-        _ if lower.ends_with("url") || lower.ends_with("_link") => {
-            return Some(Cow::Borrowed(annotation));
-        }
-        _ => return None,
-    }))
+    let is = |name: &str| same_name(annotation, name);
+    let ends_with = |suffix: &str| {
+        let at = annotation.len().checked_sub(suffix.len());
+        at.and_then(|at| annotation.get(at..))
+            .is_some_and(|tail| same_name(tail, suffix))
+    };
+    if [
+        "runbook",
+        "runbook_url",
+        "runbookurl",
+        "playbook",
+        "playbook_url",
+    ]
+    .into_iter()
+    .any(is)
+    {
+        Some(Cow::Borrowed("Runbook"))
+    } else if [
+        "dashboard",
+        "dashboard_url",
+        "dashboardurl",
+        "grafana_url",
+        "grafana_dashboard",
+        "dashboard_link",
+    ]
+    .into_iter()
+    .any(is)
+    {
+        Some(Cow::Borrowed("Dashboard"))
+    } else if ends_with("url") || ends_with("_link") {
+        Some(Cow::Borrowed(annotation))
+    } else {
+        None
+    }
+}
+
+/// `name` (lowercase, `_`-separated) written any case, with `-` or `_`; no allocation, as this
+/// runs for every annotation of every alert.
+fn same_name(written: &str, name: &str) -> bool {
+    written.len() == name.len()
+        && written
+            .bytes()
+            .zip(name.bytes())
+            .all(|(w, n)| w.to_ascii_lowercase() == n || (w == b'-' && n == b'_'))
 }
 
 /// Source (generatorURL), runbook, dashboard and other URL annotations of the alerts, as links.
@@ -497,7 +534,7 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
         if let Some(url) = alert.generator_url.as_deref() {
             add(Cow::Borrowed("Source"), url, name);
         }
-        for (key, value) in alert.annotations.iter().flatten() {
+        for (key, value) in alert.annotations.iter().flat_map(Labels::iter) {
             if let Some(kind) = link_kind(key) {
                 add(kind, value, name);
             }
@@ -610,6 +647,15 @@ impl<'a> AlertMeta<'a> {
     }
 }
 
+/// `alerts[]` for `meta`, serialized straight from the payload (no intermediate vector).
+struct AlertsMeta<'a>(&'a [Alert<'a>]);
+
+impl Serialize for AlertsMeta<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(AlertMeta::new))
+    }
+}
+
 /// Group mode's `meta`: the notification's fields under Alertmanager's own names, plus
 /// `counts`, `key_source` (how `thirdparty_id` was derived) and `reason` (why `other`).
 #[derive(Serialize)]
@@ -623,7 +669,7 @@ struct GroupMeta<'a> {
     key_source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
-    alerts: Vec<AlertMeta<'a>>,
+    alerts: AlertsMeta<'a>,
 }
 
 /// The notification's own fields (all but `alerts` and `commonAnnotations`): the top of group
@@ -635,7 +681,10 @@ struct GroupRef<'a> {
     status: &'a str,
     group_key: Option<&'a str>,
     group_labels: &'a Labels<'a>,
-    common_labels: &'a Labels<'a>,
+    /// Group mode only: in alert mode it would repeat, in every event, a subset of the
+    /// alert's own labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    common_labels: Option<&'a Labels<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     route_labels: Option<&'a Labels<'a>>,
     #[serde(rename = "externalURL")]
@@ -677,15 +726,18 @@ mod tests {
         assert_eq!(link_kind("Runbook-URL").as_deref(), Some("Runbook"));
         assert_eq!(link_kind("dashboard").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("logs_url").as_deref(), Some("logs_url"));
+        assert_eq!(link_kind("Logs-Link").as_deref(), Some("Logs-Link"));
+        assert_eq!(link_kind("GRAFANA_URL").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("summary"), None);
+        assert_eq!(link_kind("runbook_urls"), None);
     }
 
     #[test]
     fn silence_link_escapes_matchers() {
-        let labels: Labels<'_> = [("alertname", "A B"), ("quote", "say \"hi\"\n")]
-            .into_iter()
-            .map(|(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v)))
-            .collect();
+        let labels = Labels::from_pairs(vec![
+            (Cow::Borrowed("alertname"), Cow::Borrowed("A B")),
+            (Cow::Borrowed("quote"), Cow::Borrowed("say \"hi\"\n")),
+        ]);
         let link = silence_link(Some("http://am.example:9093/"), &labels).unwrap();
         assert_eq!(
             link.value,

@@ -6,13 +6,117 @@
 //! changing `version`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub(crate) type Str<'a> = Cow<'a, str>;
-/// Labels or annotations: name → value, sorted by name.
-pub(crate) type Labels<'a> = BTreeMap<Str<'a>, Str<'a>>;
+
+/// Labels or annotations: name → value, sorted by name (byte-wise, as Prometheus sorts them),
+/// a later duplicate name replacing an earlier one. A vector of exactly its length rather than
+/// a `BTreeMap`: label sets are small, and a tree node per 3-entry annotation set was the
+/// largest part of the adapter's memory on big payloads.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Labels<'a>(Vec<(Str<'a>, Str<'a>)>);
+
+impl<'a> Labels<'a> {
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// From pairs in any order (later duplicates win).
+    pub fn from_pairs(mut pairs: Vec<(Str<'a>, Str<'a>)>) -> Self {
+        if !pairs.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable, so among equal names the last one sent stays last; keep that one.
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut deduped: Vec<(Str<'a>, Str<'a>)> = Vec::with_capacity(pairs.len());
+            for pair in pairs {
+                match deduped.last_mut() {
+                    Some(last) if last.0 == pair.0 => *last = pair,
+                    _ => deduped.push(pair),
+                }
+            }
+            pairs = deduped;
+        }
+        pairs.shrink_to_fit();
+        Self(pairs)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let at = self
+            .0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
+            .ok()?;
+        self.0.get(at).map(|(_, v)| v.as_ref())
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelsVisitor;
+        impl<'de> Visitor<'de> for LabelsVisitor {
+            type Value = Labels<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some((BorrowedStr(k), BorrowedStr(v))) = map.next_entry()? {
+                    pairs.push((k, v));
+                }
+                Ok(Labels::from_pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(LabelsVisitor)
+    }
+}
+
+impl Serialize for Labels<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// A string borrowed from the input when it has no escapes (serde's `Cow<str>` always copies).
+struct BorrowedStr<'a>(Str<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "an Alertmanager webhook notification (a JSON object)")]
@@ -89,11 +193,11 @@ impl Alert<'_> {
     }
 
     pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels.as_ref()?.get(name).map(AsRef::as_ref)
+        self.labels.as_ref()?.get(name)
     }
 
     pub fn annotation(&self, name: &str) -> Option<&str> {
-        self.annotations.as_ref()?.get(name).map(AsRef::as_ref)
+        self.annotations.as_ref()?.get(name)
     }
 
     /// `endsAt`, or `None` for Go's zero time, which Alertmanager sends for every firing alert.
@@ -136,6 +240,28 @@ pub(crate) fn unquote_meta(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labels(json: &str) -> Labels<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn labels_are_sorted_last_duplicate_wins_and_borrowed() {
+        let l = labels(r#"{"b": "2", "a": "1", "b": "3", "c": "x\ny"}"#);
+        assert_eq!(
+            l.iter().collect::<Vec<_>>(),
+            [("a", "1"), ("b", "3"), ("c", "x\ny")]
+        );
+        assert_eq!(l.get("b"), Some("3"));
+        assert_eq!(l.get("z"), None);
+        assert!(matches!(l.0[0].1, Cow::Borrowed(_)));
+        assert!(matches!(l.0[2].1, Cow::Owned(_)), "an escape forces a copy");
+        assert_eq!(
+            serde_json::to_string(&l).unwrap(),
+            r#"{"a":"1","b":"3","c":"x\ny"}"#
+        );
+        assert!(serde_json::from_str::<Labels<'_>>(r#"{"a": 1}"#).is_err());
+    }
 
     #[test]
     fn receiver_names_are_unescaped() {

@@ -431,8 +431,16 @@ fn alert_mode_keeps_the_group_in_meta() {
         r#"{}/{env!="dev",scenario="nogroup"}:{}"#
     );
     assert_eq!(meta["group"]["receiver"], "nogroup");
+    assert_eq!(meta["group"]["groupLabels"], json!({}));
     assert_eq!(
-        meta["group"]["commonLabels"],
+        meta["group"].get("commonLabels"),
+        None,
+        "a subset of the alert's labels; not repeated per event"
+    );
+    assert_eq!(meta["labels"]["env"], "prod");
+    let group_meta = handle(group(), &fixture("no-group-by"))[0].meta_value();
+    assert_eq!(
+        group_meta["commonLabels"],
         json!({"env": "prod", "scenario": "nogroup"})
     );
 }
