@@ -188,39 +188,26 @@ fn lists_integrations() {
 fn auth_from_config_and_query() {
     let fixture = fixture("api-key-query.json");
     let config = r#"{"auth": {"api_key": "capture-api-key"}}"#;
-    let out = pagerhook(
-        &[
+    let run = |extra: &[&str]| {
+        let mut args = vec![
             "normalize",
             "prometheus-v3",
-            &fixture,
+            fixture.as_str(),
             "--config",
             config,
-            "--query",
-            "x-api-key=capture-api-key",
-        ],
-        None,
-    );
-    assert_eq!(events(&out).len(), 1);
-    let out = pagerhook(
-        &["normalize", "prometheus-v3", &fixture, "--config", config],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(1));
+        ];
+        args.extend_from_slice(extra);
+        pagerhook(&args, None)
+    };
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        events(&run(&["--query", "x-api-key=capture-api-key"])).len(),
+        1
+    );
+    assert_eq!(events(&run(&["-H", "X-Api-Key: capture-api-key"])).len(), 1);
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
         "error: prometheus-v3: unauthorized\n"
     );
-    let out = pagerhook(
-        &[
-            "normalize",
-            "prometheus-v3",
-            &fixture,
-            "--config",
-            config,
-            "-H",
-            "X-Api-Key: capture-api-key",
-        ],
-        None,
-    );
-    assert_eq!(events(&out).len(), 1);
 }
