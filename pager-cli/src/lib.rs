@@ -1,5 +1,8 @@
 //! `pagerhook`: normalize webhook payloads from the command line, list integrations.
 //!
+//! The binary is `main.rs` calling [`run`]; the library exists so benchmarks can run exactly the
+//! CLI's code path.
+//!
 //! Exit codes: 0 success, 1 the input was rejected (or could not be read), 2 usage errors
 //! (bad flags, unknown integration, invalid `--config`).
 
@@ -60,8 +63,19 @@ enum Failure {
     Rejected(String),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the CLI with `args` (the program name first, as in `std::env::args_os()`).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Normalize {
             slug,

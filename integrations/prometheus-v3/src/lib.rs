@@ -34,6 +34,7 @@ mod config;
 mod fingerprint;
 mod mapping;
 mod payload;
+pub mod sample;
 mod urgency;
 
 use bytes::Bytes;
