@@ -20,7 +20,8 @@ static NO_LABELS: Labels<'static> = Labels::new();
 /// At most this many links of one kind (source, runbook, …) per event, so a 1000-alert group
 /// does not carry 1000 links.
 const MAX_LINKS_PER_KIND: usize = 10;
-/// At most this many alert summaries in a group description.
+/// At most this many distinct alert summaries in a group description; the other alerts are
+/// counted.
 const MAX_SUMMARY_LINES: usize = 5;
 /// At most this many alertnames spelled out in a group title.
 const MAX_TITLE_NAMES: usize = 3;
@@ -212,20 +213,33 @@ impl Mapper<'_> {
         let text: Cow<'_, str> = if let Some(text) = from_common {
             Cow::Borrowed(text)
         } else {
-            // Distinct (alertname, summary) pairs, borrowed: nothing is formatted for the
-            // alerts past the first few.
-            let lines = distinct(relevant_alerts(n).filter_map(|a| {
-                let text = a
+            // The first few distinct (alertname, summary) lines, borrowed, and how many alerts
+            // they leave out: nothing is formatted or collected for the alerts past them.
+            let mut shown: Vec<(Option<&str>, &str)> = Vec::with_capacity(MAX_SUMMARY_LINES);
+            let mut more = 0_usize;
+            for a in relevant_alerts(n) {
+                let Some(text) = a
                     .annotation("summary")
                     .filter(|s| !s.is_empty())
-                    .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))?;
-                Some((a.label("alertname").filter(|s| !s.is_empty()), text))
-            }));
-            if lines.is_empty() {
+                    .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))
+                else {
+                    continue;
+                };
+                let line = (a.label("alertname").filter(|s| !s.is_empty()), text);
+                if shown.contains(&line) {
+                    continue;
+                }
+                if shown.len() < MAX_SUMMARY_LINES {
+                    shown.push(line);
+                } else {
+                    more += 1;
+                }
+            }
+            if shown.is_empty() {
                 return None;
             }
             let mut out = String::new();
-            for (i, (name, text)) in lines.iter().take(MAX_SUMMARY_LINES).enumerate() {
+            for (i, (name, text)) in shown.iter().enumerate() {
                 if i > 0 {
                     out.push('\n');
                 }
@@ -234,8 +248,9 @@ impl Mapper<'_> {
                     None => write!(out, "- {text}"),
                 };
             }
-            if lines.len() > MAX_SUMMARY_LINES {
-                let _ = write!(out, "\n- … and {} more", lines.len() - MAX_SUMMARY_LINES);
+            if more > 0 {
+                let noun = if more == 1 { "alert" } else { "alerts" };
+                let _ = write!(out, "\n- … and {more} more {noun}");
             }
             Cow::Owned(out)
         };
@@ -513,9 +528,6 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
     type UrlsOfKind<'a> = (Cow<'a, str>, Vec<(&'a str, Option<&'a str>)>);
     let mut kinds: Vec<UrlsOfKind<'a>> = Vec::new();
     let mut add = |kind: Cow<'a, str>, url: &'a str, name: Option<&'a str>| {
-        if !is_http_url(url) {
-            return;
-        }
         let index = kinds
             .iter()
             .position(|(k, _)| *k == kind)
@@ -524,7 +536,12 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
                 kinds.len() - 1
             });
         if let Some((_, urls)) = kinds.get_mut(index) {
-            if urls.len() < MAX_LINKS_PER_KIND && !urls.iter().any(|(u, _)| *u == url) {
+            // Cheapest checks first: once a kind is full, the rest of a large group costs
+            // one comparison per URL.
+            if urls.len() < MAX_LINKS_PER_KIND
+                && is_http_url(url)
+                && !urls.iter().any(|(u, _)| *u == url)
+            {
                 urls.push((url, name));
             }
         }
@@ -637,7 +654,7 @@ impl<'a> AlertMeta<'a> {
         };
         Self {
             fingerprint,
-            status: alert.status.as_deref(),
+            status: alert.status.as_ref().map(|s| s.raw.as_ref()),
             labels: alert.labels.as_ref().unwrap_or(&NO_LABELS),
             annotations: alert.annotations.as_ref().unwrap_or(&NO_LABELS),
             starts_at: alert.starts_at.as_deref(),

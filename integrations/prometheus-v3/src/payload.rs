@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::SmallVec;
 
 pub(crate) type Str<'a> = Cow<'a, str>;
 
@@ -73,11 +74,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
                 f.write_str("a map")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                // Collected on the stack first, so a typical label set costs one allocation
+                // of exactly its size.
+                let mut pairs: SmallVec<[(Str<'de>, Str<'de>); 16]> = SmallVec::new();
                 while let Some((BorrowedStr(k), BorrowedStr(v))) = map.next_entry()? {
                     pairs.push((k, v));
                 }
-                Ok(Labels::from_pairs(pairs))
+                Ok(Labels::from_pairs(pairs.into_vec()))
             }
         }
         deserializer.deserialize_map(LabelsVisitor)
@@ -154,7 +157,7 @@ pub(crate) struct Notification<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Alert<'a> {
     #[serde(borrow, default)]
-    pub status: Option<Str<'a>>,
+    pub status: Option<Status<'a>>,
     #[serde(borrow, default)]
     pub labels: Option<Labels<'a>>,
     #[serde(borrow, default)]
@@ -167,6 +170,22 @@ pub(crate) struct Alert<'a> {
     pub generator_url: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub fingerprint: Option<Str<'a>>,
+}
+
+/// An alert's `status` as sent, and what it means, decided once while parsing (the mapping
+/// asks for it many times per alert).
+#[derive(Debug)]
+pub(crate) struct Status<'a> {
+    pub raw: Str<'a>,
+    pub kind: AlertStatus,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Status<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let BorrowedStr(raw) = BorrowedStr::deserialize(deserializer)?;
+        let kind = AlertStatus::parse(Some(&raw));
+        Ok(Self { raw, kind })
+    }
 }
 
 /// An alert's own status, as far as the adapter acts on it.
@@ -189,7 +208,9 @@ impl AlertStatus {
 
 impl Alert<'_> {
     pub fn status(&self) -> AlertStatus {
-        AlertStatus::parse(self.status.as_deref())
+        self.status
+            .as_ref()
+            .map_or(AlertStatus::Unknown, |s| s.kind)
     }
 
     pub fn label(&self, name: &str) -> Option<&str> {

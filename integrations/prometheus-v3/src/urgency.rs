@@ -69,13 +69,22 @@ impl UrgencyMap {
         if let Some(found) = self.custom.get(severity) {
             return Some(*found);
         }
-        let lower = severity.to_lowercase();
-        self.custom.get(&lower).copied().or_else(|| {
-            BUILT_IN
+        // Called once per alert: no lowercase copy unless the name is not ASCII (the built-in
+        // names all are).
+        if severity.is_ascii() {
+            let custom = self
+                .custom
                 .iter()
-                .find(|(name, _)| *name == lower)
-                .map(|(_, u)| *u)
-        })
+                .find(|(k, _)| k.eq_ignore_ascii_case(severity))
+                .map(|(_, u)| *u);
+            return custom.or_else(|| {
+                BUILT_IN
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(severity))
+                    .map(|(_, u)| *u)
+            });
+        }
+        self.custom.get(&severity.to_lowercase()).copied()
     }
 }
 
@@ -101,10 +110,16 @@ mod tests {
         let custom = BTreeMap::from([
             ("Warning".to_owned(), Urgency::High),
             ("ticket".to_owned(), Urgency::Low),
+            ("Ärger".to_owned(), Urgency::Critical),
         ]);
         let map = UrgencyMap::new(&custom);
         assert_eq!(map.get("WARNING"), Some(Urgency::High));
         assert_eq!(map.get("ticket"), Some(Urgency::Low));
         assert_eq!(map.get("critical"), Some(Urgency::Critical));
+        assert_eq!(
+            map.get("ÄRGER"),
+            Some(Urgency::Critical),
+            "non-ASCII names fold too"
+        );
     }
 }

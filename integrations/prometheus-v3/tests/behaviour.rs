@@ -490,3 +490,29 @@ fn empty_or_control_character_names_never_give_a_blank_title() {
         }
     }
 }
+
+#[test]
+fn large_groups_show_a_few_summaries_and_count_the_rest() {
+    // 12 generated alerts: every 7th resolved, so 10 firing, each with its own summary.
+    let body = pager_prometheus_v3::sample::notification(12);
+    let req = http::Request::post("/")
+        .body(bytes::Bytes::from(body))
+        .unwrap();
+    let event = &handle(group(), &req)[0];
+    let description = event.description.as_deref().unwrap();
+    assert_eq!(description.lines().count(), 6, "{description}");
+    assert!(description.starts_with("- HighRequestLatency1: p99 latency above 2s on api-000001\n"));
+    assert!(
+        description.ends_with("\n- … and 5 more alerts"),
+        "{description}"
+    );
+    assert_eq!(
+        event.title,
+        "HighRequestLatency1, HighRequestLatency2, HighRequestLatency3 +2 more (service=checkout)"
+    );
+    assert_eq!(event.urgency, Some(Urgency::Critical));
+    assert_eq!(
+        (data(event, "Firing"), data(event, "Resolved")),
+        (Some("10"), Some("2"))
+    );
+}
