@@ -262,8 +262,20 @@ impl Mapper<'_> {
         if let Some(common) = n.common_labels.as_ref().and_then(|c| c.get(label)) {
             return self.urgency.get(common);
         }
+        // Neighbouring alerts mostly share a severity: remember the last lookup.
+        let mut last: Option<(&str, Option<Urgency>)> = None;
         relevant_alerts(n)
-            .filter_map(|a| a.label(label).and_then(|s| self.urgency.get(s)))
+            .filter_map(|a| {
+                let severity = a.label(label)?;
+                match last {
+                    Some((seen, urgency)) if seen == severity => urgency,
+                    _ => {
+                        let urgency = self.urgency.get(severity);
+                        last = Some((severity, urgency));
+                        urgency
+                    }
+                }
+            })
             .max()
     }
 
@@ -465,7 +477,23 @@ fn distinct<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
 }
 
 /// The earliest of some RFC 3339 timestamps, as written; unparseable ones are skipped.
-fn earliest<'a>(times: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+fn earliest<'a>(times: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    // Alertmanager usually writes every time in UTC at one precision: then the text order is
+    // the time order, and nothing needs parsing.
+    let mut all = times.clone();
+    if let Some(first) = all.next() {
+        let comparable = |t: &str| {
+            t.len() == first.len()
+                && t.ends_with('Z')
+                && chrono::DateTime::parse_from_rfc3339(t).is_ok()
+        };
+        if comparable(first) && all.all(|t| t.len() == first.len() && t.ends_with('Z')) {
+            let min = times.clone().min()?;
+            if comparable(min) {
+                return Some(min);
+            }
+        }
+    }
     times
         .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok().map(|d| (d, t)))
         .min_by_key(|(d, _)| *d)
@@ -738,12 +766,39 @@ mod tests {
     }
 
     #[test]
+    fn earliest_start_with_and_without_the_fast_path() {
+        let utc = [
+            "2026-11-22T03:44:02.638714341Z",
+            "2026-11-22T03:44:01.634779353Z",
+        ];
+        assert_eq!(
+            earliest(utc.into_iter()),
+            Some("2026-11-22T03:44:01.634779353Z")
+        );
+        // Offsets and precisions differ: compared as times, not text.
+        // 08:10:01.5+05:30 is 02:40:01.5Z, before 03:44:01Z although its text sorts after.
+        let mixed = [
+            "2026-11-22T03:44:01Z",
+            "2026-11-22T08:10:01.5+05:30",
+            "garbage",
+        ];
+        assert_eq!(
+            earliest(mixed.into_iter()),
+            Some("2026-11-22T08:10:01.5+05:30")
+        );
+        // Same length, all Z, but not a time: no fast path.
+        assert_eq!(earliest(["xxxxZ", "2026Z"].into_iter()), None);
+        assert_eq!(earliest(std::iter::empty()), None);
+    }
+
+    #[test]
     fn link_kinds() {
         assert_eq!(link_kind("runbook_url").as_deref(), Some("Runbook"));
         assert_eq!(link_kind("Runbook-URL").as_deref(), Some("Runbook"));
         assert_eq!(link_kind("dashboard").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("logs_url").as_deref(), Some("logs_url"));
         assert_eq!(link_kind("Logs-Link").as_deref(), Some("Logs-Link"));
+        assert_eq!(link_kind("dashboard-URL").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("GRAFANA_URL").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("summary"), None);
         assert_eq!(link_kind("runbook_urls"), None);

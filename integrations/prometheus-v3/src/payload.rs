@@ -229,7 +229,9 @@ impl Alert<'_> {
 
 /// Go's zero `time.Time` (`0001-01-01T00:00:00Z`), in any RFC 3339 spelling.
 fn is_zero_time(t: &str) -> bool {
+    // The exact spelling Alertmanager sends for every firing alert first, without parsing.
     t.is_empty()
+        || t == "0001-01-01T00:00:00Z"
         || t.starts_with("0001-01-01T00:00:00")
             && chrono::DateTime::parse_from_rfc3339(t)
                 .is_ok_and(|d| d.timestamp() == -62_135_596_800)
