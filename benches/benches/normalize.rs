@@ -53,8 +53,11 @@ fn main() -> ExitCode {
     bench_sizes(&mut c);
     bench_fixtures(&mut c);
     c.final_summary();
-    print_table(&out_dir);
-    compare_cli();
+    // `--profile-time` (for perf) and `--list` run no measurements to report on.
+    if !args.iter().any(|a| a == "--profile-time" || a == "--list") {
+        print_table(&out_dir);
+        compare_cli();
+    }
     ExitCode::SUCCESS
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use pager_core::text::truncate;
-use pager_core::{Action, AdditionalData, Event, Limits, Urgency, is_http_url};
+use pager_core::{Action, AdditionalData, DataFormat, Event, Limits, Urgency, is_http_url};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -127,7 +127,7 @@ impl Mapper<'_> {
             data.push(AdditionalData::datetime("Ended at", ends_at));
         }
         data.extend(links(std::iter::once(alert)));
-        data.extend(silence_link(n.external_url.as_deref(), labels));
+        data.extend(silence_link(ctx.external_url, labels));
 
         Event::new(action, meta.fingerprint.clone().into_owned(), title)
             .with_description(description)
@@ -185,10 +185,14 @@ impl Mapper<'_> {
         labels: impl Iterator<Item = (&'l str, &'l str)>,
     ) -> String {
         let mut title = String::from(base);
+        let mut chars = base.chars().count();
         for (i, (k, v)) in labels.enumerate() {
             title.push_str(if i == 0 { " (" } else { ", " });
-            let _ = write!(title, "{k}={v}");
-            if title.chars().count() > self.limits.max_title_chars {
+            title.push_str(k);
+            title.push('=');
+            title.push_str(v);
+            chars += 3 + k.chars().count() + v.chars().count();
+            if chars > self.limits.max_title_chars {
                 break;
             }
         }
@@ -325,7 +329,7 @@ impl Mapper<'_> {
         } else {
             ctx.common_labels
         };
-        data.extend(silence_link(n.external_url.as_deref(), silence_labels));
+        data.extend(silence_link(ctx.external_url, silence_labels));
         data
     }
 }
@@ -355,7 +359,8 @@ impl<'n> Context<'n> {
             .count();
         Self {
             receiver: unquote_meta(n.receiver.as_deref().unwrap_or_default()),
-            external_url: n.external_url.as_deref(),
+            // Checked once here; links built from it need no further check.
+            external_url: n.external_url.as_deref().filter(|u| is_http_url(u)),
             group_labels: n.group_labels.as_ref().unwrap_or(&NO_LABELS),
             common_labels: n.common_labels.as_ref().unwrap_or(&NO_LABELS),
             firing,
@@ -394,7 +399,7 @@ impl<'n> Context<'n> {
         let mut data = Vec::with_capacity(2 + more);
         data.extend(
             self.external_url
-                .and_then(|u| AdditionalData::link("Alert Manager URL", u)),
+                .map(|u| AdditionalData::new(DataFormat::Link, "Alert Manager URL", u)),
         );
         if !self.receiver.is_empty() {
             data.push(AdditionalData::text("Receiver", self.receiver.as_ref()));
@@ -454,12 +459,7 @@ fn group_action(n: &Notification<'_>, truncated: u64) -> (Action, Option<&'stati
 }
 
 fn sha256_hex(s: &str) -> String {
-    let digest = Sha256::digest(s.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    hex::encode(Sha256::digest(s.as_bytes()))
 }
 
 /// The firing alerts, or every alert when none fires (a resolved notification).
@@ -593,7 +593,8 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
                 Some(name) if several => format!("{kind}: {name}"),
                 _ => kind.to_string(),
             };
-            out.extend(AdditionalData::link(label, url));
+            // `add` kept only http(s) URLs.
+            out.push(AdditionalData::new(DataFormat::Link, label, url));
         }
     }
     out
@@ -607,8 +608,9 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A link into the Alertmanager UI that pre-fills a silence matching `labels`.
+/// `external_url` must already be known to be an http(s) URL.
 fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<AdditionalData> {
-    let base = external_url.filter(|u| is_http_url(u))?;
+    let base = external_url?;
     if labels.is_empty() {
         return None;
     }
@@ -630,12 +632,12 @@ fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<Addit
         push_matcher_value(&mut filter, value);
     }
     filter.push('}');
-    let url = format!(
-        "{}/#/silences/new?filter={}",
-        base.trim_end_matches('/'),
-        utf8_percent_encode(&filter, QUERY_VALUE)
-    );
-    AdditionalData::link("Silence", &url)
+    let base = base.trim_end_matches('/');
+    let mut url = String::with_capacity(base.len() + 24 + filter.len() * 2);
+    url.push_str(base);
+    url.push_str("/#/silences/new?filter=");
+    url.extend(utf8_percent_encode(&filter, QUERY_VALUE));
+    Some(AdditionalData::new(DataFormat::Link, "Silence", url))
 }
 
 /// A double-quoted matcher value, escaped as Alertmanager's matcher parser expects.
@@ -815,7 +817,7 @@ mod tests {
             link.value,
             "http://am.example:9093/#/silences/new?filter=%7Balertname%3D%22A%20B%22%2Cquote%3D%22say%20%5C%22hi%5C%22%5Cn%22%7D"
         );
-        assert!(silence_link(Some(""), &labels).is_none());
+        assert!(silence_link(None, &labels).is_none());
         assert!(silence_link(Some("http://am"), &NO_LABELS).is_none());
     }
 }
