@@ -1,5 +1,5 @@
-//! Benchmarks of pagerhook adapters; `cargo bench -p pager-benches` runs them (see
-//! BENCHMARKS.md). This library holds what the benchmarks compare against: the floors.
+//! Benchmarks of pagerhook adapters; `cargo bench -p pager-benches --bench normalize` runs them
+//! (see BENCHMARKS.md). This library holds what the benchmarks compare against: the floors.
 
 use std::collections::BTreeMap;
 
