@@ -106,9 +106,7 @@ impl Mapper<'_> {
                 .filter(|(k, _)| *k != "alertname" && *k != severity_label),
         );
         let description = alert
-            .annotation("summary")
-            .filter(|s| !s.is_empty())
-            .or_else(|| alert.annotation("description").filter(|s| !s.is_empty()))
+            .summary()
             .map(|d| truncate(d, self.limits.max_description_chars).into_owned());
         let urgency = alert
             .label(severity_label)
@@ -142,38 +140,8 @@ impl Mapper<'_> {
     }
 
     fn group_title(&self, n: &Notification<'_>, ctx: &Context<'_>) -> String {
-        let base: Cow<'_, str> =
-            if let Some(name) = ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
-                Cow::Borrowed(name)
-            } else {
-                {
-                    let names = distinct(
-                        relevant_alerts(n)
-                            .filter_map(|a| a.label("alertname"))
-                            .filter(|s| !s.is_empty()),
-                    );
-                    if names.is_empty() {
-                        Cow::Owned(if ctx.receiver.is_empty() {
-                            format!("Prometheus {}", n.status)
-                        } else {
-                            format!("Prometheus {} {}", ctx.receiver, n.status)
-                        })
-                    } else {
-                        let mut joined = names
-                            .iter()
-                            .take(MAX_TITLE_NAMES)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        if names.len() > MAX_TITLE_NAMES {
-                            let _ = write!(joined, " +{} more", names.len() - MAX_TITLE_NAMES);
-                        }
-                        Cow::Owned(joined)
-                    }
-                }
-            };
         self.title_with_labels(
-            &base,
+            &group_title_base(n, ctx),
             ctx.group_labels.iter().filter(|(k, _)| *k != "alertname"),
         )
     }
@@ -222,11 +190,7 @@ impl Mapper<'_> {
             let mut shown: Vec<(Option<&str>, &str)> = Vec::with_capacity(MAX_SUMMARY_LINES);
             let mut more = 0_usize;
             for a in relevant_alerts(n) {
-                let Some(text) = a
-                    .annotation("summary")
-                    .filter(|s| !s.is_empty())
-                    .or_else(|| a.annotation("description").filter(|s| !s.is_empty()))
-                else {
+                let Some(text) = a.summary() else {
                     continue;
                 };
                 let line = (a.label("alertname").filter(|s| !s.is_empty()), text);
@@ -468,6 +432,37 @@ fn relevant_alerts<'a>(n: &'a Notification<'a>) -> impl Iterator<Item = &'a Aler
     n.alerts
         .iter()
         .filter(move |a| !any_firing || a.status() == AlertStatus::Firing)
+}
+
+/// What a group is about: its common alertname; else the distinct alertnames of the alerts that
+/// matter (a few, then `+N more`); else, only when no alert has a name, the generic
+/// `Prometheus <receiver> <status>`.
+fn group_title_base<'n>(n: &'n Notification<'n>, ctx: &Context<'n>) -> Cow<'n, str> {
+    if let Some(name) = ctx.common_labels.get("alertname").filter(|s| !s.is_empty()) {
+        return Cow::Borrowed(name);
+    }
+    let names = distinct(
+        relevant_alerts(n)
+            .filter_map(|a| a.label("alertname"))
+            .filter(|s| !s.is_empty()),
+    );
+    if names.is_empty() {
+        return Cow::Owned(if ctx.receiver.is_empty() {
+            format!("Prometheus {}", n.status)
+        } else {
+            format!("Prometheus {} {}", ctx.receiver, n.status)
+        });
+    }
+    let mut joined = names
+        .iter()
+        .take(MAX_TITLE_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > MAX_TITLE_NAMES {
+        let _ = write!(joined, " +{} more", names.len() - MAX_TITLE_NAMES);
+    }
+    Cow::Owned(joined)
 }
 
 /// Distinct values in first-seen order.

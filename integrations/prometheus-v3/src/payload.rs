@@ -221,6 +221,13 @@ impl Alert<'_> {
         self.annotations.as_ref()?.get(name)
     }
 
+    /// The text a person reads first: the `summary` annotation, else `description`.
+    pub fn summary(&self) -> Option<&str> {
+        self.annotation("summary")
+            .filter(|s| !s.is_empty())
+            .or_else(|| self.annotation("description").filter(|s| !s.is_empty()))
+    }
+
     /// `endsAt`, or `None` for Go's zero time, which Alertmanager sends for every firing alert.
     pub fn ends_at(&self) -> Option<&str> {
         self.ends_at.as_deref().filter(|t| !is_zero_time(t))
