@@ -48,6 +48,10 @@ enum Command {
         /// Pretty-print the JSON.
         #[arg(long)]
         pretty: bool,
+        /// Replay a captured delivery: take the method, path, query and headers from FILE's
+        /// sibling `.headers` file (as in `fixtures/`); --header and --query add to them.
+        #[arg(long)]
+        replay: bool,
     },
     /// List the available integrations: slug, name, version.
     Integrations {
@@ -84,7 +88,18 @@ where
             headers,
             query,
             pretty,
-        } => normalize(&slug, &file, config.as_deref(), &headers, &query, pretty),
+            replay,
+        } => normalize(
+            &slug,
+            &file,
+            config.as_deref(),
+            &Extras {
+                headers: &headers,
+                query: &query,
+                replay,
+            },
+            pretty,
+        ),
         Command::Integrations { json } => integrations(json),
     };
     match result {
@@ -100,12 +115,18 @@ where
     }
 }
 
+/// What the request carries besides the body.
+struct Extras<'a> {
+    headers: &'a [String],
+    query: &'a [String],
+    replay: bool,
+}
+
 fn normalize(
     slug: &str,
     file: &str,
     config: Option<&str>,
-    headers: &[String],
-    query: &[String],
+    extras: &Extras<'_>,
     pretty: bool,
 ) -> Result<(), Failure> {
     let options = match config {
@@ -124,7 +145,24 @@ fn normalize(
     let instance = pager_integrations::registry()
         .build(slug, &options)
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let req = build_request(slug, read_body(file)?, headers, query)?;
+    let req = if extras.replay {
+        if file == "-" {
+            return Err(Failure::Usage(
+                "--replay needs a FILE with a .headers file beside it".to_owned(),
+            ));
+        }
+        let captured = pager_core::fixture::load_request(std::path::Path::new(file))
+            .map_err(|e| Failure::Rejected(format!("cannot replay {file}: {e}")))?;
+        let (parts, body) = captured.into_parts();
+        build_request(parts.uri.to_string(), Some(parts.headers), body, extras)?
+    } else {
+        build_request(
+            format!("/integrations/{slug}"),
+            None,
+            read_body(file)?,
+            extras,
+        )?
+    };
     let events = instance
         .handle(&req)
         .map_err(|e| Failure::Rejected(e.to_string()))?;
@@ -155,32 +193,39 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// A POST of `body` to `uri` (which may already carry a query), with `base` headers, then the
+/// `--header`s (replacing a base header of the same name) and `--query` parameters added.
 fn build_request(
-    slug: &str,
+    mut uri: String,
+    base: Option<http::HeaderMap>,
     body: Bytes,
-    headers: &[String],
-    query: &[String],
+    extras: &Extras<'_>,
 ) -> Result<http::Request<Bytes>, Failure> {
-    let mut uri = format!("/integrations/{slug}");
-    for (i, pair) in query.iter().enumerate() {
+    for pair in extras.query {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| Failure::Usage(format!("--query {pair:?} is not KEY=VALUE")))?;
-        uri.push(if i == 0 { '?' } else { '&' });
-        uri.push_str(&utf8_percent_encode(key, QUERY).to_string());
+        uri.push(if uri.contains('?') { '&' } else { '?' });
+        uri.extend(utf8_percent_encode(key, QUERY));
         uri.push('=');
-        uri.push_str(&utf8_percent_encode(value, QUERY).to_string());
+        uri.extend(utf8_percent_encode(value, QUERY));
     }
-    let mut builder = http::Request::post(uri);
-    for header in headers {
+    let mut req = http::Request::post(uri)
+        .body(body)
+        .map_err(|e| Failure::Usage(format!("invalid --query: {e}")))?;
+    if let Some(base) = base {
+        *req.headers_mut() = base;
+    }
+    for header in extras.headers {
         let (name, value) = header
             .split_once(':')
             .ok_or_else(|| Failure::Usage(format!("--header {header:?} is not 'Name: value'")))?;
-        builder = builder.header(name.trim(), value.trim());
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|e| Failure::Usage(format!("--header {header:?}: {e}")))?;
+        let value = http::HeaderValue::from_str(value.trim())
+            .map_err(|e| Failure::Usage(format!("--header {header:?}: {e}")))?;
+        req.headers_mut().insert(name, value);
     }
-    let mut req = builder
-        .body(body)
-        .map_err(|e| Failure::Usage(format!("invalid --header or --query: {e}")))?;
     // The CLI is the host: it says when the request was received, for HMAC timestamp checks.
     req.extensions_mut().insert(ReceivedAt::now());
     Ok(req)

@@ -211,3 +211,61 @@ fn auth_from_config_and_query() {
         "error: prometheus-v3: unauthorized\n"
     );
 }
+
+#[test]
+fn replays_a_capture_with_its_headers() {
+    let file = fixture("single-firing.json");
+    let config =
+        r#"{"auth": {"basic": {"username": "pagerhook", "password": "capture-basic-pass"}}}"#;
+    let replayed = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &file,
+            "--config",
+            config,
+            "--replay",
+        ],
+        None,
+    );
+    assert_eq!(events(&replayed)[0]["action"], "create");
+    // Without the captured Authorization header the guard refuses it.
+    let plain = pagerhook(
+        &["normalize", "prometheus-v3", &file, "--config", config],
+        None,
+    );
+    assert_eq!(plain.status.code(), Some(1));
+    // --header replaces a captured header.
+    let overridden = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &file,
+            "--config",
+            config,
+            "--replay",
+            "-H",
+            "Authorization: Basic eDp5",
+        ],
+        None,
+    );
+    assert_eq!(overridden.status.code(), Some(1));
+    // The captured query (the Spot Connect API key) comes along.
+    let spot = pagerhook(
+        &[
+            "normalize",
+            "prometheus-v3",
+            &fixture("api-key-query.json"),
+            "--replay",
+            "--config",
+            r#"{"auth": {"api_key": "capture-api-key"}}"#,
+        ],
+        None,
+    );
+    assert_eq!(events(&spot).len(), 1);
+    let stdin = pagerhook(
+        &["normalize", "prometheus-v3", "-", "--replay"],
+        Some(b"{}"),
+    );
+    assert_eq!(stdin.status.code(), Some(2));
+}

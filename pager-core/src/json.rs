@@ -157,7 +157,13 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
         },
     };
     let (line, column) = (inner.line(), inner.column());
-    let message = strip_position(&inner.to_string());
+    let message = match strip_position(&inner.to_string()) {
+        // serde_json's words for invalid UTF-8 in a string as well as for a bad `\u` escape.
+        m if m == "invalid unicode code point" => {
+            "invalid UTF-8, or an invalid \\u escape, in a string".to_owned()
+        }
+        m => m,
+    };
     if message == "recursion limit exceeded" {
         return Error::LimitExceeded {
             integration,
