@@ -184,27 +184,36 @@ fn lists_integrations() {
     assert_eq!(parsed["integrations"][0]["slug"], "prometheus-v3");
 }
 
+/// `pagerhook normalize prometheus-v3 FILE --config CONFIG` plus `extra` arguments.
+fn normalize_with(file: &str, config: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["normalize", "prometheus-v3", file, "--config", config];
+    args.extend_from_slice(extra);
+    pagerhook(&args, None)
+}
+
 #[test]
 fn auth_from_config_and_query() {
-    let fixture = fixture("api-key-query.json");
+    let file = fixture("api-key-query.json");
     let config = r#"{"auth": {"api_key": "capture-api-key"}}"#;
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "normalize",
-            "prometheus-v3",
-            fixture.as_str(),
-            "--config",
-            config,
-        ];
-        args.extend_from_slice(extra);
-        pagerhook(&args, None)
-    };
     assert_eq!(
-        events(&run(&["--query", "x-api-key=capture-api-key"])).len(),
+        events(&normalize_with(
+            &file,
+            config,
+            &["--query", "x-api-key=capture-api-key"]
+        ))
+        .len(),
         1
     );
-    assert_eq!(events(&run(&["-H", "X-Api-Key: capture-api-key"])).len(), 1);
-    let refused = run(&[]);
+    assert_eq!(
+        events(&normalize_with(
+            &file,
+            config,
+            &["-H", "X-Api-Key: capture-api-key"]
+        ))
+        .len(),
+        1
+    );
+    let refused = normalize_with(&file, config, &[]);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&refused.stderr),
@@ -217,50 +226,24 @@ fn replays_a_capture_with_its_headers() {
     let file = fixture("single-firing.json");
     let config =
         r#"{"auth": {"basic": {"username": "pagerhook", "password": "capture-basic-pass"}}}"#;
-    let replayed = pagerhook(
-        &[
-            "normalize",
-            "prometheus-v3",
-            &file,
-            "--config",
-            config,
-            "--replay",
-        ],
-        None,
+    assert_eq!(
+        events(&normalize_with(&file, config, &["--replay"]))[0]["action"],
+        "create"
     );
-    assert_eq!(events(&replayed)[0]["action"], "create");
     // Without the captured Authorization header the guard refuses it.
-    let plain = pagerhook(
-        &["normalize", "prometheus-v3", &file, "--config", config],
-        None,
-    );
-    assert_eq!(plain.status.code(), Some(1));
+    assert_eq!(normalize_with(&file, config, &[]).status.code(), Some(1));
     // --header replaces a captured header.
-    let overridden = pagerhook(
-        &[
-            "normalize",
-            "prometheus-v3",
-            &file,
-            "--config",
-            config,
-            "--replay",
-            "-H",
-            "Authorization: Basic eDp5",
-        ],
-        None,
+    let overridden = normalize_with(
+        &file,
+        config,
+        &["--replay", "-H", "Authorization: Basic eDp5"],
     );
     assert_eq!(overridden.status.code(), Some(1));
     // The captured query (the Spot Connect API key) comes along.
-    let spot = pagerhook(
-        &[
-            "normalize",
-            "prometheus-v3",
-            &fixture("api-key-query.json"),
-            "--replay",
-            "--config",
-            r#"{"auth": {"api_key": "capture-api-key"}}"#,
-        ],
-        None,
+    let spot = normalize_with(
+        &fixture("api-key-query.json"),
+        r#"{"auth": {"api_key": "capture-api-key"}}"#,
+        &["--replay"],
     );
     assert_eq!(events(&spot).len(), 1);
     let stdin = pagerhook(
