@@ -154,9 +154,16 @@ fn normalize(
         let captured = pager_core::fixture::load_request(std::path::Path::new(file))
             .map_err(|e| Failure::Rejected(format!("cannot replay {file}: {e}")))?;
         let (parts, body) = captured.into_parts();
-        build_request(parts.uri.to_string(), Some(parts.headers), body, extras)?
+        build_request(
+            parts.method,
+            parts.uri.to_string(),
+            Some(parts.headers),
+            body,
+            extras,
+        )?
     } else {
         build_request(
+            http::Method::POST,
             format!("/integrations/{slug}"),
             None,
             read_body(file)?,
@@ -193,9 +200,11 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// A POST of `body` to `uri` (which may already carry a query), with `base` headers, then the
-/// `--header`s (replacing a base header of the same name) and `--query` parameters added.
+/// A `method` request with `body` to `uri` (which may already carry a query), with `base`
+/// headers, then the `--header`s (replacing a base header of the same name) and `--query`
+/// parameters added.
 fn build_request(
+    method: http::Method,
     mut uri: String,
     base: Option<http::HeaderMap>,
     body: Bytes,
@@ -210,20 +219,17 @@ fn build_request(
         uri.push('=');
         uri.extend(utf8_percent_encode(value, QUERY));
     }
-    let mut req = http::Request::post(uri)
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(uri)
         .body(body)
         .map_err(|e| Failure::Usage(format!("invalid --query: {e}")))?;
     if let Some(base) = base {
         *req.headers_mut() = base;
     }
     for header in extras.headers {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| Failure::Usage(format!("--header {header:?} is not 'Name: value'")))?;
-        let name = http::HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|e| Failure::Usage(format!("--header {header:?}: {e}")))?;
-        let value = http::HeaderValue::from_str(value.trim())
-            .map_err(|e| Failure::Usage(format!("--header {header:?}: {e}")))?;
+        let (name, value) = pager_core::fixture::parse_header_line(header)
+            .map_err(|e| Failure::Usage(format!("--header {e}")))?;
         req.headers_mut().insert(name, value);
     }
     // The CLI is the host: it says when the request was received, for HMAC timestamp checks.

@@ -218,9 +218,11 @@ pub struct HmacConfig {
 /// A validated [`AuthConfig`], ready to check requests.
 #[derive(Debug, Clone)]
 pub struct AuthGuard {
-    config: AuthConfig,
-    /// The key checked in every `Authorization` comparison: `(scheme, credentials)`.
+    api_key: Option<ApiKey>,
+    /// `bearer` and `authorization` in one form: `(scheme, credentials)`.
     authorization: Option<(String, Secret)>,
+    basic: Option<Basic>,
+    hmac: Option<HmacConfig>,
 }
 
 impl AuthGuard {
@@ -235,28 +237,43 @@ impl AuthGuard {
             path: path.to_owned(),
             message: message.to_owned(),
         };
-        let header_users = [
-            config.bearer.is_some(),
-            config.authorization.is_some(),
-            config.basic.is_some(),
-        ];
-        if header_users.iter().filter(|set| **set).count() > 1 {
+        let header_name = |path: &str, name: &str| {
+            http::HeaderName::from_bytes(name.as_bytes())
+                .map(|_| ())
+                .map_err(|_| invalid(path, "must be a valid header name"))
+        };
+        let AuthConfig {
+            api_key,
+            bearer,
+            authorization,
+            basic,
+            hmac,
+        } = config;
+        if [bearer.is_some(), authorization.is_some(), basic.is_some()]
+            .iter()
+            .filter(|set| **set)
+            .count()
+            > 1
+        {
             return Err(invalid(
                 "the top level",
                 "bearer, authorization and basic all use the Authorization header: set at most one",
             ));
         }
-        if let Some(key) = &config.api_key {
+        if let Some(key) = &api_key {
             if key.key.expose().is_empty() {
                 return Err(invalid("api_key", "the key must not be empty"));
             }
             if key.query_param.is_empty() && key.header.is_empty() {
                 return Err(invalid("api_key", "set query_param or header"));
             }
+            if !key.header.is_empty() {
+                header_name("api_key.header", &key.header)?;
+            }
         }
-        let authorization = match (&config.bearer, &config.authorization) {
-            (Some(token), _) => Some(("Bearer".to_owned(), token.clone())),
-            (_, Some(a)) => Some((a.scheme.clone(), a.credentials.clone())),
+        let authorization = match (bearer, authorization) {
+            (Some(token), _) => Some(("Bearer".to_owned(), token)),
+            (_, Some(a)) => Some((a.scheme, a.credentials)),
             _ => None,
         };
         if let Some((scheme, credentials)) = &authorization {
@@ -270,25 +287,29 @@ impl AuthGuard {
                 ));
             }
         }
-        if let Some(basic) = &config.basic {
+        if let Some(basic) = &basic {
             if basic.username.is_empty() || basic.password.expose().is_empty() {
                 return Err(invalid("basic", "username and password must not be empty"));
             }
         }
-        if let Some(h) = &config.hmac {
+        if let Some(h) = &hmac {
             if h.secret.expose().is_empty() {
                 return Err(invalid("hmac.secret", "must not be empty"));
             }
-            if http::HeaderName::from_bytes(h.header.as_bytes()).is_err() {
-                return Err(invalid("hmac.header", "must be a valid header name"));
-            }
-            if h.tolerance_seconds.is_some() && h.timestamp_header.is_none() {
-                return Err(invalid("hmac.tolerance_seconds", "needs timestamp_header"));
+            header_name("hmac.header", &h.header)?;
+            match &h.timestamp_header {
+                Some(name) => header_name("hmac.timestamp_header", name)?,
+                None if h.tolerance_seconds.is_some() => {
+                    return Err(invalid("hmac.tolerance_seconds", "needs timestamp_header"));
+                }
+                None => {}
             }
         }
         Ok(Self {
-            config,
+            api_key,
             authorization,
+            basic,
+            hmac,
         })
     }
 
@@ -302,21 +323,13 @@ impl AuthGuard {
         req: &http::Request<B>,
     ) -> Result<(), Error> {
         // `&` rather than `&&`: every configured check runs, whatever the first one says.
-        let passed = self
-            .config
-            .api_key
-            .as_ref()
-            .is_none_or(|k| check_api_key(k, req))
+        let passed = self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
             & self
                 .authorization
                 .as_ref()
                 .is_none_or(|(s, c)| check_authorization(s, c, req))
-            & self
-                .config
-                .basic
-                .as_ref()
-                .is_none_or(|b| check_basic(b, req))
-            & self.config.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
+            & self.basic.as_ref().is_none_or(|b| check_basic(b, req))
+            & self.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
         if passed {
             Ok(())
         } else {
@@ -657,6 +670,16 @@ mod tests {
         assert!(err.to_string().contains("at most one"), "{err}");
         assert!(build(json!({"api_key": ""})).is_err());
         assert!(build(json!({"hmac": {"secret": "s", "header": "bad header"}})).is_err());
+        let err = build(json!({"api_key": {"key": "k", "header": "X Token"}})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("api_key.header: must be a valid header name"),
+            "{err}"
+        );
+        let err =
+            build(json!({"hmac": {"secret": "s", "header": "X-S", "timestamp_header": "X T"}}))
+                .unwrap_err();
+        assert!(err.to_string().contains("hmac.timestamp_header"), "{err}");
         assert!(
             build(json!({"hmac": {"secret": "s", "header": "X-S", "tolerance_seconds": 5}}))
                 .is_err()

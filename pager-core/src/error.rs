@@ -120,6 +120,16 @@ pub enum ConfigError {
     },
 }
 
+/// A serde path as errors show it: `alerts[0].labels`, or `the top level` for the root.
+pub(crate) fn describe_path(path: &serde_path_to_error::Path) -> String {
+    let path = path.to_string();
+    if path == "." {
+        "the top level".to_owned()
+    } else {
+        path
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,12 +52,25 @@ fn parse_request(head: &str, body: Bytes) -> Result<http::Request<Bytes>, String
         }
     };
     for (i, line) in lines.enumerate() {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("line {} is not `Name: value`: {line:?}", i + 2))?;
-        builder = builder.header(name.trim(), value.trim());
+        let (name, value) = parse_header_line(line).map_err(|e| format!("line {}: {e}", i + 2))?;
+        builder = builder.header(name, value);
     }
     builder.body(body).map_err(|e| e.to_string())
+}
+
+/// One `Name: value` header line, as in a `.headers` file or a CLI `--header`; surrounding
+/// whitespace is trimmed.
+///
+/// # Errors
+/// When there is no `:`, or the name or value is not valid in HTTP; the message says which.
+pub fn parse_header_line(line: &str) -> Result<(http::HeaderName, http::HeaderValue), String> {
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| format!("{line:?} is not `Name: value`"))?;
+    let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|e| format!("{line:?}: {e}"))?;
+    let value = http::HeaderValue::from_str(value.trim()).map_err(|e| format!("{line:?}: {e}"))?;
+    Ok((name, value))
 }
 
 #[cfg(test)]

@@ -139,10 +139,10 @@ impl Instance {
         }
     }
 
-    /// Replaces the limits the instance enforces. (Limits adapters enforce themselves are
-    /// given to them when built through the [`crate::Registry`].)
+    /// Sets the limits the instance enforces. Crate-private on purpose: limits must reach the
+    /// adapter too (`max_alerts`), which only [`crate::Registry::build_instance`] does.
     #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
+    pub(crate) fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -194,16 +194,9 @@ pub fn config_from_json<A: Adapter>(config: &serde_json::Value) -> Result<A::Con
     if config.is_null() {
         return Ok(A::Config::default());
     }
-    serde_path_to_error::deserialize(config).map_err(|err| {
-        let path = err.path().to_string();
-        ConfigError::Invalid {
-            integration: A::ID,
-            path: if path == "." {
-                "the top level".to_owned()
-            } else {
-                path
-            },
-            message: err.into_inner().to_string(),
-        }
+    serde_path_to_error::deserialize(config).map_err(|err| ConfigError::Invalid {
+        integration: A::ID,
+        path: crate::error::describe_path(err.path()),
+        message: err.into_inner().to_string(),
     })
 }

@@ -139,13 +139,10 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(err) => {
-            let path = err.path().to_string();
-            (path, err.into_inner())
-        }
+        Err(err) => (crate::error::describe_path(err.path()), err.into_inner()),
         // The value parsed: what failed is what follows it ("trailing characters").
         Ok(_) => match de.end() {
-            Err(err) => (".".to_owned(), err),
+            Err(err) => ("the top level".to_owned(), err),
             Ok(()) => {
                 return Error::Malformed {
                     integration,
@@ -174,11 +171,7 @@ fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8])
     match inner.classify() {
         serde_json::error::Category::Data => Error::Invalid {
             integration,
-            path: if path == "." {
-                "the top level".to_owned()
-            } else {
-                path
-            },
+            path,
             message: format!("{message} (line {line}, column {column})"),
         },
         serde_json::error::Category::Eof => Error::Malformed {

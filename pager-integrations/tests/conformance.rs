@@ -143,21 +143,38 @@ fn unknown_slugs_and_bad_options_are_config_errors() {
     );
 }
 
+/// Limits set the way a host embedding the library sets them reach both the instance (body
+/// size) and the adapter (`max_alerts`).
 #[test]
-fn body_limit_is_enforced_before_parsing() {
+fn limits_built_by_a_host_reach_instance_and_adapter() {
     let registry = pager_integrations::registry();
-    let instance = registry
-        .build("prometheus-v3", &serde_json::Value::Null)
-        .unwrap()
-        .with_limits(pager_core::Limits::default().with_max_body_bytes(100));
-    let req = pager_core::fixture::load_request(
-        &workspace().join("fixtures/prometheus-v3/single-firing.json"),
-    )
-    .unwrap();
-    let err = instance.handle(&req).unwrap_err();
+    let build = |limits: pager_core::Limits| {
+        let mut config = pager_core::InstanceConfig::default();
+        config.limits = limits;
+        registry.build_instance("prometheus-v3", &config).unwrap()
+    };
+    let load = |name: &str| {
+        pager_core::fixture::load_request(&workspace().join("fixtures/prometheus-v3").join(name))
+            .unwrap()
+    };
+
+    let small = build(pager_core::Limits::default().with_max_body_bytes(100));
+    let err = small.handle(&load("single-firing.json")).unwrap_err();
     assert_eq!(err.status(), 413);
     assert_eq!(
         err.to_string(),
         "prometheus-v3: payload of 1159 bytes exceeds the limit of 100 bytes"
+    );
+
+    let few = build(pager_core::Limits::default().with_max_alerts(Some(2)));
+    assert!(
+        few.handle(&load("truncated-firing.json")).is_ok(),
+        "2 alerts are allowed"
+    );
+    let err = few.handle(&load("group-mixed-firing.json")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("prometheus-v3: max_alerts exceeded"),
+        "{err}"
     );
 }

@@ -65,14 +65,20 @@ impl PrometheusV3 {
     }
 }
 
-impl Default for PrometheusV3 {
-    fn default() -> Self {
-        let config = Config::default();
+impl PrometheusV3 {
+    /// The adapter for an already validated `config`.
+    fn build(config: Config) -> Self {
         Self {
             urgency: UrgencyMap::new(&config.urgency_map),
             config,
             limits: Limits::default(),
         }
+    }
+}
+
+impl Default for PrometheusV3 {
+    fn default() -> Self {
+        Self::build(Config::default())
     }
 }
 
@@ -132,11 +138,7 @@ impl Adapter for PrometheusV3 {
                 message: "must not be empty".to_owned(),
             });
         }
-        Ok(Self {
-            urgency: UrgencyMap::new(&config.urgency_map),
-            config,
-            limits: Limits::default(),
-        })
+        Ok(Self::build(config))
     }
 
     fn with_limits(mut self, limits: &Limits) -> Self {

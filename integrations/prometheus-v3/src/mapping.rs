@@ -12,7 +12,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, KeyForm};
-use crate::fingerprint::fingerprint;
 use crate::payload::{Alert, AlertStatus, Labels, Notification, unquote_meta};
 use crate::urgency::UrgencyMap;
 
@@ -50,8 +49,8 @@ impl Mapper<'_> {
         let (action, reason) = group_action(n, ctx.truncated);
         let event = Event::new(action, thirdparty_id, self.group_title(n, &ctx))
             .with_dedup_key(second_key)
-            .with_description(self.group_description(n))
-            .with_urgency(self.group_urgency(n))
+            .with_description(self.group_description(n, &ctx))
+            .with_urgency(self.group_urgency(n, &ctx))
             .with_tags(self.tags(&n.alerts.iter()))
             .with_additional_data(Self::group_data(n, &ctx));
         let meta = GroupMeta {
@@ -167,17 +166,19 @@ impl Mapper<'_> {
         if title.len() > base.len() {
             title.push(')');
         }
-        let one_line: String = title
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if one_line.trim().is_empty() {
+        if title.contains(char::is_control) {
+            title = title
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+        }
+        if title.trim().is_empty() {
             return "Prometheus alert".to_owned();
         }
-        truncate(&one_line, self.limits.max_title_chars).into_owned()
+        truncate(&title, self.limits.max_title_chars).into_owned()
     }
 
-    fn group_description(&self, n: &Notification<'_>) -> Option<String> {
+    fn group_description(&self, n: &Notification<'_>, ctx: &Context<'_>) -> Option<String> {
         let common = n.common_annotations.as_ref();
         let from_common = ["summary", "description"]
             .iter()
@@ -189,7 +190,7 @@ impl Mapper<'_> {
             // they leave out: nothing is formatted or collected for the alerts past them.
             let mut shown: Vec<(Option<&str>, &str)> = Vec::with_capacity(MAX_SUMMARY_LINES);
             let mut more = 0_usize;
-            for a in relevant_alerts(n) {
+            for a in relevant_alerts(n, ctx) {
                 let Some(text) = a.summary() else {
                     continue;
                 };
@@ -225,14 +226,14 @@ impl Mapper<'_> {
         Some(truncate(&text, self.limits.max_description_chars).into_owned())
     }
 
-    fn group_urgency(&self, n: &Notification<'_>) -> Option<Urgency> {
+    fn group_urgency(&self, n: &Notification<'_>, ctx: &Context<'_>) -> Option<Urgency> {
         let label = self.config.severity_label.as_str();
-        if let Some(common) = n.common_labels.as_ref().and_then(|c| c.get(label)) {
+        if let Some(common) = ctx.common_labels.get(label) {
             return self.urgency.get(common);
         }
         // Neighbouring alerts mostly share a severity: remember the last lookup.
         let mut last: Option<(&str, Option<Urgency>)> = None;
-        relevant_alerts(n)
+        relevant_alerts(n, ctx)
             .filter_map(|a| {
                 let severity = a.label(label)?;
                 match last {
@@ -382,11 +383,8 @@ fn group_key<'n>(n: &'n Notification<'n>) -> (Cow<'n, str>, &'static str) {
         (Some(g), _) if !g.is_empty() => (g, "groupLabels"),
         (_, Some(c)) if !c.is_empty() => (c, "commonLabels"),
         _ => {
-            let fingerprints: BTreeSet<String> = n
-                .alerts
-                .iter()
-                .map(|a| AlertMeta::new(a).fingerprint.into_owned())
-                .collect();
+            let fingerprints: BTreeSet<Cow<'_, str>> =
+                n.alerts.iter().map(Alert::fingerprint).collect();
             let list = fingerprints.into_iter().collect::<Vec<_>>().join(",");
             return (
                 Cow::Owned(format!("fallback:{receiver}:[{list}]")),
@@ -427,8 +425,11 @@ fn sha256_hex(s: &str) -> String {
 }
 
 /// The firing alerts, or every alert when none fires (a resolved notification).
-fn relevant_alerts<'a>(n: &'a Notification<'a>) -> impl Iterator<Item = &'a Alert<'a>> + Clone {
-    let any_firing = n.alerts.iter().any(|a| a.status() == AlertStatus::Firing);
+fn relevant_alerts<'a>(
+    n: &'a Notification<'a>,
+    ctx: &Context<'_>,
+) -> impl Iterator<Item = &'a Alert<'a>> + Clone {
+    let any_firing = ctx.firing > 0;
     n.alerts
         .iter()
         .filter(move |a| !any_firing || a.status() == AlertStatus::Firing)
@@ -442,7 +443,7 @@ fn group_title_base<'n>(n: &'n Notification<'n>, ctx: &Context<'n>) -> Cow<'n, s
         return Cow::Borrowed(name);
     }
     let names = distinct(
-        relevant_alerts(n)
+        relevant_alerts(n, ctx)
             .filter_map(|a| a.label("alertname"))
             .filter(|s| !s.is_empty()),
     );
@@ -673,12 +674,8 @@ struct AlertMeta<'a> {
 
 impl<'a> AlertMeta<'a> {
     fn new(alert: &'a Alert<'a>) -> Self {
-        let fingerprint = match alert.fingerprint.as_deref().filter(|f| !f.is_empty()) {
-            Some(given) => Cow::Borrowed(given),
-            None => Cow::Owned(fingerprint(alert.labels.as_ref())),
-        };
         Self {
-            fingerprint,
+            fingerprint: alert.fingerprint(),
             status: alert.status.as_ref().map(|s| s.raw.as_ref()),
             labels: alert.labels.as_ref().unwrap_or(&NO_LABELS),
             annotations: alert.annotations.as_ref().unwrap_or(&NO_LABELS),

@@ -221,6 +221,15 @@ impl Alert<'_> {
         self.annotations.as_ref()?.get(name)
     }
 
+    /// The alert's id: its `fingerprint` as sent, or, when absent or empty, computed the way
+    /// Prometheus computes it from the labels.
+    pub fn fingerprint(&self) -> Str<'_> {
+        match self.fingerprint.as_deref().filter(|f| !f.is_empty()) {
+            Some(given) => Cow::Borrowed(given),
+            None => Cow::Owned(crate::fingerprint::fingerprint(self.labels.as_ref())),
+        }
+    }
+
     /// The text a person reads first: the `summary` annotation, else `description`.
     pub fn summary(&self) -> Option<&str> {
         self.annotation("summary")
