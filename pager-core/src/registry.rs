@@ -70,6 +70,16 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
+    /// An instance configuration from its three parts; for hosts that read them from their own
+    /// configuration format (`pagerhook serve` reads TOML).
+    pub fn new(options: serde_json::Value, auth: Option<AuthConfig>, limits: Limits) -> Self {
+        Self {
+            options,
+            auth,
+            limits,
+        }
+    }
+
     /// Reads the flat form the CLI takes: the adapter's options with two reserved keys,
     /// `auth` and `limits`, taken out (`{"grouping": "alert", "auth": {"api_key": "…"}}`).
     ///

@@ -1,0 +1,160 @@
+//! The receiver's metrics, served at `GET /metrics` in the OpenMetrics text format (which
+//! Prometheus scrapes natively):
+//!
+//! - `pagerhook_deliveries_total{instance, outcome}` — outcome `accepted`, `unauthorized`,
+//!   `payload_too_large`, `unsupported_content_type`, `invalid` (400s), `store_unavailable`;
+//!   unknown instances count under `instance=""`, outcome `unknown_instance`;
+//! - `pagerhook_events_total{instance, action}`;
+//! - `pagerhook_transitions_total{instance, transition}` (opened, deduplicated, …);
+//! - `pagerhook_unresolved_alerts{instance, status}` — read from the store at scrape time;
+//! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    instance: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    instance: String,
+    action: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransitionLabels {
+    instance: String,
+    transition: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    instance: String,
+    status: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InstanceLabels {
+    instance: String,
+}
+
+type HistogramFamily = Family<InstanceLabels, Histogram, fn() -> Histogram>;
+
+/// The receiver's counters, gauges and histogram.
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    registry: Registry,
+    deliveries: Family<DeliveryLabels, Counter>,
+    events: Family<ActionLabels, Counter>,
+    transitions: Family<TransitionLabels, Counter>,
+    unresolved: Family<StatusLabels, Gauge>,
+    duration: HistogramFamily,
+}
+
+fn duration_histogram() -> Histogram {
+    // 0.25 ms to ~4 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let mut registry = Registry::with_prefix("pagerhook");
+        let deliveries = Family::default();
+        let events = Family::default();
+        let transitions = Family::default();
+        let unresolved = Family::default();
+        let duration: HistogramFamily = Family::new_with_constructor(duration_histogram);
+        registry.register(
+            "deliveries",
+            "Deliveries received, by instance and outcome",
+            deliveries.clone(),
+        );
+        registry.register(
+            "events",
+            "Events the adapters produced, by instance and action",
+            events.clone(),
+        );
+        registry.register(
+            "transitions",
+            "What events did to alerts, by instance and transition",
+            transitions.clone(),
+        );
+        registry.register(
+            "unresolved_alerts",
+            "Open and acknowledged alerts, by instance and status",
+            unresolved.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to handle a delivery, from its first byte read to its answer",
+            duration.clone(),
+        );
+        Self {
+            registry,
+            deliveries,
+            events,
+            transitions,
+            unresolved,
+            duration,
+        }
+    }
+
+    pub(crate) fn delivery(&self, instance: &str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                instance: instance.to_owned(),
+                outcome,
+            })
+            .inc();
+    }
+
+    pub(crate) fn event(&self, instance: &str, action: &'static str) {
+        self.events
+            .get_or_create(&ActionLabels {
+                instance: instance.to_owned(),
+                action,
+            })
+            .inc();
+    }
+
+    pub(crate) fn transition(&self, instance: &str, transition: &'static str) {
+        self.transitions
+            .get_or_create(&TransitionLabels {
+                instance: instance.to_owned(),
+                transition,
+            })
+            .inc();
+    }
+
+    pub(crate) fn set_unresolved(&self, instance: &str, status: &'static str, count: u64) {
+        self.unresolved
+            .get_or_create(&StatusLabels {
+                instance: instance.to_owned(),
+                status,
+            })
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    pub(crate) fn observe(&self, instance: &str, seconds: f64) {
+        self.duration
+            .get_or_create(&InstanceLabels {
+                instance: instance.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// The OpenMetrics text.
+    pub(crate) fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

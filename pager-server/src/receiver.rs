@@ -1,0 +1,461 @@
+//! The HTTP receiver: an axum [`Router`] over named adapter instances and a [`Store`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::{Bytes, BytesMut};
+use chrono::Utc;
+use http_body_util::BodyExt;
+use pager_core::auth::ReceivedAt;
+use pager_core::{Action, Error, Instance, Integration, Registry};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::config::InstanceEntry;
+use crate::lifecycle::AlertStatus;
+use crate::metrics::Metrics;
+use crate::store::{AlertFilter, Delivery, Outcome, Store};
+
+/// Bodies at least this large are normalized on the blocking pool, not on the async worker.
+const BLOCKING_BODY_BYTES: usize = 256 * 1024;
+
+/// The most alerts or deliveries one listing returns.
+const MAX_LISTING: usize = 10_000;
+
+/// Why a receiver could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiverError {
+    /// An instance name that cannot appear in the URL.
+    #[error("instance name {0:?} is invalid: use 1-64 letters, digits, '-' or '_'")]
+    InvalidName(String),
+    /// Two instances with one name.
+    #[error("instance name {0:?} is used twice")]
+    DuplicateName(String),
+    /// An instance whose configuration the registry refused.
+    #[error("instance {name:?}: {source}")]
+    Instance {
+        /// The instance's name.
+        name: String,
+        /// Why.
+        source: pager_core::ConfigError,
+    },
+}
+
+/// Named adapter instances in front of a store. Build it, then turn it into a [`Router`] with
+/// [`Receiver::router`] and serve it, or nest it in your own axum service:
+///
+/// ```
+/// use std::sync::Arc;
+/// use pager_server::{Receiver, store::MemoryStore};
+///
+/// let registry = pager_core::Registry::new(); // normally pager_integrations::registry()
+/// let receiver = Receiver::new(Arc::new(MemoryStore::new()));
+/// let app: axum::Router = axum::Router::new().nest("/pagerhook", receiver.router());
+/// # let _ = (registry, app);
+/// ```
+///
+/// Routes (relative to where it is mounted):
+///
+/// | route | what |
+/// |---|---|
+/// | `POST /integrations/{name}` | a delivery for instance `name` |
+/// | `GET /alerts?status=&instance=&thirdparty_id=&limit=` | `{"alerts": [...]}`, newest first |
+/// | `GET /alerts/{id}` | `{"alert": {...}, "history": [...]}` |
+/// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
+/// | `GET /healthz` | `{"status": "ok"}` when the store answers, else 503 |
+/// | `GET /metrics` | OpenMetrics text |
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    instances: BTreeMap<String, Arc<Instance>>,
+    store: Arc<dyn Store>,
+}
+
+impl Receiver {
+    /// A receiver with no instances yet.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            instances: BTreeMap::new(),
+            store,
+        }
+    }
+
+    /// Serves `instance` at `POST /integrations/{name}`.
+    ///
+    /// # Errors
+    /// When the name is not URL-safe or already taken.
+    pub fn with_instance(
+        mut self,
+        name: impl Into<String>,
+        instance: Instance,
+    ) -> Result<Self, ReceiverError> {
+        let name = name.into();
+        let valid = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(ReceiverError::InvalidName(name));
+        }
+        if self.instances.contains_key(&name) {
+            return Err(ReceiverError::DuplicateName(name));
+        }
+        self.instances.insert(name, Arc::new(instance));
+        Ok(self)
+    }
+
+    /// A receiver with the configured instances, built by `registry`.
+    ///
+    /// # Errors
+    /// The first instance that cannot be built or named.
+    pub fn from_config(
+        registry: &Registry,
+        entries: &[InstanceEntry],
+        store: Arc<dyn Store>,
+    ) -> Result<Self, ReceiverError> {
+        entries.iter().try_fold(Self::new(store), |receiver, entry| {
+            let instance = registry
+                .build_instance(&entry.integration, &entry.instance_config())
+                .map_err(|source| ReceiverError::Instance {
+                    name: entry.name.clone(),
+                    source,
+                })?;
+            receiver.with_instance(entry.name.clone(), instance)
+        })
+    }
+
+    /// The instances' names.
+    pub fn instance_names(&self) -> impl Iterator<Item = &str> {
+        self.instances.keys().map(String::as_str)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The routes, as an axum router (a tower service).
+    pub fn router(self) -> Router {
+        let shared = Arc::new(Shared {
+            receiver: self,
+            metrics: Metrics::new(),
+        });
+        Router::new()
+            .route("/integrations/{name}", post(deliver))
+            .route("/alerts", get(list_alerts))
+            .route("/alerts/{id}", get(show_alert))
+            .route("/deliveries", get(list_deliveries))
+            .route("/healthz", get(healthz))
+            .route("/metrics", get(metrics))
+            .with_state(shared)
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    receiver: Receiver,
+    metrics: Metrics,
+}
+
+fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn outcome_name(error: &Error) -> &'static str {
+    match error {
+        Error::Unauthorized { .. } => "unauthorized",
+        Error::PayloadTooLarge { .. } => "payload_too_large",
+        Error::UnsupportedContentType { .. } => "unsupported_content_type",
+        _ => "invalid",
+    }
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Acknowledge => "acknowledge",
+        Action::Resolve => "resolve",
+        _ => "other",
+    }
+}
+
+/// Reads at most `limit` bytes of `body`; `Err(read)` with the size read so far when the
+/// body is larger, without reading the rest.
+async fn read_limited(body: Body, limit: usize, hint: usize) -> Result<Result<Bytes, usize>, axum::Error> {
+    let mut body = body;
+    let mut buffer = BytesMut::with_capacity(hint.min(limit));
+    while let Some(frame) = body.frame().await {
+        let frame = frame?;
+        if let Ok(data) = frame.into_data() {
+            if buffer.len() + data.len() > limit {
+                return Ok(Err(buffer.len() + data.len()));
+            }
+            buffer.extend_from_slice(&data);
+        }
+    }
+    Ok(Ok(buffer.freeze()))
+}
+
+async fn deliver(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let Some(instance) = shared.receiver.instances.get(&name).cloned() else {
+        shared.metrics.delivery("", "unknown_instance");
+        return error_response(StatusCode::NOT_FOUND, format!("no instance named {name:?}"));
+    };
+    let response = receive(&shared, &name, instance, request).await;
+    shared
+        .metrics
+        .observe(&name, started.elapsed().as_secs_f64());
+    response
+}
+
+async fn receive(shared: &Shared, name: &str, instance: Arc<Instance>, request: Request) -> Response {
+    let received_at = Utc::now();
+    let (mut parts, body) = request.into_parts();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let limit = instance.limits().max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+
+    let read = match declared {
+        Some(size) if size > limit => Ok(Err(size)),
+        _ => read_limited(body, limit, declared.unwrap_or(0)).await,
+    };
+    let body = match read {
+        Ok(Ok(body)) => body,
+        Ok(Err(size)) => {
+            let error = Error::PayloadTooLarge {
+                integration: instance.id(),
+                size,
+                limit,
+            };
+            let delivery = Delivery::new(
+                name,
+                received_at,
+                content_type,
+                None,
+                size as u64,
+                Outcome::Rejected {
+                    status: error.status().as_u16(),
+                    error: error.to_string(),
+                },
+            );
+            return record(shared, name, delivery, Err(error)).await;
+        }
+        Err(error) => {
+            // The sender went away mid-body: nothing was delivered, nothing to record.
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the body: {error}"),
+            );
+        }
+    };
+
+    parts.extensions.insert(ReceivedAt(SystemTime::now()));
+    let request = http::Request::from_parts(parts, body.clone());
+    let result = if body.len() >= BLOCKING_BODY_BYTES {
+        let instance = Arc::clone(&instance);
+        match tokio::task::spawn_blocking(move || instance.handle(&request)).await {
+            Ok(result) => result,
+            Err(_) => {
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "normalization failed");
+            }
+        }
+    } else {
+        instance.handle(&request)
+    };
+
+    let keep_body = !matches!(
+        result,
+        Err(Error::Unauthorized { .. } | Error::PayloadTooLarge { .. })
+    );
+    let outcome = match &result {
+        Ok(events) => Outcome::Accepted(events.clone()),
+        Err(error) => Outcome::Rejected {
+            status: error.status().as_u16(),
+            error: error.to_string(),
+        },
+    };
+    let delivery = Delivery::new(
+        name,
+        received_at,
+        content_type,
+        keep_body.then(|| body.clone()),
+        body.len() as u64,
+        outcome,
+    );
+    record(shared, name, delivery, result.map(|_| ())).await
+}
+
+/// Stores the delivery, then answers: the typed error's status and message, or 200 with what
+/// each event did. 503 when the store fails, so that senders retry.
+async fn record(
+    shared: &Shared,
+    name: &str,
+    delivery: Delivery,
+    result: Result<(), Error>,
+) -> Response {
+    let ingested = match shared.receiver.store.ingest(delivery).await {
+        Ok(ingested) => ingested,
+        Err(error) => {
+            tracing::error!(instance = name, %error, "could not record a delivery");
+            shared.metrics.delivery(name, "store_unavailable");
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable");
+        }
+    };
+    match result {
+        Ok(()) => {
+            shared.metrics.delivery(name, "accepted");
+            for result in &ingested.results {
+                shared.metrics.event(name, action_name(result.action));
+                shared.metrics.transition(name, result.transition.name());
+            }
+            (StatusCode::OK, Json(ingested)).into_response()
+        }
+        Err(error) => {
+            shared.metrics.delivery(name, outcome_name(&error));
+            let status = error.status();
+            let mut response = (
+                status,
+                Json(json!({ "error": error.to_string(), "delivery_id": ingested.delivery_id })),
+            )
+                .into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            response
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertQuery {
+    status: Option<String>,
+    instance: Option<String>,
+    thirdparty_id: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_alerts(State(shared): State<Arc<Shared>>, query: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let mut filter = AlertFilter::new().limit(query.limit.unwrap_or(AlertFilter::DEFAULT_LIMIT).min(MAX_LISTING));
+    if let Some(status) = &query.status {
+        let Some(status) = AlertStatus::parse(status) else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format!("unknown status {status:?}; expected open, acknowledged or resolved"),
+            );
+        };
+        filter = filter.status(status);
+    }
+    if let Some(instance) = query.instance {
+        filter = filter.instance(instance);
+    }
+    if let Some(thirdparty_id) = query.thirdparty_id {
+        filter = filter.thirdparty_id(thirdparty_id);
+    }
+    match shared.receiver.store.alerts(&filter).await {
+        Ok(alerts) => Json(json!({ "alerts": alerts })).into_response(),
+        Err(error) => store_error(&error),
+    }
+}
+
+fn store_error(error: &crate::store::StoreError) -> Response {
+    tracing::error!(%error, "store query failed");
+    error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+}
+
+async fn show_alert(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_response(StatusCode::NOT_FOUND, format!("no alert {id:?}"));
+    };
+    match shared.receiver.store.alert(id).await {
+        Ok(Some((alert, history))) => {
+            Json(json!({ "alert": alert, "history": history })).into_response()
+        }
+        Ok(None) => error_response(StatusCode::NOT_FOUND, format!("no alert {id}")),
+        Err(error) => store_error(&error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryQuery {
+    instance: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_deliveries(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<DeliveryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let limit = query.limit.unwrap_or(100).min(MAX_LISTING);
+    match shared
+        .receiver
+        .store
+        .deliveries(query.instance.as_deref(), limit)
+        .await
+    {
+        Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
+        Err(error) => store_error(&error),
+    }
+}
+
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.receiver.store.unresolved_counts().await {
+        Ok(_) => Json(json!({ "status": "ok" })).into_response(),
+        Err(error) => store_error(&error),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let counts = match shared.receiver.store.unresolved_counts().await {
+        Ok(counts) => counts,
+        Err(error) => return store_error(&error),
+    };
+    for name in shared.receiver.instance_names() {
+        for status in [AlertStatus::Open, AlertStatus::Acknowledged] {
+            let count = counts
+                .get(&(name.to_owned(), status))
+                .copied()
+                .unwrap_or(0);
+            shared.metrics.set_unresolved(name, status.as_str(), count);
+        }
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        shared.metrics.encode(),
+    )
+        .into_response()
+}

@@ -1,0 +1,253 @@
+//! Behaviour tests every [`Store`] implementation must pass, as plain async functions a
+//! store's test file calls (as `object_store`'s `integration` module does). Each panics with
+//! a message on failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use pager_core::{Action, AdditionalData, Event, Urgency};
+
+use super::{AlertFilter, Delivery, Outcome, Store};
+use crate::lifecycle::{AlertStatus, IgnoreReason, Transition};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::seconds(seconds)
+}
+
+fn event(action: Action, key: &str, firing: u32) -> Event {
+    Event::new(action, key, format!("{key} is down"))
+        .with_urgency(Some(Urgency::High))
+        .with_additional_data(vec![AdditionalData::text("Firing", firing.to_string())])
+}
+
+fn delivery(instance: &str, seconds: i64, events: Vec<Event>) -> Delivery {
+    Delivery::new(
+        instance,
+        at(seconds),
+        Some("application/json".into()),
+        Some(Bytes::from_static(b"{}")),
+        2,
+        Outcome::Accepted(events),
+    )
+}
+
+/// Create, dedup, acknowledge, dedup while acknowledged, resolve, stray resolve, re-open.
+pub async fn lifecycle(store: &dyn Store) {
+    let key = "group-a";
+    let opened = store
+        .ingest(delivery("am", 0, vec![event(Action::Create, key, 1)]))
+        .await
+        .unwrap();
+    assert_eq!(opened.results[0].transition, Transition::Opened);
+    let first_id = opened.results[0].alert_id.expect("an opened alert has an id");
+
+    let bumped = store
+        .ingest(delivery("am", 10, vec![event(Action::Create, key, 2)]))
+        .await
+        .unwrap();
+    let Transition::Deduplicated { changes } = &bumped.results[0].transition else {
+        panic!("expected deduplicated, got {:?}", bumped.results[0]);
+    };
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].field, "additional_data.Firing");
+    assert_eq!(changes[0].from.as_deref(), Some("1"));
+    assert_eq!(changes[0].to.as_deref(), Some("2"));
+    assert_eq!(bumped.results[0].alert_id, Some(first_id));
+
+    let acked = store
+        .ingest(delivery("am", 20, vec![event(Action::Acknowledge, key, 2)]))
+        .await
+        .unwrap();
+    assert_eq!(acked.results[0].transition, Transition::Acknowledged);
+    let again = store
+        .ingest(delivery("am", 21, vec![event(Action::Acknowledge, key, 2)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.results[0].transition,
+        Transition::Ignored {
+            reason: IgnoreReason::AlreadyAcknowledged
+        }
+    );
+    store
+        .ingest(delivery("am", 30, vec![event(Action::Create, key, 3)]))
+        .await
+        .unwrap();
+    let alerts = store.alerts(&AlertFilter::new().instance("am")).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].status, AlertStatus::Acknowledged);
+    assert_eq!(alerts[0].dedup_count, 3);
+    assert_eq!(alerts[0].acknowledged_at, Some(at(20)));
+
+    let resolved = store
+        .ingest(delivery("am", 40, vec![event(Action::Resolve, key, 0)]))
+        .await
+        .unwrap();
+    assert_eq!(resolved.results[0].transition, Transition::Resolved);
+    let stray = store
+        .ingest(delivery("am", 41, vec![event(Action::Resolve, key, 0)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        stray.results[0].transition,
+        Transition::Ignored {
+            reason: IgnoreReason::NothingOpen
+        }
+    );
+    assert_eq!(stray.results[0].alert_id, None);
+
+    let reopened = store
+        .ingest(delivery("am", 50, vec![event(Action::Create, key, 1)]))
+        .await
+        .unwrap();
+    assert_eq!(reopened.results[0].transition, Transition::Opened);
+    let second_id = reopened.results[0].alert_id.unwrap();
+    assert_ne!(second_id, first_id);
+
+    let all = store.alerts(&AlertFilter::new().thirdparty_id(key)).await.unwrap();
+    assert_eq!(
+        all.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>(),
+        [(second_id, AlertStatus::Open), (first_id, AlertStatus::Resolved)],
+        "newest first"
+    );
+    assert_eq!(all[1].resolved_at, Some(at(40)));
+
+    let (alert, history) = store.alert(first_id).await.unwrap().unwrap();
+    assert_eq!(alert.status, AlertStatus::Resolved);
+    let names: Vec<_> = history.iter().map(|h| h.transition.name()).collect();
+    assert_eq!(
+        names,
+        ["opened", "deduplicated", "acknowledged", "ignored", "deduplicated", "resolved"]
+    );
+    assert_eq!(history[0].delivery_id, opened.delivery_id);
+    assert_eq!(history[1].transition, bumped.results[0].transition);
+}
+
+/// Two creates for one key in one delivery land on one alert; keys of different instances
+/// are different alerts; unresolved counts follow.
+pub async fn keys_and_instances(store: &dyn Store) {
+    let both = store
+        .ingest(delivery(
+            "am",
+            0,
+            vec![event(Action::Create, "k", 1), event(Action::Create, "k", 2)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(both.results[0].transition, Transition::Opened);
+    assert!(matches!(
+        both.results[1].transition,
+        Transition::Deduplicated { .. }
+    ));
+    assert_eq!(both.results[0].alert_id, both.results[1].alert_id);
+    store
+        .ingest(delivery("other", 1, vec![event(Action::Create, "k", 1)]))
+        .await
+        .unwrap();
+    store
+        .ingest(delivery("other", 2, vec![event(Action::Acknowledge, "k", 1)]))
+        .await
+        .unwrap();
+    let counts = store.unresolved_counts().await.unwrap();
+    assert_eq!(counts.get(&("am".into(), AlertStatus::Open)), Some(&1));
+    assert_eq!(
+        counts.get(&("other".into(), AlertStatus::Acknowledged)),
+        Some(&1)
+    );
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    let am = store.alerts(&AlertFilter::new().instance("am")).await.unwrap();
+    assert_eq!(am.len(), 1);
+    assert_eq!(am[0].dedup_count, 2);
+    let open = store
+        .alerts(&AlertFilter::new().status(AlertStatus::Open))
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].instance, "am");
+}
+
+/// Rejected deliveries are logged with their status and error; accepted ones keep their body
+/// and events.
+pub async fn delivery_log(store: &dyn Store) {
+    let rejected = Delivery::new(
+        "am",
+        at(0),
+        Some("text/plain".into()),
+        Some(Bytes::from_static(b"not json")),
+        8,
+        Outcome::Rejected {
+            status: 400,
+            error: "prometheus-v3: malformed payload at line 1, column 2: expected value".into(),
+        },
+    );
+    let logged = store.ingest(rejected).await.unwrap();
+    assert!(logged.results.is_empty());
+    let unauthorized = Delivery::new(
+        "am",
+        at(1),
+        None,
+        None,
+        12,
+        Outcome::Rejected {
+            status: 401,
+            error: "prometheus-v3: unauthorized".into(),
+        },
+    );
+    store.ingest(unauthorized).await.unwrap();
+    let accepted = store
+        .ingest(delivery("am", 2, vec![event(Action::Create, "k", 1)]))
+        .await
+        .unwrap();
+
+    let log = store.deliveries(Some("am"), 10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|d| (d.status, d.event_count)).collect::<Vec<_>>(),
+        [(200, 1), (401, 0), (400, 0)]
+    );
+    assert!(log.iter().all(|d| d.body.is_none()), "listings carry no bodies");
+    assert_eq!(log[2].content_type.as_deref(), Some("text/plain"));
+    assert!(log[2].error.as_deref().unwrap().contains("malformed payload"));
+    assert!(store.deliveries(Some("nope"), 10).await.unwrap().is_empty());
+    assert_eq!(store.deliveries(None, 2).await.unwrap().len(), 2);
+
+    let first = store.delivery(logged.delivery_id).await.unwrap().unwrap();
+    assert_eq!(first.body.as_deref(), Some(&b"not json"[..]));
+    assert_eq!(first.body_bytes, 8);
+    let second = store.delivery(logged.delivery_id + 1).await.unwrap().unwrap();
+    assert_eq!(second.body, None, "an unauthorized body is not kept");
+    let third = store.delivery(accepted.delivery_id).await.unwrap().unwrap();
+    let events: serde_json::Value =
+        serde_json::from_str(third.events_json.as_deref().unwrap()).unwrap();
+    assert_eq!(events["events"][0]["thirdparty_id"], "k");
+    assert_eq!(events["events"][0]["action"], "create");
+    assert!(store.delivery(9999).await.unwrap().is_none());
+}
+
+/// Many concurrent creates for one key open exactly one alert and count every one.
+pub async fn concurrent_creates(store: Arc<dyn Store>) {
+    const N: i64 = 200;
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .ingest(delivery("am", i, vec![event(Action::Create, "race", 1)]))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut opened = 0;
+    for task in tasks {
+        if task.await.unwrap().results[0].transition == Transition::Opened {
+            opened += 1;
+        }
+    }
+    assert_eq!(opened, 1, "exactly one create opens the alert");
+    let alerts = store.alerts(&AlertFilter::new()).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].dedup_count, N as u64);
+    assert_eq!(store.deliveries(None, 1000).await.unwrap().len(), N as usize);
+}

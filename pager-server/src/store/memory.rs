@@ -1,0 +1,257 @@
+//! The in-memory store: everything in one mutex, gone when the process ends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{
+    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Store,
+    StoreError, apply_events, events_json,
+};
+use crate::lifecycle::{Alert, AlertStatus};
+
+/// A [`Store`] in memory, for tests and hosts that keep nothing across restarts.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    deliveries: Vec<DeliveryRecord>,
+    /// Indexed by `id - 1`.
+    alerts: Vec<Alert>,
+    /// `(instance, thirdparty_id)` → index of the unresolved alert.
+    unresolved: HashMap<(String, String), usize>,
+    history: BTreeMap<i64, Vec<HistoryEntry>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-applied delivery visible: every
+        // change is made on a copy and committed at the end of `ingest`.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The changes of one delivery, committed to [`Inner`] only when all of them succeeded.
+struct Tx<'a> {
+    inner: &'a Inner,
+    new_alerts: Vec<Alert>,
+    updated: BTreeMap<i64, Alert>,
+    history: Vec<(i64, HistoryEntry)>,
+}
+
+impl Tx<'_> {
+    fn find(&self, id: i64) -> Option<&Alert> {
+        if let Some(alert) = self.updated.get(&id) {
+            return Some(alert);
+        }
+        let index = usize::try_from(id - 1).ok()?;
+        let stored = self.inner.alerts.len();
+        if index < stored {
+            self.inner.alerts.get(index)
+        } else {
+            self.new_alerts.get(index - stored)
+        }
+    }
+}
+
+impl AlertTx for Tx<'_> {
+    fn unresolved(
+        &mut self,
+        instance: &str,
+        thirdparty_id: &str,
+    ) -> Result<Option<Alert>, StoreError> {
+        // New alerts of this delivery first: a key may open and change within one delivery.
+        let fresh = self
+            .new_alerts
+            .iter()
+            .rev()
+            .find(|a| a.instance == instance && a.thirdparty_id == thirdparty_id)
+            .map(|a| a.id);
+        let id = fresh.or_else(|| {
+            self.inner
+                .unresolved
+                .get(&(instance.to_owned(), thirdparty_id.to_owned()))
+                .and_then(|&i| self.inner.alerts.get(i))
+                .map(|a| a.id)
+        });
+        Ok(id
+            .and_then(|id| self.find(id))
+            .filter(|a| a.status.is_unresolved())
+            .cloned())
+    }
+
+    fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError> {
+        let id = i64::try_from(self.inner.alerts.len() + self.new_alerts.len() + 1)
+            .map_err(|_| StoreError::Closed)?;
+        let mut alert = alert.clone();
+        alert.id = id;
+        self.new_alerts.push(alert);
+        Ok(id)
+    }
+
+    fn update_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
+        if let Some(fresh) = self.new_alerts.iter_mut().find(|a| a.id == alert.id) {
+            *fresh = alert.clone();
+        } else {
+            self.updated.insert(alert.id, alert.clone());
+        }
+        Ok(())
+    }
+
+    fn insert_history(
+        &mut self,
+        alert_id: i64,
+        _delivery_id: i64,
+        entry: &HistoryEntry,
+    ) -> Result<(), StoreError> {
+        self.history.push((alert_id, entry.clone()));
+        Ok(())
+    }
+}
+
+fn index_of(id: i64) -> usize {
+    usize::try_from(id - 1).unwrap_or(usize::MAX)
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
+        let mut inner = self.lock();
+        let delivery_id = i64::try_from(inner.deliveries.len() + 1).map_err(|_| StoreError::Closed)?;
+        let (status, error, events) = match &delivery.outcome {
+            Outcome::Accepted(events) => (200, None, events.as_slice()),
+            Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),
+        };
+        let mut tx = Tx {
+            inner: &inner,
+            new_alerts: Vec::new(),
+            updated: BTreeMap::new(),
+            history: Vec::new(),
+        };
+        let results = apply_events(
+            &mut tx,
+            &delivery.instance,
+            delivery_id,
+            events,
+            delivery.received_at,
+        )?;
+        let Tx {
+            new_alerts,
+            updated,
+            history,
+            ..
+        } = tx;
+        let touched: Vec<i64> = updated
+            .keys()
+            .copied()
+            .chain(new_alerts.iter().map(|a| a.id))
+            .collect();
+        for (id, alert) in updated {
+            if let Some(slot) = inner.alerts.get_mut(index_of(id)) {
+                *slot = alert;
+            }
+        }
+        inner.alerts.extend(new_alerts);
+        for (alert_id, entry) in history {
+            inner.history.entry(alert_id).or_default().push(entry);
+        }
+        for id in touched {
+            let index = index_of(id);
+            let Some(alert) = inner.alerts.get(index) else {
+                continue;
+            };
+            let key = (alert.instance.clone(), alert.thirdparty_id.clone());
+            if alert.status.is_unresolved() {
+                inner.unresolved.insert(key, index);
+            } else if inner.unresolved.get(&key) == Some(&index) {
+                inner.unresolved.remove(&key);
+            }
+        }
+        inner.deliveries.push(DeliveryRecord {
+            id: delivery_id,
+            instance: delivery.instance,
+            received_at: delivery.received_at,
+            content_type: delivery.content_type,
+            body_bytes: delivery.body_bytes,
+            status,
+            error,
+            event_count: events.len() as u64,
+            body: delivery.body,
+            events_json: (status == 200).then(|| events_json(events)),
+        });
+        Ok(Ingested {
+            delivery_id,
+            results,
+        })
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .alerts
+            .iter()
+            .rev()
+            .filter(|a| filter.matches(a))
+            .take(filter.effective_limit())
+            .cloned()
+            .collect())
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner.alerts.get(index_of(id)).map(|alert| {
+            let history = inner.history.get(&id).cloned().unwrap_or_default();
+            (alert.clone(), history)
+        }))
+    }
+
+    async fn deliveries(
+        &self,
+        instance: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .deliveries
+            .iter()
+            .rev()
+            .filter(|d| instance.is_none_or(|i| d.instance == i))
+            .take(limit)
+            .map(|d| DeliveryRecord {
+                body: None,
+                events_json: None,
+                ..d.clone()
+            })
+            .collect())
+    }
+
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError> {
+        Ok(self.lock().deliveries.get(index_of(id)).cloned())
+    }
+
+    async fn unresolved_counts(
+        &self,
+    ) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
+        let inner = self.lock();
+        let mut counts = BTreeMap::new();
+        for &i in inner.unresolved.values() {
+            if let Some(alert) = inner.alerts.get(i) {
+                *counts
+                    .entry((alert.instance.clone(), alert.status))
+                    .or_default() += 1;
+            }
+        }
+        Ok(counts)
+    }
+}

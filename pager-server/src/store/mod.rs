@@ -1,0 +1,351 @@
+//! Where deliveries and alerts live: the [`Store`] trait and its two implementations,
+//! [`MemoryStore`] (tests, throwaway hosts) and [`SqliteStore`] (the default: one embedded
+//! file).
+//!
+//! The contract every implementation keeps:
+//!
+//! - [`Store::ingest`] records the delivery — instance, received time, content type, raw body,
+//!   outcome — and applies its events to the alerts with the [`crate::lifecycle`] rules, as one
+//!   atomic step, and returns only once that step is durable. The receiver acknowledges a
+//!   delivery only after `ingest` returns, so an acknowledged delivery is never lost.
+//! - At most one unresolved alert per `(instance, thirdparty_id)`, however many deliveries
+//!   race (SQLite: one writer, plus a partial unique index as the backstop; a shared database
+//!   would use the same index and a transaction per delivery).
+//! - Nothing secret is stored: no headers but the content type, no query string, and no body
+//!   for a delivery that failed authentication or was over the size limit.
+//!
+//! [`conformance`] holds the behaviour tests every implementation must pass.
+
+mod memory;
+mod sqlite;
+
+pub mod conformance;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use pager_core::{Action, Event};
+use serde::Serialize;
+
+use crate::lifecycle::{Alert, AlertStatus, Transition, decide};
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// One delivery as the receiver hands it to the store.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The instance it was posted to.
+    pub instance: String,
+    /// When the receiver got it.
+    pub received_at: DateTime<Utc>,
+    /// Its `Content-Type` header, if any (the only header kept).
+    pub content_type: Option<String>,
+    /// The raw body; `None` when it must not be kept (unauthorized, over the size limit).
+    pub body: Option<Bytes>,
+    /// The body's size in bytes (as far as it was read).
+    pub body_bytes: u64,
+    /// What the adapter made of it.
+    pub outcome: Outcome,
+}
+
+impl Delivery {
+    /// A delivery received at `received_at`.
+    pub fn new(
+        instance: impl Into<String>,
+        received_at: DateTime<Utc>,
+        content_type: Option<String>,
+        body: Option<Bytes>,
+        body_bytes: u64,
+        outcome: Outcome,
+    ) -> Self {
+        Self {
+            instance: instance.into(),
+            received_at,
+            content_type,
+            body,
+            body_bytes,
+            outcome,
+        }
+    }
+}
+
+/// What the adapter made of a delivery.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Accepted: its events (possibly none).
+    Accepted(Vec<Event>),
+    /// Rejected with this HTTP status and message.
+    Rejected {
+        /// The status answered (400, 401, 413, 415).
+        status: u16,
+        /// The typed error's message.
+        error: String,
+    },
+}
+
+/// What [`Store::ingest`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Ingested {
+    /// The delivery log's id for it.
+    pub delivery_id: i64,
+    /// One result per event, in order.
+    pub results: Vec<EventResult>,
+}
+
+/// What one event did to the alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct EventResult {
+    /// The event's dedup key.
+    pub thirdparty_id: String,
+    /// The event's action.
+    pub action: Action,
+    /// The alert it landed on, if any (none for an ignored event with nothing open).
+    pub alert_id: Option<i64>,
+    /// What it did.
+    #[serde(flatten)]
+    pub transition: Transition,
+}
+
+/// One entry of an alert's history: an event that landed on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct HistoryEntry {
+    /// The delivery that carried the event.
+    pub delivery_id: i64,
+    /// When it was received.
+    pub at: DateTime<Utc>,
+    /// The event's action.
+    pub action: Action,
+    /// What it did.
+    #[serde(flatten)]
+    pub transition: Transition,
+}
+
+/// One entry of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DeliveryRecord {
+    /// The log's id.
+    pub id: i64,
+    /// The instance it was posted to.
+    pub instance: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// Its `Content-Type`.
+    pub content_type: Option<String>,
+    /// Its size in bytes.
+    pub body_bytes: u64,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The error, when rejected.
+    pub error: Option<String>,
+    /// How many events it produced.
+    pub event_count: u64,
+    /// The raw body, when kept and asked for.
+    #[serde(skip)]
+    pub body: Option<Bytes>,
+    /// The events as JSON (`{"events": [...]}`, the CLI's format), when asked for.
+    #[serde(skip)]
+    pub events_json: Option<String>,
+}
+
+/// Which alerts [`Store::alerts`] returns: every set field must match. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlertFilter {
+    /// Only alerts of this instance.
+    pub instance: Option<String>,
+    /// Only alerts in this status.
+    pub status: Option<AlertStatus>,
+    /// Only alerts with this dedup key.
+    pub thirdparty_id: Option<String>,
+    /// At most this many (`None`: [`AlertFilter::DEFAULT_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl AlertFilter {
+    /// How many alerts a filter without a limit returns.
+    pub const DEFAULT_LIMIT: usize = 1000;
+
+    /// Every alert (up to the default limit).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only alerts of `instance`.
+    #[must_use]
+    pub fn instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// Only alerts in `status`.
+    #[must_use]
+    pub fn status(mut self, status: AlertStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only alerts keyed `thirdparty_id`.
+    #[must_use]
+    pub fn thirdparty_id(mut self, thirdparty_id: impl Into<String>) -> Self {
+        self.thirdparty_id = Some(thirdparty_id.into());
+        self
+    }
+
+    /// At most `limit` alerts.
+    #[must_use]
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn effective_limit(&self) -> usize {
+        self.limit.unwrap_or(Self::DEFAULT_LIMIT)
+    }
+
+    fn matches(&self, alert: &Alert) -> bool {
+        self.instance.as_ref().is_none_or(|i| *i == alert.instance)
+            && self.status.is_none_or(|s| s == alert.status)
+            && self
+                .thirdparty_id
+                .as_ref()
+                .is_none_or(|t| *t == alert.thirdparty_id)
+    }
+}
+
+/// Why the store could not do what was asked. The receiver answers 503, so senders that
+/// retry (Alertmanager does) send the delivery again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A group of deliveries could not be committed (all of them were refused).
+    #[error("commit failed: {0}")]
+    Commit(String),
+    /// The store's worker has stopped (shut down, or crashed).
+    #[error("the store is shut down")]
+    Closed,
+    /// Opening the store failed (bad location, migration error).
+    #[error("cannot open the store: {0}")]
+    Open(String),
+    /// A stored value could not be read back.
+    #[error("corrupt stored value in {what}: {message}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// Deliveries and alerts. Async because implementations do I/O; object-safe so a host holds
+/// an `Arc<dyn Store>` and picks the implementation from configuration.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Records `delivery` and applies its events (see the module docs); returns once durable.
+    async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError>;
+
+    /// Alerts matching `filter`, newest first.
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
+
+    /// One alert and its history (oldest first), if it exists.
+    async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError>;
+
+    /// The newest `limit` deliveries (of `instance`, if given), newest first, without bodies.
+    async fn deliveries(
+        &self,
+        instance: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// One delivery with its raw body and events JSON, if it exists.
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError>;
+
+    /// How many alerts are unresolved, by instance and status (open, acknowledged).
+    async fn unresolved_counts(&self)
+    -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;
+
+    /// Finishes pending work and releases the store; later calls fail with
+    /// [`StoreError::Closed`]. Dropping a store without closing it loses nothing already
+    /// acknowledged.
+    async fn close(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// The operations [`apply_events`] needs inside one atomic step of a store.
+trait AlertTx {
+    fn unresolved(&mut self, instance: &str, thirdparty_id: &str)
+    -> Result<Option<Alert>, StoreError>;
+    fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError>;
+    fn update_alert(&mut self, alert: &Alert) -> Result<(), StoreError>;
+    fn insert_history(
+        &mut self,
+        alert_id: i64,
+        delivery_id: i64,
+        entry: &HistoryEntry,
+    ) -> Result<(), StoreError>;
+}
+
+/// Applies an accepted delivery's events, in order, with the lifecycle rules.
+fn apply_events(
+    tx: &mut impl AlertTx,
+    instance: &str,
+    delivery_id: i64,
+    events: &[Event],
+    at: DateTime<Utc>,
+) -> Result<Vec<EventResult>, StoreError> {
+    let mut results = Vec::with_capacity(events.len());
+    for event in events {
+        let unresolved = tx.unresolved(instance, &event.thirdparty_id)?;
+        let transition = decide(unresolved.as_ref(), event);
+        let alert_id = match (unresolved, &transition) {
+            (None, Transition::Opened) => {
+                Some(tx.insert_alert(&Alert::open(instance, event, at))?)
+            }
+            (Some(mut alert), _) => {
+                alert.apply(&transition, event, at);
+                if !matches!(transition, Transition::Ignored { .. }) {
+                    tx.update_alert(&alert)?;
+                }
+                Some(alert.id)
+            }
+            (None, _) => None,
+        };
+        if let Some(alert_id) = alert_id {
+            let entry = HistoryEntry {
+                delivery_id,
+                at,
+                action: event.action,
+                transition: transition.clone(),
+            };
+            tx.insert_history(alert_id, delivery_id, &entry)?;
+        }
+        results.push(EventResult {
+            thirdparty_id: event.thirdparty_id.clone(),
+            action: event.action,
+            alert_id,
+            transition,
+        });
+    }
+    Ok(results)
+}
+
+/// The `{"events": [...]}` JSON kept in the delivery log (the CLI's format).
+fn events_json(events: &[Event]) -> String {
+    #[derive(Serialize)]
+    struct Events<'a> {
+        events: &'a [Event],
+    }
+    // Serializing events cannot fail: their maps have string keys and meta is valid JSON.
+    serde_json::to_string(&Events { events }).unwrap_or_default()
+}

@@ -1,0 +1,662 @@
+//! The SQLite store: one file in WAL mode, one writer thread that commits deliveries in
+//! groups, one reader connection for queries.
+//!
+//! Group commit: the writer takes every delivery waiting in its queue (up to
+//! [`MAX_BATCH`]), applies each in its own savepoint inside one transaction, commits once
+//! (`synchronous = FULL`: the commit is on disk when it returns) and only then answers the
+//! deliveries' callers. So each acknowledged delivery is durable, and a burst costs one
+//! fsync per group instead of one per delivery. A single writer also means two deliveries for
+//! one key never race; the partial unique index on unresolved alerts is the backstop.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use pager_core::{Action, Urgency};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Store,
+    StoreError, apply_events, events_json,
+};
+use crate::lifecycle::{Alert, AlertStatus, Transition};
+
+/// The most deliveries committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// How many deliveries may wait for the writer before `ingest` waits too.
+const QUEUE: usize = 4096;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE deliveries (
+    id           INTEGER PRIMARY KEY,
+    instance     TEXT    NOT NULL,
+    received_at  TEXT    NOT NULL,
+    content_type TEXT,
+    body         BLOB,
+    body_bytes   INTEGER NOT NULL,
+    status       INTEGER NOT NULL,
+    error        TEXT,
+    event_count  INTEGER NOT NULL,
+    events       TEXT
+);
+CREATE INDEX deliveries_by_instance ON deliveries (instance, id);
+
+CREATE TABLE alerts (
+    id              INTEGER PRIMARY KEY,
+    instance        TEXT    NOT NULL,
+    thirdparty_id   TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+    title           TEXT    NOT NULL,
+    description     TEXT,
+    urgency         TEXT,
+    dedup_keys      TEXT    NOT NULL,
+    tags            TEXT    NOT NULL,
+    additional_data TEXT    NOT NULL,
+    dedup_count     INTEGER NOT NULL,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    acknowledged_at TEXT,
+    resolved_at     TEXT
+);
+-- At most one unresolved alert per (instance, thirdparty_id).
+CREATE UNIQUE INDEX alerts_one_unresolved ON alerts (instance, thirdparty_id)
+    WHERE status != 'resolved';
+CREATE INDEX alerts_by_key ON alerts (instance, thirdparty_id, id);
+CREATE INDEX alerts_by_status ON alerts (status, instance);
+
+CREATE TABLE alert_history (
+    id          INTEGER PRIMARY KEY,
+    alert_id    INTEGER NOT NULL REFERENCES alerts (id),
+    delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+    at          TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    transition  TEXT    NOT NULL
+);
+CREATE INDEX alert_history_by_alert ON alert_history (alert_id, id);
+"];
+
+const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
+    dedup_keys, tags, additional_data, dedup_count, created_at, updated_at, acknowledged_at, \
+    resolved_at";
+
+/// A [`Store`] in one SQLite file (created, and migrated to the current schema, on open).
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    jobs: mpsc::Sender<Job>,
+    reader: Arc<Mutex<Connection>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+enum Job {
+    Ingest(Box<Prepared>, oneshot::Sender<Result<Ingested, StoreError>>),
+    Close(oneshot::Sender<()>),
+}
+
+/// A delivery with its events already serialized (on the caller's task, not the writer's).
+struct Prepared {
+    delivery: Delivery,
+    status: u16,
+    error: Option<String>,
+    events_json: Option<String>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and starts its writer thread.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or its schema is newer than this build knows.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open(&path)
+            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        configure(&writer)?;
+        migrate(&mut writer)?;
+        let reader = Connection::open(&path)
+            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        configure(&reader)?;
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let handle = std::thread::Builder::new()
+            .name("pagerhook-sqlite-writer".into())
+            .spawn(move || write_loop(&mut writer, queue))
+            .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self {
+            path,
+            jobs,
+            reader: Arc::new(Mutex::new(reader)),
+            writer: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || query(&lock(&reader)))
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Open(format!(
+            "the database's schema version {applied} is newer than this pagerhook's ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (version, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn write_loop(conn: &mut Connection, mut queue: mpsc::Receiver<Job>) {
+    let mut closing = None;
+    while closing.is_none() {
+        let Some(first) = queue.blocking_recv() else {
+            break;
+        };
+        let mut batch = Vec::new();
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| queue.try_recv().ok())) {
+            match job {
+                Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
+                Job::Close(done) => {
+                    closing = Some(done);
+                    break;
+                }
+            }
+            if batch.len() == MAX_BATCH {
+                break;
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(conn, batch);
+        }
+    }
+    queue.close();
+    // Anything queued after the close request is refused, not dropped silently.
+    while let Ok(job) = queue.try_recv() {
+        if let Job::Ingest(_, reply) = job {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+    }
+    if let Some(done) = closing {
+        let _ = done.send(());
+    }
+}
+
+type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
+
+fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
+    let outcome = (|| {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (prepared, _) in &batch {
+            let mut savepoint = tx.savepoint()?;
+            let result = ingest_one(&savepoint, prepared);
+            if result.is_ok() {
+                savepoint.commit()?;
+            } else {
+                savepoint.rollback()?;
+            }
+            results.push(result);
+        }
+        tx.commit()?;
+        Ok::<_, rusqlite::Error>(results)
+    })();
+    match outcome {
+        Ok(results) => {
+            for ((_, reply), result) in batch.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "sqlite store: commit failed; {} deliveries refused", batch.len());
+            for (_, reply) in batch {
+                let _ = reply.send(Err(StoreError::Commit(error.to_string())));
+            }
+        }
+    }
+}
+
+fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreError> {
+    let delivery = &prepared.delivery;
+    conn.prepare_cached(
+        "INSERT INTO deliveries (instance, received_at, content_type, body, body_bytes, status, \
+         error, event_count, events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        delivery.instance,
+        timestamp(delivery.received_at),
+        delivery.content_type,
+        delivery.body.as_deref(),
+        delivery.body_bytes,
+        prepared.status,
+        prepared.error,
+        match &delivery.outcome {
+            Outcome::Accepted(events) => events.len() as u64,
+            Outcome::Rejected { .. } => 0,
+        },
+        prepared.events_json,
+    ])?;
+    let delivery_id = conn.last_insert_rowid();
+    let results = match &delivery.outcome {
+        Outcome::Accepted(events) => apply_events(
+            &mut SqlTx(conn),
+            &delivery.instance,
+            delivery_id,
+            events,
+            delivery.received_at,
+        )?,
+        Outcome::Rejected { .. } => Vec::new(),
+    };
+    Ok(Ingested {
+        delivery_id,
+        results,
+    })
+}
+
+struct SqlTx<'a>(&'a Connection);
+
+impl AlertTx for SqlTx<'_> {
+    fn unresolved(
+        &mut self,
+        instance: &str,
+        thirdparty_id: &str,
+    ) -> Result<Option<Alert>, StoreError> {
+        let mut statement = self.0.prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts \
+             WHERE instance = ?1 AND thirdparty_id = ?2 AND status != 'resolved'"
+        ))?;
+        statement
+            .query_row(params![instance, thirdparty_id], alert_from_row)
+            .optional()?
+            .transpose()
+    }
+
+    fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO alerts (instance, thirdparty_id, status, title, description, \
+                 urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
+                 updated_at, acknowledged_at, resolved_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                alert.instance,
+                alert.thirdparty_id,
+                alert.status.as_str(),
+                alert.title,
+                alert.description,
+                alert.urgency.map(Urgency::as_str),
+                to_json(&alert.dedup_keys),
+                to_json(&alert.tags),
+                to_json(&alert.additional_data),
+                alert.dedup_count,
+                timestamp(alert.created_at),
+                timestamp(alert.updated_at),
+                alert.acknowledged_at.map(timestamp),
+                alert.resolved_at.map(timestamp),
+            ])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn update_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "UPDATE alerts SET status = ?2, title = ?3, description = ?4, urgency = ?5, \
+                 dedup_keys = ?6, tags = ?7, additional_data = ?8, dedup_count = ?9, \
+                 updated_at = ?10, acknowledged_at = ?11, resolved_at = ?12 WHERE id = ?1",
+            )?
+            .execute(params![
+                alert.id,
+                alert.status.as_str(),
+                alert.title,
+                alert.description,
+                alert.urgency.map(Urgency::as_str),
+                to_json(&alert.dedup_keys),
+                to_json(&alert.tags),
+                to_json(&alert.additional_data),
+                alert.dedup_count,
+                timestamp(alert.updated_at),
+                alert.acknowledged_at.map(timestamp),
+                alert.resolved_at.map(timestamp),
+            ])?;
+        Ok(())
+    }
+
+    fn insert_history(
+        &mut self,
+        alert_id: i64,
+        delivery_id: i64,
+        entry: &HistoryEntry,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO alert_history (alert_id, delivery_id, at, action, transition) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                alert_id,
+                delivery_id,
+                timestamp(entry.at),
+                action_name(entry.action),
+                to_json(&entry.transition),
+            ])?;
+        Ok(())
+    }
+}
+
+/// RFC 3339 in UTC with microseconds: fixed width, so text order is time order.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    // Plain data with string keys: serialization cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Acknowledge => "acknowledge",
+        Action::Resolve => "resolve",
+        _ => "other",
+    }
+}
+
+fn corrupt(what: &'static str, message: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        message: message.to_string(),
+    }
+}
+
+fn parse_time(what: &'static str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(what, e))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+/// Reads a string-named enum (`Urgency`, `Action`) back.
+fn from_json_value<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    name: String,
+) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|e| corrupt(what, e))
+}
+
+/// Reads a row of [`ALERT_COLUMNS`]. The outer `Result` is SQLite's, the inner one ours.
+fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> {
+    let status: String = row.get(3)?;
+    let urgency: Option<String> = row.get(6)?;
+    let dedup_keys: String = row.get(7)?;
+    let tags: String = row.get(8)?;
+    let additional_data: String = row.get(9)?;
+    let created_at: String = row.get(11)?;
+    let updated_at: String = row.get(12)?;
+    let acknowledged_at: Option<String> = row.get(13)?;
+    let resolved_at: Option<String> = row.get(14)?;
+    let (id, instance, thirdparty_id, title, description, dedup_count) = (
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(10)?,
+    );
+    Ok((|| {
+        Ok(Alert {
+            id,
+            instance,
+            thirdparty_id,
+            status: AlertStatus::parse(&status)
+                .ok_or_else(|| corrupt("alerts.status", &status))?,
+            title,
+            description,
+            urgency: urgency
+                .map(|u| from_json_value("alerts.urgency", u))
+                .transpose()?,
+            dedup_keys: from_json("alerts.dedup_keys", &dedup_keys)?,
+            tags: from_json("alerts.tags", &tags)?,
+            additional_data: from_json("alerts.additional_data", &additional_data)?,
+            dedup_count,
+            created_at: parse_time("alerts.created_at", &created_at)?,
+            updated_at: parse_time("alerts.updated_at", &updated_at)?,
+            acknowledged_at: acknowledged_at
+                .map(|t| parse_time("alerts.acknowledged_at", &t))
+                .transpose()?,
+            resolved_at: resolved_at
+                .map(|t| parse_time("alerts.resolved_at", &t))
+                .transpose()?,
+        })
+    })())
+}
+
+fn delivery_from_row(row: &Row<'_>, full: bool) -> rusqlite::Result<Result<DeliveryRecord, StoreError>> {
+    let received_at: String = row.get(2)?;
+    let body: Option<Vec<u8>> = if full { row.get(8)? } else { None };
+    let events_json: Option<String> = if full { row.get(9)? } else { None };
+    let record = (
+        row.get(0)?,
+        row.get(1)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    );
+    Ok(parse_time("deliveries.received_at", &received_at).map(|received_at| DeliveryRecord {
+        id: record.0,
+        instance: record.1,
+        received_at,
+        content_type: record.2,
+        body_bytes: record.3,
+        status: record.4,
+        error: record.5,
+        event_count: record.6,
+        body: body.map(Bytes::from),
+        events_json,
+    }))
+}
+
+const DELIVERY_COLUMNS: &str =
+    "id, instance, received_at, content_type, body_bytes, status, error, event_count";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
+        let (status, error, events_json) = match &delivery.outcome {
+            Outcome::Accepted(events) => (200, None, Some(events_json(events))),
+            Outcome::Rejected { status, error } => (*status, Some(error.clone()), None),
+        };
+        let prepared = Box::new(Prepared {
+            delivery,
+            status,
+            error,
+            events_json,
+        });
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Ingest(prepared, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts \
+                 WHERE (?1 IS NULL OR instance = ?1) AND (?2 IS NULL OR status = ?2) \
+                   AND (?3 IS NULL OR thirdparty_id = ?3) \
+                 ORDER BY id DESC LIMIT ?4"
+            ))?;
+            let rows = statement.query_map(
+                params![
+                    filter.instance,
+                    filter.status.map(AlertStatus::as_str),
+                    filter.thirdparty_id,
+                    i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                ],
+                alert_from_row,
+            )?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError> {
+        self.read(move |conn| {
+            let alert = conn
+                .prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"))?
+                .query_row([id], alert_from_row)
+                .optional()?
+                .transpose()?;
+            let Some(alert) = alert else {
+                return Ok(None);
+            };
+            let mut statement = conn.prepare_cached(
+                "SELECT delivery_id, at, action, transition FROM alert_history \
+                 WHERE alert_id = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([id], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut history = Vec::new();
+            for row in rows {
+                let (delivery_id, at, action, transition) = row?;
+                history.push(HistoryEntry {
+                    delivery_id,
+                    at: parse_time("alert_history.at", &at)?,
+                    action: from_json_value("alert_history.action", action)?,
+                    transition: from_json::<Transition>("alert_history.transition", &transition)?,
+                });
+            }
+            Ok(Some((alert, history)))
+        })
+        .await
+    }
+
+    async fn deliveries(
+        &self,
+        instance: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let instance = instance.map(str::to_owned);
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries \
+                 WHERE (?1 IS NULL OR instance = ?1) ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let rows = statement.query_map(
+                params![instance, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |row| delivery_from_row(row, false),
+            )?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS}, body, events FROM deliveries WHERE id = ?1"
+            ))?
+            .query_row([id], |row| delivery_from_row(row, true))
+            .optional()?
+            .transpose()
+        })
+        .await
+    }
+
+    async fn unresolved_counts(
+        &self,
+    ) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT instance, status, count(*) FROM alerts \
+                 WHERE status != 'resolved' GROUP BY instance, status",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, u64>(2)?,
+                ))
+            })?;
+            let mut counts = BTreeMap::new();
+            for row in rows {
+                let (instance, status, count) = row?;
+                let status = AlertStatus::parse(&status)
+                    .ok_or_else(|| corrupt("alerts.status", &status))?;
+                counts.insert((instance, status), count);
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn close(&self) -> Result<(), StoreError> {
+        let (done, closed) = oneshot::channel();
+        if self.jobs.send(Job::Close(done)).await.is_ok() {
+            let _ = closed.await;
+        }
+        let handle = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            tokio::task::spawn_blocking(move || handle.join())
+                .await
+                .map_err(|_| StoreError::Closed)?
+                .map_err(|_| StoreError::Closed)?;
+        }
+        Ok(())
+    }
+}
+

@@ -1,0 +1,139 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+//! Every store passes the conformance suite; SQLite also keeps everything across a reopen.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use pager_core::{Action, Event};
+use pager_server::lifecycle::AlertStatus;
+use pager_server::store::{
+    AlertFilter, Delivery, MemoryStore, Outcome, SqliteStore, Store, StoreError, conformance,
+};
+
+fn sqlite() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("pagerhook.db")).unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn memory_lifecycle() {
+    conformance::lifecycle(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_keys_and_instances() {
+    conformance::keys_and_instances(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_delivery_log() {
+    conformance::delivery_log(&MemoryStore::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_concurrent_creates() {
+    conformance::concurrent_creates(Arc::new(MemoryStore::new())).await;
+}
+
+#[tokio::test]
+async fn sqlite_lifecycle() {
+    let (_dir, store) = sqlite();
+    conformance::lifecycle(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_keys_and_instances() {
+    let (_dir, store) = sqlite();
+    conformance::keys_and_instances(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_delivery_log() {
+    let (_dir, store) = sqlite();
+    conformance::delivery_log(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_creates() {
+    let (_dir, store) = sqlite();
+    conformance::concurrent_creates(Arc::new(store)).await;
+}
+
+fn create(key: &str) -> Delivery {
+    Delivery::new(
+        "am",
+        Utc::now(),
+        Some("application/json".into()),
+        Some(Bytes::from_static(b"{\"k\":1}")),
+        7,
+        Outcome::Accepted(vec![Event::new(Action::Create, key, "down")]),
+    )
+}
+
+#[tokio::test]
+async fn sqlite_keeps_alerts_history_and_log_across_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pagerhook.db");
+    let store = SqliteStore::open(&path).unwrap();
+    store.ingest(create("a")).await.unwrap();
+    store.ingest(create("a")).await.unwrap();
+    let opened_b = store.ingest(create("b")).await.unwrap();
+    store.close().await.unwrap();
+    assert!(matches!(
+        store.ingest(create("c")).await,
+        Err(StoreError::Closed)
+    ));
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let alerts = store.alerts(&AlertFilter::new()).await.unwrap();
+    assert_eq!(
+        alerts
+            .iter()
+            .map(|a| (a.thirdparty_id.as_str(), a.dedup_count, a.status))
+            .collect::<Vec<_>>(),
+        [("b", 1, AlertStatus::Open), ("a", 2, AlertStatus::Open)]
+    );
+    let (_, history) = store
+        .alert(opened_b.results[0].alert_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 3);
+    // The unique index still holds after the reopen: a new create lands on the open alert.
+    let again = store.ingest(create("a")).await.unwrap();
+    assert_eq!(again.results[0].alert_id, Some(alerts[1].id));
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_refuses_a_newer_schema_and_a_second_unresolved_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pagerhook.db");
+    let store = SqliteStore::open(&path).unwrap();
+    store.ingest(create("a")).await.unwrap();
+    store.close().await.unwrap();
+    drop(store);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // The partial unique index is the backstop behind the single writer.
+    let duplicate = conn.execute(
+        "INSERT INTO alerts (instance, thirdparty_id, status, title, dedup_keys, tags, \
+         additional_data, dedup_count, created_at, updated_at) \
+         VALUES ('am', 'a', 'acknowledged', 't', '[]', '[]', '[]', 1, 'x', 'x')",
+        [],
+    );
+    assert!(
+        duplicate
+            .unwrap_err()
+            .to_string()
+            .contains("UNIQUE constraint failed"),
+    );
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(err.to_string().contains("schema version 99 is newer"), "{err}");
+}
