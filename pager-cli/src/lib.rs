@@ -53,6 +53,18 @@ enum Command {
         #[arg(long)]
         replay: bool,
     },
+    /// Run the receiver: POST /integrations/{name}, GET /alerts, /healthz, /metrics.
+    ///
+    /// Prints `pagerhook: listening on http://ADDR` on stderr once it accepts connections;
+    /// stops gracefully on SIGTERM or SIGINT. Log level from RUST_LOG (default info).
+    Serve {
+        /// The TOML configuration file (see the README).
+        #[arg(long, value_name = "FILE")]
+        config: std::path::PathBuf,
+        /// Listen here instead of the file's `listen` (e.g. 127.0.0.1:0 for any free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// List the available integrations: slug, name, version.
     Integrations {
         /// Print JSON instead of a table.
@@ -101,6 +113,7 @@ where
             pretty,
         ),
         Command::Integrations { json } => integrations(json),
+        Command::Serve { config, listen } => serve(&config, listen),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,6 +126,46 @@ where
             ExitCode::from(1)
         }
     }
+}
+
+fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
+    use pager_server::{Receiver, config::ServeConfig};
+
+    let config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let store = pager_server::open_store(&config.store)
+        .map_err(|e| Failure::Rejected(e.to_string()))?;
+    let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let address = listen.unwrap_or(config.listen);
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| Failure::Rejected(format!("cannot listen on {address}: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Failure::Rejected(format!("cannot listen on {address}: {e}")))?;
+        let names: Vec<_> = receiver.instance_names().collect();
+        eprintln!(
+            "pagerhook: listening on http://{local} (instances: {})",
+            names.join(", ")
+        );
+        pager_server::serve(listener, receiver, pager_server::shutdown_signal())
+            .await
+            .map_err(|e| Failure::Rejected(format!("server failed: {e}")))?;
+        eprintln!("pagerhook: stopped");
+        Ok(())
+    })
 }
 
 /// What the request carries besides the body.

@@ -1,0 +1,317 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+//! The receiver's HTTP behaviour, through the Router as a tower service.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use pager_server::config::ServeConfig;
+use pager_server::store::{MemoryStore, SqliteStore, Store};
+use pager_server::{Receiver, ReceiverError};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const CONFIG: &str = r#"
+store = "memory"
+
+[[instances]]
+name = "am"
+integration = "prometheus-v3"
+
+[[instances]]
+name = "am-alert"
+integration = "prometheus-v3"
+options = { grouping = "alert" }
+
+[[instances]]
+name = "keyed"
+integration = "prometheus-v3"
+auth = { api_key = "s3cret" }
+limits = { max_body_bytes = 4096 }
+"#;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/prometheus-v3")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn app(store: Arc<dyn Store>) -> Router {
+    let config = ServeConfig::from_toml(CONFIG, Path::new(".")).unwrap();
+    Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
+        .unwrap()
+        .router()
+}
+
+async fn call(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
+
+fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn accepted_deliveries_follow_the_lifecycle_and_show_in_alerts() {
+    let app = app(Arc::new(MemoryStore::new()));
+    let (status, body) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("group-mixed-firing.json"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["transition"], "opened");
+    let id = body["results"][0]["alert_id"].as_i64().unwrap();
+    let (_, body) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("group-new-alert-joins.json"),
+        ),
+    )
+    .await;
+    assert_eq!(body["results"][0]["transition"], "deduplicated");
+    assert_eq!(body["results"][0]["alert_id"], id);
+
+    let (status, body) = call(&app, get("/alerts?status=open&instance=am")).await;
+    assert_eq!(status, StatusCode::OK);
+    let alerts = body["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{body}");
+    assert_eq!(alerts[0]["dedup_count"], 2);
+    assert_eq!(alerts[0]["status"], "open");
+    assert!(alerts[0]["created_at"].is_string());
+    assert!(alerts[0]["resolved_at"].is_null());
+
+    let (_, body) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("group-full-resolve.json"),
+        ),
+    )
+    .await;
+    assert_eq!(body["results"][0]["transition"], "resolved");
+    let (_, body) = call(&app, get("/alerts?status=open")).await;
+    assert_eq!(body["alerts"], Value::Array(vec![]));
+    let (status, body) = call(&app, get(&format!("/alerts/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["alert"]["status"], "resolved");
+    let history: Vec<_> = body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["transition"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["opened", "deduplicated", "resolved"]);
+    assert_eq!(call(&app, get("/alerts/999")).await.0, StatusCode::NOT_FOUND);
+
+    let (_, body) = call(
+        &app,
+        post(
+            "/integrations/am-alert",
+            "application/json",
+            fixture("group-mixed-firing.json"),
+        ),
+    )
+    .await;
+    assert_eq!(body["results"].as_array().unwrap().len(), 3, "one per alert");
+}
+
+#[tokio::test]
+async fn rejections_have_their_status_and_are_logged_without_secrets() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app(Arc::clone(&store));
+    let single = fixture("single-firing.json");
+
+    let (status, body) = call(&app, post("/integrations/nope", "application/json", single.clone())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "no instance named \"nope\"");
+
+    let (status, body) = call(&app, post("/integrations/keyed", "application/json", single.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "prometheus-v3: unauthorized");
+    let wrong_key = post("/integrations/keyed?x-api-key=guess", "application/json", single.clone());
+    let (status, body) = call(&app, wrong_key).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "prometheus-v3: unauthorized", "says nothing about which part");
+    let (status, _) = call(
+        &app,
+        post("/integrations/keyed?x-api-key=s3cret", "application/json", single.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = call(&app, post("/integrations/am", "text/plain", b"hello".to_vec())).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(body["error"].as_str().unwrap().contains("unsupported content type"));
+
+    let (status, body) = call(&app, post("/integrations/am", "application/json", b"{\"alerts\": 7}".to_vec())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"],
+        "prometheus-v3: invalid payload at alerts: invalid type: integer `7`, expected an array of JSON objects (line 1, column 12)"
+    );
+    let malformed_id = body["delivery_id"].as_i64().unwrap();
+
+    // Over the limit with no Content-Length: stopped while reading.
+    let big = post("/integrations/keyed?x-api-key=s3cret", "application/json", vec![b' '; 10_000]);
+    let (status, body) = call(&app, big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body["error"].as_str().unwrap().contains("exceeds the limit of 4096 bytes"), "{body}");
+    // A declared Content-Length over the limit is refused before reading anything.
+    let declared = Request::post("/integrations/keyed")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000000000")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = call(&app, declared).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        body["error"],
+        "prometheus-v3: payload of 1000000000 bytes exceeds the limit of 4096 bytes"
+    );
+
+    let log = store.deliveries(None, 100).await.unwrap();
+    assert_eq!(
+        log.iter().rev().map(|d| d.status).collect::<Vec<_>>(),
+        [401, 401, 200, 415, 400, 413, 413],
+        "every delivery to a known instance is logged; the unknown one is not"
+    );
+    let malformed = store.delivery(malformed_id).await.unwrap().unwrap();
+    assert_eq!(malformed.body.as_deref(), Some(&b"{\"alerts\": 7}"[..]));
+    for record in &log {
+        let full = store.delivery(record.id).await.unwrap().unwrap();
+        if matches!(full.status, 401 | 413) {
+            assert_eq!(full.body, None, "no body kept for a {} delivery", full.status);
+        }
+    }
+
+    let (status, body) = call(&app, get("/alerts?status=pending")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("unknown status \"pending\""));
+    let (status, _) = call(&app, get("/alerts?colour=red")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = call(&app, get("/deliveries?instance=keyed&limit=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["deliveries"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn healthz_and_metrics() {
+    let app = app(Arc::new(MemoryStore::new()));
+    let (status, body) = call(&app, get("/healthz")).await;
+    assert_eq!((status, body), (StatusCode::OK, serde_json::json!({"status": "ok"})));
+    call(&app, post("/integrations/am", "application/json", fixture("single-firing.json"))).await;
+    call(&app, post("/integrations/am", "application/json", b"[".to_vec())).await;
+    call(&app, post("/integrations/x", "application/json", b"{}".to_vec())).await;
+    let response = app.clone().oneshot(get("/metrics")).await.unwrap();
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    for line in [
+        r#"pagerhook_deliveries_total{instance="am",outcome="accepted"} 1"#,
+        r#"pagerhook_deliveries_total{instance="am",outcome="invalid"} 1"#,
+        r#"pagerhook_deliveries_total{instance="",outcome="unknown_instance"} 1"#,
+        r#"pagerhook_events_total{instance="am",action="create"} 1"#,
+        r#"pagerhook_transitions_total{instance="am",transition="opened"} 1"#,
+        r#"pagerhook_unresolved_alerts{instance="am",status="open"} 1"#,
+        r#"pagerhook_unresolved_alerts{instance="keyed",status="open"} 0"#,
+        r#"pagerhook_request_duration_seconds_count{instance="am"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
+    assert!(text.ends_with("# EOF\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_deliveries_for_one_group_open_one_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("p.db")).unwrap());
+    let app = app(Arc::clone(&store));
+    let body = fixture("group-mixed-firing.json");
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let app = app.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                call(&app, post("/integrations/am", "application/json", body)).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().0, StatusCode::OK);
+    }
+    let (_, body) = call(&app, get("/alerts")).await;
+    let alerts = body["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{body}");
+    assert_eq!(alerts[0]["dedup_count"], 64);
+    store.close().await.unwrap();
+}
+
+#[test]
+fn bad_configurations_say_what_is_wrong() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let config = |text: &str| ServeConfig::from_toml(text, Path::new("/srv"));
+    assert!(
+        config("listen = \"nowhere\"").unwrap_err().contains("invalid socket address"),
+    );
+    assert!(config("store = \"redis:x\"").unwrap_err().contains("expected \"memory\" or \"sqlite:PATH\""));
+    assert!(config("[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\ncolour = 1")
+        .unwrap_err()
+        .contains("unknown field `colour`"));
+    let relative = config("store = \"sqlite:data/p.db\"").unwrap();
+    assert_eq!(
+        relative.store,
+        pager_server::config::StoreLocation::Sqlite("/srv/data/p.db".into())
+    );
+
+    let build = |text: &str| {
+        Receiver::from_config(
+            &pager_integrations::registry(),
+            &config(text).unwrap().instances,
+            Arc::clone(&store),
+        )
+    };
+    let two = "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n";
+    assert!(matches!(
+        build(&format!("{two}{two}")),
+        Err(ReceiverError::DuplicateName(name)) if name == "a"
+    ));
+    assert!(matches!(
+        build("[[instances]]\nname = \"a/b\"\nintegration = \"prometheus-v3\""),
+        Err(ReceiverError::InvalidName(_))
+    ));
+    let unknown = build("[[instances]]\nname = \"a\"\nintegration = \"nagios\"").unwrap_err();
+    assert!(unknown.to_string().starts_with("instance \"a\": unknown integration \"nagios\""), "{unknown}");
+    let bad_option = build(
+        "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\noptions = { grouping = \"none\" }",
+    )
+    .unwrap_err();
+    assert!(bad_option.to_string().contains("grouping"), "{bad_option}");
+}
