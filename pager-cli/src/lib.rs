@@ -56,7 +56,7 @@ enum Command {
     /// Run the receiver: POST /integrations/{name}, GET /alerts, /healthz, /metrics.
     ///
     /// Prints `pagerhook: listening on http://ADDR` on stderr once it accepts connections;
-    /// stops gracefully on SIGTERM or SIGINT. Log level from RUST_LOG (default info).
+    /// stops gracefully on SIGTERM or SIGINT. Log level from `RUST_LOG` (default info).
     Serve {
         /// The TOML configuration file (see the README).
         #[arg(long, value_name = "FILE")]
@@ -139,8 +139,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    let store = pager_server::open_store(&config.store)
-        .map_err(|e| Failure::Rejected(e.to_string()))?;
+    let store =
+        pager_server::open_store(&config.store).map_err(|e| Failure::Rejected(e.to_string()))?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

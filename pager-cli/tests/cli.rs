@@ -252,3 +252,40 @@ fn replays_a_capture_with_its_headers() {
     );
     assert_eq!(stdin.status.code(), Some(2));
 }
+
+#[test]
+fn serve_refuses_a_bad_configuration_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    let stderr = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    std::fs::write(
+        &config,
+        "store = \"memory\"\n[[instances]]\nname = \"am\"\nintegration = \"nagios\"\n",
+    )
+    .unwrap();
+    let out = pagerhook(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: instance \"am\": unknown integration \"nagios\"; known integrations: prometheus-v3"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::write(&config, "listen = 9000\n").unwrap();
+    let out = pagerhook(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.contains("serve.toml") && message.contains("listen"),
+        "{message}"
+    );
+
+    let out = pagerhook(&["serve", "--config", "/nonexistent/serve.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/serve.toml"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -56,13 +56,16 @@ struct Process {
 impl Process {
     /// SIGTERM, then wait (bounded) for a clean exit.
     fn terminate(mut self) {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success(), "kill -TERM {pid} failed");
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{} exited with {status} on SIGTERM", self.name);
+                assert!(
+                    status.success(),
+                    "{} exited with {status} on SIGTERM",
+                    self.name
+                );
                 return;
             }
             assert!(
@@ -107,7 +110,10 @@ fn wait_for<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -
         if let Some(value) = check() {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {seconds} s waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {seconds} s waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -286,15 +292,31 @@ auth = {{ api_key = "{API_KEY}" }}
     assert_eq!(group["status"], "open");
     assert_eq!(group["dedup_count"], 1);
     let key = group["thirdparty_id"].as_str().unwrap().to_owned();
-    assert!(key.contains("{team=\"e2e\"}"), "keyed on the groupKey: {key}");
+    assert!(
+        key.contains("{team=\"e2e\"}"),
+        "keyed on the groupKey: {key}"
+    );
 
+    check_alert_mode_and_api_key(port);
+    check_group_lifecycle(port, am, &group, &key);
+    check_restart(&config, port, pagerhook, &group);
+}
+
+/// `grouping = "alert"`: each alert its own incident and urgency; the keyed receiver's URL
+/// carries the API key, and a request without it is refused.
+fn check_alert_mode_and_api_key(port: u16) {
     let per_alert = wait_for("two per-alert incidents", 20, || {
         let alerts = alerts_of(port, "am-alert");
         (alerts.len() == 2).then_some(alerts)
     });
     let mut urgencies: Vec<_> = per_alert
         .iter()
-        .map(|a| (a["title"].as_str().unwrap().to_owned(), a["urgency"].clone()))
+        .map(|a| {
+            (
+                a["title"].as_str().unwrap().to_owned(),
+                a["urgency"].clone(),
+            )
+        })
         .collect();
     urgencies.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(urgencies[0].0.starts_with("CacheCold"), "{urgencies:?}");
@@ -314,18 +336,27 @@ auth = {{ api_key = "{API_KEY}" }}
         .send("{}")
         .unwrap();
     assert_eq!(unauthenticated.status(), 401, "no key, no entry");
+}
 
+/// A joining alert, a partial resolution, the full resolution, a re-fire.
+fn check_group_lifecycle(port: u16, am: u16, group: &Value, key: &str) {
     // A second alert joins the group: the same alert, counted again.
-    post_alerts(am, &json!([alert("group", "MemoryLeak", "critical", false)]));
+    post_alerts(
+        am,
+        &json!([alert("group", "MemoryLeak", "critical", false)]),
+    );
     let joined = wait_for("the joining alert", 20, || {
         let alerts = alerts_of(port, "am");
         let alert = alerts.first()?;
         (alerts.len() == 1 && data_value(alert, "Firing") == Some("2")).then(|| alert.clone())
     });
-    assert_eq!(joined["thirdparty_id"], key.as_str());
+    assert_eq!(joined["thirdparty_id"], key);
     assert_eq!(joined["id"], group["id"], "no new alert opened");
     assert_eq!(joined["dedup_count"], 2);
-    assert_eq!(joined["urgency"], "critical", "the group's worst severity now");
+    assert_eq!(
+        joined["urgency"], "critical",
+        "the group's worst severity now"
+    );
 
     // One of the two resolves: still open.
     post_alerts(am, &json!([alert("group", "DiskFull", "warning", true)]));
@@ -334,7 +365,10 @@ auth = {{ api_key = "{API_KEY}" }}
         let alert = alerts.first()?;
         (data_value(alert, "Resolved") == Some("1")).then(|| alert.clone())
     });
-    assert_eq!(partial["status"], "open", "partial resolution does not resolve");
+    assert_eq!(
+        partial["status"], "open",
+        "partial resolution does not resolve"
+    );
     assert_eq!(partial["dedup_count"], 3);
     assert_eq!(alerts_of(port, "am").len(), 1);
 
@@ -355,12 +389,15 @@ auth = {{ api_key = "{API_KEY}" }}
         (alerts.len() == 2).then_some(alerts)
     });
     assert_eq!(after_refire[0]["status"], "open");
-    assert_eq!(after_refire[0]["thirdparty_id"], key.as_str());
+    assert_eq!(after_refire[0]["thirdparty_id"], key);
     assert_eq!(after_refire[0]["dedup_count"], 1);
     assert_ne!(after_refire[0]["id"], group["id"]);
     assert_eq!(after_refire[1]["id"], group["id"]);
     assert_eq!(after_refire[1]["status"], "resolved");
+}
 
+/// Stop pagerhook with SIGTERM and start it again on the same file: nothing is lost.
+fn check_restart(config: &Path, port: u16, pagerhook: Process, group: &Value) {
     // Restart pagerhook: everything is still there.
     let everything = |port: u16| get_json(&format!("http://127.0.0.1:{port}/alerts")).unwrap();
     let deliveries = |port: u16| {
@@ -373,20 +410,18 @@ auth = {{ api_key = "{API_KEY}" }}
     let delivered = deliveries(port);
     // group: fire, join, partial, resolve, re-fire; per-alert 1; keyed 1; the 401 1.
     assert!(delivered >= 8, "{delivered} deliveries logged");
-    let history_before = get_json(&format!(
-        "http://127.0.0.1:{port}/alerts/{}",
-        group["id"]
-    ))
-    .unwrap();
+    let history_before =
+        get_json(&format!("http://127.0.0.1:{port}/alerts/{}", group["id"])).unwrap();
     pagerhook.terminate();
-    let pagerhook = start_pagerhook(&config, port);
+    let pagerhook = start_pagerhook(config, port);
     assert_eq!(everything(port), before, "alerts survive a restart");
-    assert_eq!(deliveries(port), delivered, "the delivery log survives a restart");
-    let history_after = get_json(&format!(
-        "http://127.0.0.1:{port}/alerts/{}",
-        group["id"]
-    ))
-    .unwrap();
+    assert_eq!(
+        deliveries(port),
+        delivered,
+        "the delivery log survives a restart"
+    );
+    let history_after =
+        get_json(&format!("http://127.0.0.1:{port}/alerts/{}", group["id"])).unwrap();
     assert_eq!(history_after, history_before, "history survives a restart");
     let transitions: Vec<_> = history_after["history"]
         .as_array()

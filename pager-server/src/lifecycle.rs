@@ -6,7 +6,7 @@
 //!
 //! | event | nothing open | open | acknowledged |
 //! |---|---|---|---|
-//! | create | opens a new alert | dedup_count + 1, changes recorded | same, stays acknowledged |
+//! | create | opens a new alert | `dedup_count` + 1, changes recorded | same, stays acknowledged |
 //! | acknowledge | recorded, ignored | acknowledged | recorded, ignored |
 //! | resolve | recorded, ignored | resolved | resolved |
 //! | other | recorded, ignored | recorded, ignored | recorded, ignored |
@@ -100,7 +100,7 @@ pub struct Alert {
 pub enum Transition {
     /// A create with nothing open: a new alert.
     Opened,
-    /// A create while the alert was open or acknowledged: dedup_count + 1.
+    /// A create while the alert was open or acknowledged: `dedup_count` + 1.
     Deduplicated {
         /// What differs from the alert as it was.
         changes: Vec<Change>,
@@ -117,7 +117,7 @@ pub enum Transition {
 }
 
 impl Transition {
-    /// The snake_case name used in JSON, SQL and metrics (`"deduplicated"`).
+    /// The `snake_case` name used in JSON, SQL and metrics (`"deduplicated"`).
     pub fn name(&self) -> &'static str {
         match self {
             Transition::Opened => "opened",
@@ -248,11 +248,7 @@ impl Alert {
 fn changes(alert: &Alert, event: &Event) -> Vec<Change> {
     let mut changes = Vec::new();
     if alert.title != event.title {
-        changes.push(Change::new(
-            "title",
-            Some(&alert.title),
-            Some(&event.title),
-        ));
+        changes.push(Change::new("title", Some(&alert.title), Some(&event.title)));
     }
     if alert.urgency != event.urgency {
         changes.push(Change::new(
@@ -282,7 +278,7 @@ fn changes(alert: &Alert, event: &Event) -> Vec<Change> {
 }
 
 fn by_label(data: &[AdditionalData]) -> std::collections::BTreeMap<&str, Vec<&str>> {
-    let mut map: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut map = std::collections::BTreeMap::<&str, Vec<&str>>::new();
     for item in data {
         map.entry(item.label.as_str())
             .or_default()

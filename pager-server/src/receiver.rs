@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use axum::Json;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use bytes::{Bytes, BytesMut};
 use chrono::Utc;
 use http_body_util::BodyExt;
@@ -121,15 +121,17 @@ impl Receiver {
         entries: &[InstanceEntry],
         store: Arc<dyn Store>,
     ) -> Result<Self, ReceiverError> {
-        entries.iter().try_fold(Self::new(store), |receiver, entry| {
-            let instance = registry
-                .build_instance(&entry.integration, &entry.instance_config())
-                .map_err(|source| ReceiverError::Instance {
-                    name: entry.name.clone(),
-                    source,
-                })?;
-            receiver.with_instance(entry.name.clone(), instance)
-        })
+        entries
+            .iter()
+            .try_fold(Self::new(store), |receiver, entry| {
+                let instance = registry
+                    .build_instance(&entry.integration, &entry.instance_config())
+                    .map_err(|source| ReceiverError::Instance {
+                        name: entry.name.clone(),
+                        source,
+                    })?;
+                receiver.with_instance(entry.name.clone(), instance)
+            })
     }
 
     /// The instances' names.
@@ -189,7 +191,11 @@ fn action_name(action: Action) -> &'static str {
 
 /// Reads at most `limit` bytes of `body`; `Err(read)` with the size read so far when the
 /// body is larger, without reading the rest.
-async fn read_limited(body: Body, limit: usize, hint: usize) -> Result<Result<Bytes, usize>, axum::Error> {
+async fn read_limited(
+    body: Body,
+    limit: usize,
+    hint: usize,
+) -> Result<Result<Bytes, usize>, axum::Error> {
     let mut body = body;
     let mut buffer = BytesMut::with_capacity(hint.min(limit));
     while let Some(frame) = body.frame().await {
@@ -221,7 +227,12 @@ async fn deliver(
     response
 }
 
-async fn receive(shared: &Shared, name: &str, instance: Arc<Instance>, request: Request) -> Response {
+async fn receive(
+    shared: &Shared,
+    name: &str,
+    instance: Arc<Instance>,
+    request: Request,
+) -> Response {
     let received_at = Utc::now();
     let (mut parts, body) = request.into_parts();
     let content_type = parts
@@ -357,12 +368,20 @@ struct AlertQuery {
     limit: Option<usize>,
 }
 
-async fn list_alerts(State(shared): State<Arc<Shared>>, query: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn list_alerts(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
         Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    let mut filter = AlertFilter::new().limit(query.limit.unwrap_or(AlertFilter::DEFAULT_LIMIT).min(MAX_LISTING));
+    let mut filter = AlertFilter::new().limit(
+        query
+            .limit
+            .unwrap_or(AlertFilter::DEFAULT_LIMIT)
+            .min(MAX_LISTING),
+    );
     if let Some(status) = &query.status {
         let Some(status) = AlertStatus::parse(status) else {
             return error_response(
@@ -443,10 +462,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     };
     for name in shared.receiver.instance_names() {
         for status in [AlertStatus::Open, AlertStatus::Acknowledged] {
-            let count = counts
-                .get(&(name.to_owned(), status))
-                .copied()
-                .unwrap_or(0);
+            let count = counts.get(&(name.to_owned(), status)).copied().unwrap_or(0);
             shared.metrics.set_unresolved(name, status.as_str(), count);
         }
     }

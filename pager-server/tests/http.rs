@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! The receiver's HTTP behaviour, through the Router as a tower service.
 
 use std::path::Path;
@@ -127,7 +132,10 @@ async fn accepted_deliveries_follow_the_lifecycle_and_show_in_alerts() {
         .map(|h| h["transition"].as_str().unwrap())
         .collect();
     assert_eq!(history, ["opened", "deduplicated", "resolved"]);
-    assert_eq!(call(&app, get("/alerts/999")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, get("/alerts/999")).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     let (_, body) = call(
         &app,
@@ -138,7 +146,11 @@ async fn accepted_deliveries_follow_the_lifecycle_and_show_in_alerts() {
         ),
     )
     .await;
-    assert_eq!(body["results"].as_array().unwrap().len(), 3, "one per alert");
+    assert_eq!(
+        body["results"].as_array().unwrap().len(),
+        3,
+        "one per alert"
+    );
 }
 
 #[tokio::test]
@@ -147,29 +159,65 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
     let app = app(Arc::clone(&store));
     let single = fixture("single-firing.json");
 
-    let (status, body) = call(&app, post("/integrations/nope", "application/json", single.clone())).await;
+    let (status, body) = call(
+        &app,
+        post("/integrations/nope", "application/json", single.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "no instance named \"nope\"");
 
-    let (status, body) = call(&app, post("/integrations/keyed", "application/json", single.clone())).await;
+    let (status, body) = call(
+        &app,
+        post("/integrations/keyed", "application/json", single.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "prometheus-v3: unauthorized");
-    let wrong_key = post("/integrations/keyed?x-api-key=guess", "application/json", single.clone());
+    let wrong_key = post(
+        "/integrations/keyed?x-api-key=guess",
+        "application/json",
+        single.clone(),
+    );
     let (status, body) = call(&app, wrong_key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"], "prometheus-v3: unauthorized", "says nothing about which part");
+    assert_eq!(
+        body["error"], "prometheus-v3: unauthorized",
+        "says nothing about which part"
+    );
     let (status, _) = call(
         &app,
-        post("/integrations/keyed?x-api-key=s3cret", "application/json", single.clone()),
+        post(
+            "/integrations/keyed?x-api-key=s3cret",
+            "application/json",
+            single.clone(),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, body) = call(&app, post("/integrations/am", "text/plain", b"hello".to_vec())).await;
+    let (status, body) = call(
+        &app,
+        post("/integrations/am", "text/plain", b"hello".to_vec()),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(body["error"].as_str().unwrap().contains("unsupported content type"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("unsupported content type")
+    );
 
-    let (status, body) = call(&app, post("/integrations/am", "application/json", b"{\"alerts\": 7}".to_vec())).await;
+    let (status, body) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            b"{\"alerts\": 7}".to_vec(),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         body["error"],
@@ -177,11 +225,45 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
     );
     let malformed_id = body["delivery_id"].as_i64().unwrap();
 
+    let log = store.deliveries(None, 100).await.unwrap();
+    assert_eq!(
+        log.iter().rev().map(|d| d.status).collect::<Vec<_>>(),
+        [401, 401, 200, 415, 400],
+        "every delivery to a known instance is logged; the unknown one is not"
+    );
+    let malformed = store.delivery(malformed_id).await.unwrap().unwrap();
+    assert_eq!(malformed.body.as_deref(), Some(&b"{\"alerts\": 7}"[..]));
+    for record in &log {
+        let full = store.delivery(record.id).await.unwrap().unwrap();
+        if matches!(full.status, 401 | 413) {
+            assert_eq!(
+                full.body, None,
+                "no body kept for a {} delivery",
+                full.status
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app(Arc::clone(&store));
     // Over the limit with no Content-Length: stopped while reading.
-    let big = post("/integrations/keyed?x-api-key=s3cret", "application/json", vec![b' '; 10_000]);
+    let big = post(
+        "/integrations/keyed?x-api-key=s3cret",
+        "application/json",
+        vec![b' '; 10_000],
+    );
     let (status, body) = call(&app, big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(body["error"].as_str().unwrap().contains("exceeds the limit of 4096 bytes"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("exceeds the limit of 4096 bytes"),
+        "{body}"
+    );
     // A declared Content-Length over the limit is refused before reading anything.
     let declared = Request::post("/integrations/keyed")
         .header(header::CONTENT_TYPE, "application/json")
@@ -195,24 +277,30 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
         "prometheus-v3: payload of 1000000000 bytes exceeds the limit of 4096 bytes"
     );
 
-    let log = store.deliveries(None, 100).await.unwrap();
-    assert_eq!(
-        log.iter().rev().map(|d| d.status).collect::<Vec<_>>(),
-        [401, 401, 200, 415, 400, 413, 413],
-        "every delivery to a known instance is logged; the unknown one is not"
-    );
-    let malformed = store.delivery(malformed_id).await.unwrap().unwrap();
-    assert_eq!(malformed.body.as_deref(), Some(&b"{\"alerts\": 7}"[..]));
+    let log = store.deliveries(None, 10).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.status).collect::<Vec<_>>(), [413, 413]);
+    assert_eq!(log[0].body_bytes, 1_000_000_000, "the declared size");
     for record in &log {
         let full = store.delivery(record.id).await.unwrap().unwrap();
-        if matches!(full.status, 401 | 413) {
-            assert_eq!(full.body, None, "no body kept for a {} delivery", full.status);
-        }
+        assert_eq!(full.body, None);
     }
+}
 
+#[tokio::test]
+async fn listing_queries_are_validated() {
+    let app = app(Arc::new(MemoryStore::new()));
+    for _ in 0..3 {
+        let request = post("/integrations/keyed", "application/json", b"{}".to_vec());
+        assert_eq!(call(&app, request).await.0, StatusCode::UNAUTHORIZED);
+    }
     let (status, body) = call(&app, get("/alerts?status=pending")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("unknown status \"pending\""));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown status \"pending\"")
+    );
     let (status, _) = call(&app, get("/alerts?colour=red")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, body) = call(&app, get("/deliveries?instance=keyed&limit=2")).await;
@@ -224,16 +312,44 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
 async fn healthz_and_metrics() {
     let app = app(Arc::new(MemoryStore::new()));
     let (status, body) = call(&app, get("/healthz")).await;
-    assert_eq!((status, body), (StatusCode::OK, serde_json::json!({"status": "ok"})));
-    call(&app, post("/integrations/am", "application/json", fixture("single-firing.json"))).await;
-    call(&app, post("/integrations/am", "application/json", b"[".to_vec())).await;
-    call(&app, post("/integrations/x", "application/json", b"{}".to_vec())).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, serde_json::json!({"status": "ok"}))
+    );
+    call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("single-firing.json"),
+        ),
+    )
+    .await;
+    call(
+        &app,
+        post("/integrations/am", "application/json", b"[".to_vec()),
+    )
+    .await;
+    call(
+        &app,
+        post("/integrations/x", "application/json", b"{}".to_vec()),
+    )
+    .await;
     let response = app.clone().oneshot(get("/metrics")).await.unwrap();
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
     );
-    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
     for line in [
         r#"pagerhook_deliveries_total{instance="am",outcome="accepted"} 1"#,
         r#"pagerhook_deliveries_total{instance="am",outcome="invalid"} 1"#,
@@ -244,7 +360,10 @@ async fn healthz_and_metrics() {
         r#"pagerhook_unresolved_alerts{instance="keyed",status="open"} 0"#,
         r#"pagerhook_request_duration_seconds_count{instance="am"} 2"#,
     ] {
-        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
     }
     assert!(text.ends_with("# EOF\n"));
 }
@@ -279,12 +398,20 @@ fn bad_configurations_say_what_is_wrong() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let config = |text: &str| ServeConfig::from_toml(text, Path::new("/srv"));
     assert!(
-        config("listen = \"nowhere\"").unwrap_err().contains("invalid socket address"),
+        config("listen = \"nowhere\"")
+            .unwrap_err()
+            .contains("invalid socket address"),
     );
-    assert!(config("store = \"redis:x\"").unwrap_err().contains("expected \"memory\" or \"sqlite:PATH\""));
-    assert!(config("[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\ncolour = 1")
-        .unwrap_err()
-        .contains("unknown field `colour`"));
+    assert!(
+        config("store = \"redis:x\"")
+            .unwrap_err()
+            .contains("expected \"memory\" or \"sqlite:PATH\"")
+    );
+    assert!(
+        config("[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\ncolour = 1")
+            .unwrap_err()
+            .contains("unknown field `colour`")
+    );
     let relative = config("store = \"sqlite:data/p.db\"").unwrap();
     assert_eq!(
         relative.store,
@@ -308,7 +435,12 @@ fn bad_configurations_say_what_is_wrong() {
         Err(ReceiverError::InvalidName(_))
     ));
     let unknown = build("[[instances]]\nname = \"a\"\nintegration = \"nagios\"").unwrap_err();
-    assert!(unknown.to_string().starts_with("instance \"a\": unknown integration \"nagios\""), "{unknown}");
+    assert!(
+        unknown
+            .to_string()
+            .starts_with("instance \"a\": unknown integration \"nagios\""),
+        "{unknown}"
+    );
     let bad_option = build(
         "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\noptions = { grouping = \"none\" }",
     )

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! The lifecycle engine on its own: hand-built events, and sequences of real Alertmanager
 //! deliveries from `fixtures/prometheus-v3`.
 
@@ -37,7 +42,10 @@ impl Host {
     }
 
     fn for_key(&self, key: &str) -> Vec<&Alert> {
-        self.alerts.iter().filter(|a| a.thirdparty_id == key).collect()
+        self.alerts
+            .iter()
+            .filter(|a| a.thirdparty_id == key)
+            .collect()
     }
 }
 
@@ -77,14 +85,21 @@ fn a_group_opens_once_absorbs_a_joining_alert_and_partial_resolution_then_resolv
         .iter()
         .find(|c| c.field == "additional_data.Firing")
         .unwrap();
-    assert_eq!((firing.from.as_deref(), firing.to.as_deref()), (Some("3"), Some("4")));
+    assert_eq!(
+        (firing.from.as_deref(), firing.to.as_deref()),
+        (Some("3"), Some("4"))
+    );
     assert!(
         fields.contains(&"additional_data.Source: ErrorBudgetBurn"),
         "the joining alert's link shows up as a change: {fields:?}"
     );
 
     let partial = group("group-partial-resolve.json");
-    assert_eq!(partial.action, Action::Create, "partial resolution is not a resolve");
+    assert_eq!(
+        partial.action,
+        Action::Create,
+        "partial resolution is not a resolve"
+    );
     let Transition::Deduplicated { changes } = host.apply(&partial, 20) else {
         panic!("partial resolution deduplicates");
     };
@@ -98,7 +113,10 @@ fn a_group_opens_once_absorbs_a_joining_alert_and_partial_resolution_then_resolv
     assert_eq!(host.for_key(&key)[0].status, AlertStatus::Open);
     assert_eq!(host.for_key(&key)[0].dedup_count, 3);
 
-    assert_eq!(host.apply(&group("group-full-resolve.json"), 30), Transition::Resolved);
+    assert_eq!(
+        host.apply(&group("group-full-resolve.json"), 30),
+        Transition::Resolved
+    );
     let alerts = host.for_key(&key);
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].status, AlertStatus::Resolved);
@@ -111,7 +129,10 @@ fn a_refire_after_resolution_opens_a_new_alert_and_a_repeat_resend_only_counts()
     let firing = group("single-firing.json");
     let key = firing.thirdparty_id.clone();
     assert_eq!(host.apply(&firing, 0), Transition::Opened);
-    assert_eq!(host.apply(&group("single-resolved.json"), 5), Transition::Resolved);
+    assert_eq!(
+        host.apply(&group("single-resolved.json"), 5),
+        Transition::Resolved
+    );
     assert_eq!(
         host.apply(&group("single-resolved.json"), 6),
         Transition::Ignored {
@@ -119,7 +140,10 @@ fn a_refire_after_resolution_opens_a_new_alert_and_a_repeat_resend_only_counts()
         },
         "a repeated resolve finds nothing open"
     );
-    assert_eq!(host.apply(&group("single-refire.json"), 10), Transition::Opened);
+    assert_eq!(
+        host.apply(&group("single-refire.json"), 10),
+        Transition::Opened
+    );
     let alerts = host.for_key(&key);
     assert_eq!(
         alerts.iter().map(|a| a.status).collect::<Vec<_>>(),
@@ -127,7 +151,10 @@ fn a_refire_after_resolution_opens_a_new_alert_and_a_repeat_resend_only_counts()
     );
 
     let mut repeat = Host::default();
-    assert_eq!(repeat.apply(&group("repeat-first.json"), 0), Transition::Opened);
+    assert_eq!(
+        repeat.apply(&group("repeat-first.json"), 0),
+        Transition::Opened
+    );
     assert_eq!(
         repeat.apply(&group("repeat-resend.json"), 60),
         Transition::Deduplicated { changes: vec![] },
@@ -178,7 +205,10 @@ fn acknowledge_resolve_and_other_follow_the_table() {
             reason: IgnoreReason::NotAStateChange
         }
     );
-    assert_eq!(host.apply(&event(Action::Acknowledge), 3), Transition::Acknowledged);
+    assert_eq!(
+        host.apply(&event(Action::Acknowledge), 3),
+        Transition::Acknowledged
+    );
     assert_eq!(
         host.apply(&event(Action::Acknowledge), 4),
         Transition::Ignored {
@@ -200,7 +230,11 @@ fn acknowledge_resolve_and_other_follow_the_table() {
         ]
     );
     let alert = &host.alerts[0];
-    assert_eq!(alert.status, AlertStatus::Acknowledged, "stays acknowledged");
+    assert_eq!(
+        alert.status,
+        AlertStatus::Acknowledged,
+        "stays acknowledged"
+    );
     assert_eq!(alert.title, "new title");
     assert_eq!(alert.urgency, Some(Urgency::Critical));
     assert_eq!(alert.updated_at, at(5));

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! Every store passes the conformance suite; SQLite also keeps everything across a reopen.
 
 use std::sync::Arc;
@@ -135,5 +140,8 @@ async fn sqlite_refuses_a_newer_schema_and_a_second_unresolved_alert() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let err = SqliteStore::open(&path).unwrap_err();
-    assert!(err.to_string().contains("schema version 99 is newer"), "{err}");
+    assert!(
+        err.to_string().contains("schema version 99 is newer"),
+        "{err}"
+    );
 }

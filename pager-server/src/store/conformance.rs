@@ -1,7 +1,16 @@
 //! Behaviour tests every [`Store`] implementation must pass, as plain async functions a
 //! store's test file calls (as `object_store`'s `integration` module does). Each panics with
 //! a message on failure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::missing_panics_doc,
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 use std::sync::Arc;
 
@@ -41,7 +50,9 @@ pub async fn lifecycle(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(opened.results[0].transition, Transition::Opened);
-    let first_id = opened.results[0].alert_id.expect("an opened alert has an id");
+    let first_id = opened.results[0]
+        .alert_id
+        .expect("an opened alert has an id");
 
     let bumped = store
         .ingest(delivery("am", 10, vec![event(Action::Create, key, 2)]))
@@ -75,7 +86,10 @@ pub async fn lifecycle(store: &dyn Store) {
         .ingest(delivery("am", 30, vec![event(Action::Create, key, 3)]))
         .await
         .unwrap();
-    let alerts = store.alerts(&AlertFilter::new().instance("am")).await.unwrap();
+    let alerts = store
+        .alerts(&AlertFilter::new().instance("am"))
+        .await
+        .unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].status, AlertStatus::Acknowledged);
     assert_eq!(alerts[0].dedup_count, 3);
@@ -106,10 +120,16 @@ pub async fn lifecycle(store: &dyn Store) {
     let second_id = reopened.results[0].alert_id.unwrap();
     assert_ne!(second_id, first_id);
 
-    let all = store.alerts(&AlertFilter::new().thirdparty_id(key)).await.unwrap();
+    let all = store
+        .alerts(&AlertFilter::new().thirdparty_id(key))
+        .await
+        .unwrap();
     assert_eq!(
         all.iter().map(|a| (a.id, a.status)).collect::<Vec<_>>(),
-        [(second_id, AlertStatus::Open), (first_id, AlertStatus::Resolved)],
+        [
+            (second_id, AlertStatus::Open),
+            (first_id, AlertStatus::Resolved)
+        ],
         "newest first"
     );
     assert_eq!(all[1].resolved_at, Some(at(40)));
@@ -119,7 +139,14 @@ pub async fn lifecycle(store: &dyn Store) {
     let names: Vec<_> = history.iter().map(|h| h.transition.name()).collect();
     assert_eq!(
         names,
-        ["opened", "deduplicated", "acknowledged", "ignored", "deduplicated", "resolved"]
+        [
+            "opened",
+            "deduplicated",
+            "acknowledged",
+            "ignored",
+            "deduplicated",
+            "resolved"
+        ]
     );
     assert_eq!(history[0].delivery_id, opened.delivery_id);
     assert_eq!(history[1].transition, bumped.results[0].transition);
@@ -147,7 +174,11 @@ pub async fn keys_and_instances(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .ingest(delivery("other", 2, vec![event(Action::Acknowledge, "k", 1)]))
+        .ingest(delivery(
+            "other",
+            2,
+            vec![event(Action::Acknowledge, "k", 1)],
+        ))
         .await
         .unwrap();
     let counts = store.unresolved_counts().await.unwrap();
@@ -157,7 +188,10 @@ pub async fn keys_and_instances(store: &dyn Store) {
         Some(&1)
     );
     assert_eq!(counts.len(), 2, "{counts:?}");
-    let am = store.alerts(&AlertFilter::new().instance("am")).await.unwrap();
+    let am = store
+        .alerts(&AlertFilter::new().instance("am"))
+        .await
+        .unwrap();
     assert_eq!(am.len(), 1);
     assert_eq!(am[0].dedup_count, 2);
     let open = store
@@ -203,19 +237,34 @@ pub async fn delivery_log(store: &dyn Store) {
 
     let log = store.deliveries(Some("am"), 10).await.unwrap();
     assert_eq!(
-        log.iter().map(|d| (d.status, d.event_count)).collect::<Vec<_>>(),
+        log.iter()
+            .map(|d| (d.status, d.event_count))
+            .collect::<Vec<_>>(),
         [(200, 1), (401, 0), (400, 0)]
     );
-    assert!(log.iter().all(|d| d.body.is_none()), "listings carry no bodies");
+    assert!(
+        log.iter().all(|d| d.body.is_none()),
+        "listings carry no bodies"
+    );
     assert_eq!(log[2].content_type.as_deref(), Some("text/plain"));
-    assert!(log[2].error.as_deref().unwrap().contains("malformed payload"));
+    assert!(
+        log[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("malformed payload")
+    );
     assert!(store.deliveries(Some("nope"), 10).await.unwrap().is_empty());
     assert_eq!(store.deliveries(None, 2).await.unwrap().len(), 2);
 
     let first = store.delivery(logged.delivery_id).await.unwrap().unwrap();
     assert_eq!(first.body.as_deref(), Some(&b"not json"[..]));
     assert_eq!(first.body_bytes, 8);
-    let second = store.delivery(logged.delivery_id + 1).await.unwrap().unwrap();
+    let second = store
+        .delivery(logged.delivery_id + 1)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.body, None, "an unauthorized body is not kept");
     let third = store.delivery(accepted.delivery_id).await.unwrap().unwrap();
     let events: serde_json::Value =
@@ -249,5 +298,8 @@ pub async fn concurrent_creates(store: Arc<dyn Store>) {
     let alerts = store.alerts(&AlertFilter::new()).await.unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].dedup_count, N as u64);
-    assert_eq!(store.deliveries(None, 1000).await.unwrap().len(), N as usize);
+    assert_eq!(
+        store.deliveries(None, 1000).await.unwrap().len(),
+        N as usize
+    );
 }

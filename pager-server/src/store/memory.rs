@@ -128,7 +128,8 @@ fn index_of(id: i64) -> usize {
 impl Store for MemoryStore {
     async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
         let mut inner = self.lock();
-        let delivery_id = i64::try_from(inner.deliveries.len() + 1).map_err(|_| StoreError::Closed)?;
+        let delivery_id =
+            i64::try_from(inner.deliveries.len() + 1).map_err(|_| StoreError::Closed)?;
         let (status, error, events) = match &delivery.outcome {
             Outcome::Accepted(events) => (200, None, events.as_slice()),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),
@@ -240,9 +241,7 @@ impl Store for MemoryStore {
         Ok(self.lock().deliveries.get(index_of(id)).cloned())
     }
 
-    async fn unresolved_counts(
-        &self,
-    ) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
+    async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
         let inner = self.lock();
         let mut counts = BTreeMap::new();
         for &i in inner.unresolved.values() {

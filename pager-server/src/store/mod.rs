@@ -271,8 +271,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError>;
 
     /// How many alerts are unresolved, by instance and status (open, acknowledged).
-    async fn unresolved_counts(&self)
-    -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;
+    async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;
 
     /// Finishes pending work and releases the store; later calls fail with
     /// [`StoreError::Closed`]. Dropping a store without closing it loses nothing already
@@ -284,10 +283,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
 /// The operations [`apply_events`] needs inside one atomic step of a store.
 trait AlertTx {
-    fn unresolved(&mut self, instance: &str, thirdparty_id: &str)
-    -> Result<Option<Alert>, StoreError>;
+    fn unresolved(
+        &mut self,
+        instance: &str,
+        thirdparty_id: &str,
+    ) -> Result<Option<Alert>, StoreError>;
     fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError>;
     fn update_alert(&mut self, alert: &Alert) -> Result<(), StoreError>;
+    /// Writes only what a create that changed no content changes: the count and the time.
+    fn bump_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
+        self.update_alert(alert)
+    }
     fn insert_history(
         &mut self,
         alert_id: i64,
@@ -309,12 +315,15 @@ fn apply_events(
         let unresolved = tx.unresolved(instance, &event.thirdparty_id)?;
         let transition = decide(unresolved.as_ref(), event);
         let alert_id = match (unresolved, &transition) {
-            (None, Transition::Opened) => {
-                Some(tx.insert_alert(&Alert::open(instance, event, at))?)
-            }
+            (None, Transition::Opened) => Some(tx.insert_alert(&Alert::open(instance, event, at))?),
             (Some(mut alert), _) => {
+                let same_content = matches!(&transition, Transition::Deduplicated { changes } if changes.is_empty())
+                    && alert.tags == event.tags
+                    && alert.dedup_keys == event.dedup_keys;
                 alert.apply(&transition, event, at);
-                if !matches!(transition, Transition::Ignored { .. }) {
+                if same_content {
+                    tx.bump_alert(&alert)?;
+                } else if !matches!(transition, Transition::Ignored { .. }) {
                     tx.update_alert(&alert)?;
                 }
                 Some(alert.id)

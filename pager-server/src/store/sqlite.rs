@@ -357,6 +357,17 @@ impl AlertTx for SqlTx<'_> {
         Ok(())
     }
 
+    fn bump_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("UPDATE alerts SET dedup_count = ?2, updated_at = ?3 WHERE id = ?1")?
+            .execute(params![
+                alert.id,
+                alert.dedup_count,
+                timestamp(alert.updated_at)
+            ])?;
+        Ok(())
+    }
+
     fn insert_history(
         &mut self,
         alert_id: i64,
@@ -398,7 +409,7 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
-fn corrupt(what: &'static str, message: impl ToString) -> StoreError {
+fn corrupt(what: &'static str, message: &impl ToString) -> StoreError {
     StoreError::Corrupt {
         what,
         message: message.to_string(),
@@ -408,11 +419,14 @@ fn corrupt(what: &'static str, message: impl ToString) -> StoreError {
 fn parse_time(what: &'static str, text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| corrupt(what, e))
+        .map_err(|e| corrupt(what, &e))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+fn from_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, &e))
 }
 
 /// Reads a string-named enum (`Urgency`, `Action`) back.
@@ -420,7 +434,7 @@ fn from_json_value<T: serde::de::DeserializeOwned>(
     what: &'static str,
     name: String,
 ) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(name)).map_err(|e| corrupt(what, e))
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|e| corrupt(what, &e))
 }
 
 /// Reads a row of [`ALERT_COLUMNS`]. The outer `Result` is SQLite's, the inner one ours.
@@ -447,8 +461,7 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> 
             id,
             instance,
             thirdparty_id,
-            status: AlertStatus::parse(&status)
-                .ok_or_else(|| corrupt("alerts.status", &status))?,
+            status: AlertStatus::parse(&status).ok_or_else(|| corrupt("alerts.status", &status))?,
             title,
             description,
             urgency: urgency
@@ -470,7 +483,10 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> 
     })())
 }
 
-fn delivery_from_row(row: &Row<'_>, full: bool) -> rusqlite::Result<Result<DeliveryRecord, StoreError>> {
+fn delivery_from_row(
+    row: &Row<'_>,
+    full: bool,
+) -> rusqlite::Result<Result<DeliveryRecord, StoreError>> {
     let received_at: String = row.get(2)?;
     let body: Option<Vec<u8>> = if full { row.get(8)? } else { None };
     let events_json: Option<String> = if full { row.get(9)? } else { None };
@@ -483,18 +499,20 @@ fn delivery_from_row(row: &Row<'_>, full: bool) -> rusqlite::Result<Result<Deliv
         row.get(6)?,
         row.get(7)?,
     );
-    Ok(parse_time("deliveries.received_at", &received_at).map(|received_at| DeliveryRecord {
-        id: record.0,
-        instance: record.1,
-        received_at,
-        content_type: record.2,
-        body_bytes: record.3,
-        status: record.4,
-        error: record.5,
-        event_count: record.6,
-        body: body.map(Bytes::from),
-        events_json,
-    }))
+    Ok(
+        parse_time("deliveries.received_at", &received_at).map(|received_at| DeliveryRecord {
+            id: record.0,
+            instance: record.1,
+            received_at,
+            content_type: record.2,
+            body_bytes: record.3,
+            status: record.4,
+            error: record.5,
+            event_count: record.6,
+            body: body.map(Bytes::from),
+            events_json,
+        }),
+    )
 }
 
 const DELIVERY_COLUMNS: &str =
@@ -613,9 +631,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn unresolved_counts(
-        &self,
-    ) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
+    async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
         self.read(|conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT instance, status, count(*) FROM alerts \
@@ -631,8 +647,8 @@ impl Store for SqliteStore {
             let mut counts = BTreeMap::new();
             for row in rows {
                 let (instance, status, count) = row?;
-                let status = AlertStatus::parse(&status)
-                    .ok_or_else(|| corrupt("alerts.status", &status))?;
+                let status =
+                    AlertStatus::parse(&status).ok_or_else(|| corrupt("alerts.status", &status))?;
                 counts.insert((instance, status), count);
             }
             Ok(counts)
@@ -659,4 +675,3 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
-

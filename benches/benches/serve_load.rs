@@ -1,0 +1,230 @@
+//! Load test of the receiver: `cargo bench -p pager-benches --bench serve_load`.
+//!
+//! Starts the receiver (the same Router `pagerhook serve` runs, SQLite store in a temporary
+//! folder, one prometheus-v3 instance) on 127.0.0.1 with two worker threads, then drives it
+//! from client threads over keep-alive HTTP/1.1 connections for a fixed time per scenario:
+//! 1-alert and 100-alert Alertmanager payloads, spread over 1,000 distinct groups. Prints
+//! deliveries/s and latency percentiles, then checks through the store that no delivery was
+//! lost or duplicated: one delivery logged per 200 answered, one open alert per group, and
+//! the groups' dedup counts summing to the deliveries sent.
+//!
+//! `--seconds N` sets the time per scenario (default 10); `--clients N` the client threads
+//! (default 16). Not a timed test: nothing fails because the machine is slow, only when
+//! something is lost.
+
+// Bench code: a failed unwrap is a failed run; the casts are measurement arithmetic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pager_server::Receiver;
+use pager_server::config::ServeConfig;
+use pager_server::lifecycle::AlertStatus;
+use pager_server::store::{AlertFilter, SqliteStore, Store};
+
+const GROUPS: usize = 1000;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `GROUPS` payloads of `alerts` alerts each, differing in their groupKey.
+fn payloads(alerts: usize) -> Vec<String> {
+    let template: serde_json::Value =
+        serde_json::from_slice(&pager_prometheus_v3::sample::notification(alerts)).unwrap();
+    (0..GROUPS)
+        .map(|group| {
+            let mut payload = template.clone();
+            payload["groupKey"] = format!("{{}}:{{load=\"{group}\"}}").into();
+            payload.to_string()
+        })
+        .collect()
+}
+
+struct Scenario {
+    alerts: usize,
+    sent: u64,
+    failed: u64,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+    /// The group of every delivery sent.
+    groups: Vec<usize>,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
+    let payloads = Arc::new(payloads(alerts));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|client| {
+            let (payloads, stop, url) = (Arc::clone(&payloads), Arc::clone(&stop), url.to_owned());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(10)))
+                    .build()
+                    .into();
+                let (mut sent, mut failed, mut latencies, mut groups) =
+                    (0u64, 0u64, Vec::new(), Vec::new());
+                let mut next = client as usize * 37;
+                while !stop.load(Ordering::Relaxed) {
+                    let body = &payloads[next % GROUPS];
+                    groups.push(next % GROUPS);
+                    next += 1;
+                    let begun = Instant::now();
+                    let response = agent
+                        .post(&url)
+                        .header("Content-Type", "application/json")
+                        .send(body.as_str());
+                    latencies.push(begun.elapsed().as_micros() as u64);
+                    match response {
+                        Ok(mut r) if r.status() == 200 => {
+                            let _ = r.body_mut().read_to_vec();
+                            sent += 1;
+                        }
+                        _ => failed += 1,
+                    }
+                }
+                (sent, failed, latencies, groups)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut scenario = Scenario {
+        alerts,
+        sent: 0,
+        failed: 0,
+        seconds: 0.0,
+        latencies_us: Vec::new(),
+        groups: Vec::new(),
+    };
+    for thread in threads {
+        let (sent, failed, latencies, groups) = thread.join().unwrap();
+        scenario.groups.extend(groups);
+        scenario.sent += sent;
+        scenario.failed += failed;
+        scenario.latencies_us.extend(latencies);
+    }
+    scenario.seconds = started.elapsed().as_secs_f64();
+    scenario.latencies_us.sort_unstable();
+    scenario
+}
+
+fn main() {
+    let seconds = arg("--seconds", 10);
+    let clients = arg("--clients", 16);
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut results = Vec::new();
+    for (instance, alerts) in [("one", 1), ("hundred", 100)] {
+        let store = Arc::new(SqliteStore::open(dir.path().join(format!("{instance}.db"))).unwrap());
+        let config = ServeConfig::from_toml(
+            &format!("[[instances]]\nname = \"{instance}\"\nintegration = \"prometheus-v3\"\n"),
+            dir.path(),
+        )
+        .unwrap();
+        let receiver = Receiver::from_config(
+            &pager_integrations::registry(),
+            &config.instances,
+            Arc::clone(&store) as Arc<dyn Store>,
+        )
+        .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!(
+            "http://{}/integrations/{instance}",
+            listener.local_addr().unwrap()
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(pager_server::serve(listener, receiver, async {
+            let _ = stopped.await;
+        }));
+
+        let scenario = drive(&url, alerts, clients, seconds);
+
+        let _ = stop.send(());
+        runtime.block_on(server).unwrap().unwrap();
+        // Nothing lost, nothing duplicated.
+        let check = runtime.block_on(async {
+            let store = SqliteStore::open(dir.path().join(format!("{instance}.db"))).unwrap();
+            let logged = store.deliveries(None, usize::MAX).await.unwrap();
+            let alerts = store
+                .alerts(&AlertFilter::new().limit(usize::MAX))
+                .await
+                .unwrap();
+            store.close().await.unwrap();
+            (logged, alerts)
+        });
+        let (logged, alerts) = check;
+        println!(
+            "{instance}: {} deliveries answered 200, {} failed, in {:.1} s",
+            scenario.sent, scenario.failed, scenario.seconds
+        );
+        let accepted = logged.iter().filter(|d| d.status == 200).count() as u64;
+        assert_eq!(
+            accepted, scenario.sent,
+            "every answered delivery is logged, once"
+        );
+        assert_eq!(scenario.failed, 0, "no delivery failed");
+        let groups_used: std::collections::BTreeSet<_> = scenario.groups.iter().copied().collect();
+        assert_eq!(alerts.len(), groups_used.len(), "one alert per group");
+        assert!(alerts.iter().all(|a| a.status == AlertStatus::Open));
+        let counted: u64 = alerts.iter().map(|a| a.dedup_count).sum();
+        assert_eq!(counted, scenario.sent, "every create counted once");
+        results.push(scenario);
+    }
+
+    println!();
+    println!(
+        "receiver load: SQLite store (WAL, synchronous=FULL, group commit), {clients} client threads, 2 server workers, {seconds} s per scenario"
+    );
+    println!(
+        "{:<10} {:>12} {:>14} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "payload", "deliveries", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "failed"
+    );
+    for s in &results {
+        println!(
+            "{:<10} {:>12} {:>14.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8}",
+            format!("{} alert{}", s.alerts, if s.alerts == 1 { "" } else { "s" }),
+            s.sent,
+            s.sent as f64 / s.seconds,
+            percentile(&s.latencies_us, 50.0),
+            percentile(&s.latencies_us, 90.0),
+            percentile(&s.latencies_us, 99.0),
+            percentile(&s.latencies_us, 100.0),
+            s.failed,
+        );
+    }
+    println!(
+        "checked: every 200 logged once, one open alert per group, dedup counts sum to deliveries"
+    );
+}
