@@ -208,18 +208,27 @@ fn main() {
         "receiver load: SQLite store (WAL, synchronous=FULL, group commit), {clients} client threads, 2 server workers, {seconds} s per scenario"
     );
     println!(
-        "{:<10} {:>12} {:>14} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "payload", "deliveries", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "failed"
+        "{:<10} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8}",
+        "payload",
+        "deliveries",
+        "deliveries/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "failed"
     );
     for s in &results {
         println!(
-            "{:<10} {:>12} {:>14.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8}",
+            "{:<10} {:>12} {:>14.0} {:>9.2} {:>9.2} {:>9.2} {:>10.2} {:>9.2} {:>8}",
             format!("{} alert{}", s.alerts, if s.alerts == 1 { "" } else { "s" }),
             s.sent,
             s.sent as f64 / s.seconds,
             percentile(&s.latencies_us, 50.0),
             percentile(&s.latencies_us, 90.0),
             percentile(&s.latencies_us, 99.0),
+            percentile(&s.latencies_us, 99.9),
             percentile(&s.latencies_us, 100.0),
             s.failed,
         );

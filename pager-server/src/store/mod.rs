@@ -349,12 +349,40 @@ fn apply_events(
     Ok(results)
 }
 
-/// The `{"events": [...]}` JSON kept in the delivery log (the CLI's format).
+/// The `{"events": [...]}` JSON kept in the delivery log: the CLI's format without each
+/// event's `meta`, which is a projection of the raw body stored beside it (re-normalizing the
+/// body reproduces it). Keeping it too would double what every delivery writes.
 fn events_json(events: &[Event]) -> String {
     #[derive(Serialize)]
-    struct Events<'a> {
-        events: &'a [Event],
+    struct Logged<'a> {
+        action: pager_core::Action,
+        thirdparty_id: &'a str,
+        dedup_keys: &'a [String],
+        title: &'a str,
+        description: Option<&'a str>,
+        urgency: Option<pager_core::Urgency>,
+        incident: Option<&'a pager_core::Incident>,
+        tags: &'a [String],
+        additional_data: &'a [pager_core::AdditionalData],
     }
-    // Serializing events cannot fail: their maps have string keys and meta is valid JSON.
+    #[derive(Serialize)]
+    struct Events<'a> {
+        events: Vec<Logged<'a>>,
+    }
+    let events = events
+        .iter()
+        .map(|e| Logged {
+            action: e.action,
+            thirdparty_id: &e.thirdparty_id,
+            dedup_keys: &e.dedup_keys,
+            title: &e.title,
+            description: e.description.as_deref(),
+            urgency: e.urgency,
+            incident: e.incident.as_ref(),
+            tags: &e.tags,
+            additional_data: &e.additional_data,
+        })
+        .collect();
+    // Plain data with string keys: serialization cannot fail.
     serde_json::to_string(&Events { events }).unwrap_or_default()
 }
