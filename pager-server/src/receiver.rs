@@ -55,12 +55,17 @@ pub enum ReceiverError {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use pager_server::{Receiver, store::MemoryStore};
-///
-/// let registry = pager_core::Registry::new(); // normally pager_integrations::registry()
-/// let receiver = Receiver::new(Arc::new(MemoryStore::new()));
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("alerts.db");
+/// let store = Arc::new(pager_server::store::SqliteStore::open(&path)?);
+/// let am = pager_integrations::registry().build("prometheus-v3", &serde_json::Value::Null)?;
+/// let receiver = pager_server::Receiver::new(store).with_instance("am", am)?;
 /// let app: axum::Router = axum::Router::new().nest("/pagerhook", receiver.router());
-/// # let _ = (registry, app);
+/// // Serve `app` with axum::serve, or pager_server::serve for graceful shutdown.
+/// # let _ = app;
+/// # Ok(())
+/// # }
 /// ```
 ///
 /// Routes (relative to where it is mounted):
@@ -298,12 +303,15 @@ async fn receive(
         result,
         Err(Error::Unauthorized { .. } | Error::PayloadTooLarge { .. })
     );
-    let outcome = match &result {
-        Ok(events) => Outcome::Accepted(events.clone()),
-        Err(error) => Outcome::Rejected {
-            status: error.status().as_u16(),
-            error: error.to_string(),
-        },
+    let (outcome, result) = match result {
+        Ok(events) => (Outcome::Accepted(events), Ok(())),
+        Err(error) => (
+            Outcome::Rejected {
+                status: error.status().as_u16(),
+                error: error.to_string(),
+            },
+            Err(error),
+        ),
     };
     let delivery = Delivery::new(
         name,
@@ -313,7 +321,7 @@ async fn receive(
         body.len() as u64,
         outcome,
     );
-    record(shared, name, delivery, result.map(|_| ())).await
+    record(shared, name, delivery, result).await
 }
 
 /// Stores the delivery, then answers: the typed error's status and message, or 200 with what

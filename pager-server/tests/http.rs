@@ -447,3 +447,26 @@ fn bad_configurations_say_what_is_wrong() {
     .unwrap_err();
     assert!(bad_option.to_string().contains("grouping"), "{bad_option}");
 }
+
+#[test]
+fn the_example_configuration_builds() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("serve.example.toml");
+    let config = ServeConfig::from_file(&path).unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+    assert_eq!(
+        config.store,
+        pager_server::config::StoreLocation::Sqlite(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("pagerhook.db")
+        )
+    );
+    let receiver = Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::new(MemoryStore::new()),
+    )
+    .unwrap();
+    assert_eq!(
+        receiver.instance_names().collect::<Vec<_>>(),
+        ["alertmanager", "alertmanager-alerts"]
+    );
+}

@@ -271,6 +271,10 @@ pub async fn delivery_log(store: &dyn Store) {
         serde_json::from_str(third.events_json.as_deref().unwrap()).unwrap();
     assert_eq!(events["events"][0]["thirdparty_id"], "k");
     assert_eq!(events["events"][0]["action"], "create");
+    assert!(
+        events["events"][0].get("meta").is_none(),
+        "meta is a projection of the stored body, not stored twice"
+    );
     assert!(store.delivery(9999).await.unwrap().is_none());
 }
 
