@@ -470,3 +470,34 @@ fn the_example_configuration_builds() {
         ["alertmanager", "alertmanager-alerts"]
     );
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("p.db")).unwrap());
+    let app = app(Arc::clone(&store) as Arc<dyn Store>);
+    let single = fixture("single-firing.json");
+    for uri in [
+        "/integrations/keyed?x-api-key=s3cret",
+        "/integrations/keyed?x-api-key=s3cret-guess",
+    ] {
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, "Bearer bearer-s3cret")
+            .body(Body::from(single.clone()))
+            .unwrap();
+        call(&app, request).await;
+    }
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 2);
+    store.close().await.unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"s3cret"),
+            "a secret was written to the store's files"
+        );
+        files += 1;
+    }
+    assert!(files >= 1);
+}
