@@ -13,12 +13,15 @@
 
 pub use pager_core;
 pub use pager_prometheus_v3;
+pub use pager_webhook;
 
 use pager_core::Registry;
 
 /// Every adapter this build of pagerhook knows, by slug.
 pub fn registry() -> Registry {
-    Registry::new().with::<pager_prometheus_v3::PrometheusV3>()
+    Registry::new()
+        .with::<pager_prometheus_v3::PrometheusV3>()
+        .with::<pager_webhook::Webhook>()
 }
 
 /// The README's Rust examples, compiled and run as doc tests.

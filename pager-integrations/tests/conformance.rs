@@ -14,24 +14,12 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pager_core::Integration;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e != "headers" && e != "md"))
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]
@@ -56,7 +44,7 @@ fn every_registered_adapter_conforms() {
         let instance = registry.build(slug, &serde_json::Value::Null).unwrap();
         assert_eq!(instance.id(), slug);
 
-        let valid = files(&fixtures);
+        let valid = pager_core::fixture::body_files(&fixtures);
         assert!(!valid.is_empty(), "{slug}: no fixtures");
         for path in &valid {
             let req = pager_core::fixture::load_request(path).unwrap();
@@ -106,7 +94,7 @@ fn every_registered_adapter_conforms() {
             }
         }
 
-        for path in files(&fixtures.join("invalid")) {
+        for path in pager_core::fixture::body_files(&fixtures.join("invalid")) {
             let req = pager_core::fixture::load_request(&path).unwrap();
             let err = instance
                 .handle(&req)
