@@ -11,6 +11,7 @@
 //! Adding a vendor: its crate under `integrations/<slug>/`, its dependency line in this crate's
 //! manifest, and one line in [`registry`].
 
+pub use pager_azure_monitor;
 pub use pager_core;
 pub use pager_prometheus_v3;
 pub use pager_webhook;
@@ -20,6 +21,7 @@ use pager_core::Registry;
 /// Every adapter this build of pagerhook knows, by slug.
 pub fn registry() -> Registry {
     Registry::new()
+        .with::<pager_azure_monitor::AzureMonitor>()
         .with::<pager_prometheus_v3::PrometheusV3>()
         .with::<pager_webhook::Webhook>()
 }

@@ -1,0 +1,155 @@
+//! The common alert schema, as far as the mapping reads it. Sections the mapping only passes
+//! on (`alertContext`, `customProperties`) are kept raw; `alertContext` is read leniently, so
+//! an alert type whose context has another shape still pages.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Payload<'a> {
+    #[serde(borrow)]
+    pub data: pager_core::json::Object<Data<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Data<'a> {
+    #[serde(borrow)]
+    pub essentials: pager_core::json::Object<Essentials<'a>>,
+    #[serde(rename = "alertContext", default, borrow)]
+    pub alert_context: Option<&'a RawValue>,
+    #[serde(rename = "customProperties", default, borrow)]
+    pub custom_properties: Option<&'a RawValue>,
+}
+
+impl<'a> Payload<'a> {
+    /// `alertContext`, when it has the shape the mapping reads (metric, log search or
+    /// activity log); `None` otherwise.
+    pub fn context(&self) -> Option<AlertContext<'a>> {
+        self.data
+            .alert_context
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+
+    /// `customProperties` as key-value pairs, when it is an object.
+    pub fn custom_properties(&self) -> Option<BTreeMap<String, serde_json::Value>> {
+        self.data
+            .custom_properties
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct Essentials<'a> {
+    #[serde(borrow)]
+    pub alert_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub alert_rule: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub severity: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub signal_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub monitor_condition: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub monitoring_service: Option<Cow<'a, str>>,
+    #[serde(rename = "alertTargetIDs", deserialize_with = "strings")]
+    pub alert_target_ids: Vec<String>,
+    #[serde(deserialize_with = "strings")]
+    pub configuration_items: Vec<String>,
+    #[serde(borrow)]
+    pub origin_alert_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub fired_date_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub resolved_date_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub description: Option<Cow<'a, str>>,
+}
+
+/// An array of strings where `null` means none.
+fn strings<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct AlertContext<'a> {
+    pub condition: Option<Condition<'a>>,
+    #[serde(borrow)]
+    pub operation_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub caller: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct Condition<'a> {
+    #[serde(borrow)]
+    pub all_of: Vec<Criterion<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct Criterion<'a> {
+    #[serde(borrow)]
+    pub metric_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub search_query: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub operator: Option<Cow<'a, str>>,
+    pub threshold: Option<serde_json::Value>,
+    #[serde(borrow)]
+    pub time_aggregation: Option<Cow<'a, str>>,
+    pub metric_value: Option<serde_json::Value>,
+    #[serde(borrow)]
+    pub dimensions: Vec<Dimension<'a>>,
+    #[serde(rename = "linkToSearchResultsUI", borrow)]
+    pub link_to_search_results_ui: Option<Cow<'a, str>>,
+    #[serde(rename = "linkToFilteredSearchResultsUI", borrow)]
+    pub link_to_filtered_search_results_ui: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Dimension<'a> {
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub value: Option<Cow<'a, str>>,
+}
+
+/// A JSON value as a person reads it: strings without quotes, `null` as empty.
+pub(crate) fn display(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The sections kept verbatim in the event's `meta` (a second, shallow parse of a body that
+/// already parsed as [`Payload`]).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawSections<'a> {
+    #[serde(borrow)]
+    pub data: RawData<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawData<'a> {
+    #[serde(borrow)]
+    pub essentials: &'a RawValue,
+}
+
+/// Just the schema id, read first so that another schema gets its own error.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Schema<'a> {
+    #[serde(rename = "schemaId", default, borrow)]
+    pub schema_id: Option<Cow<'a, str>>,
+}
