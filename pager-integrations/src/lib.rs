@@ -15,6 +15,7 @@ pub use pager_azure_monitor;
 pub use pager_core;
 pub use pager_prometheus_v3;
 pub use pager_webhook;
+pub use pager_zabbix;
 
 use pager_core::Registry;
 
@@ -24,6 +25,7 @@ pub fn registry() -> Registry {
         .with::<pager_azure_monitor::AzureMonitor>()
         .with::<pager_prometheus_v3::PrometheusV3>()
         .with::<pager_webhook::Webhook>()
+        .with::<pager_zabbix::Zabbix>()
 }
 
 /// The README's Rust examples, compiled and run as doc tests.

@@ -242,3 +242,36 @@ fn acknowledge_resolve_and_other_follow_the_table() {
     assert_eq!(host.apply(&event(Action::Resolve), 6), Transition::Resolved);
     assert_eq!(host.alerts[0].resolved_at, Some(at(6)));
 }
+
+fn zabbix(name: &str) -> Event {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/zabbix")
+        .join(name);
+    let request = pager_core::fixture::load_request(&path).unwrap();
+    let instance = pager_integrations::registry()
+        .build("zabbix", &serde_json::Value::Null)
+        .unwrap();
+    instance.handle(&request).unwrap().remove(0)
+}
+
+#[test]
+fn a_zabbix_acknowledgement_lands_on_the_open_problem() {
+    let mut host = Host::default();
+    assert_eq!(host.apply(&zabbix("problem.json"), 0), Transition::Opened);
+    assert_eq!(
+        host.apply(&zabbix("problem-acknowledged.json"), 1),
+        Transition::Acknowledged
+    );
+    assert_eq!(
+        host.apply(&zabbix("problem-commented.json"), 2),
+        Transition::Ignored {
+            reason: IgnoreReason::NotAStateChange
+        }
+    );
+    assert_eq!(host.alerts.len(), 1, "updates never open a second alert");
+    assert_eq!(
+        host.apply(&zabbix("recovery.json"), 3),
+        Transition::Resolved
+    );
+    assert_eq!(host.alerts[0].status, AlertStatus::Resolved);
+}
