@@ -13,6 +13,7 @@
 
 pub use pager_azure_monitor;
 pub use pager_core;
+pub use pager_datadog;
 pub use pager_prometheus_v3;
 pub use pager_webhook;
 pub use pager_zabbix;
@@ -23,6 +24,7 @@ use pager_core::Registry;
 pub fn registry() -> Registry {
     Registry::new()
         .with::<pager_azure_monitor::AzureMonitor>()
+        .with::<pager_datadog::Datadog>()
         .with::<pager_prometheus_v3::PrometheusV3>()
         .with::<pager_webhook::Webhook>()
         .with::<pager_zabbix::Zabbix>()

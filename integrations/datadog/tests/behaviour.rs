@@ -1,0 +1,71 @@
+//! Options for warnings and no-data; fallback keys; unfilled variables.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use bytes::Bytes;
+use pager_core::{Action, Adapter, Integration, Urgency};
+use pager_datadog::{Config, Datadog};
+
+fn event(adapter: &Datadog, body: &serde_json::Value) -> pager_core::Event {
+    let req = http::Request::post("/")
+        .body(Bytes::from(body.to_string()))
+        .unwrap();
+    adapter.handle(&req).unwrap().remove(0)
+}
+
+#[test]
+fn warn_and_no_data_follow_the_options() {
+    let default = Datadog::default();
+    let quiet: Config =
+        serde_json::from_value(serde_json::json!({"warn": "other", "no_data": "other"})).unwrap();
+    let quiet = Datadog::from_config(quiet).unwrap();
+    for transition in ["Warn", "Re-Warn", "No Data", "Re-No Data"] {
+        let body = serde_json::json!({"aggreg_key": "k", "alert_transition": transition});
+        assert_eq!(
+            event(&default, &body).action,
+            Action::Create,
+            "{transition}"
+        );
+        let other = event(&quiet, &body);
+        assert_eq!(other.action, Action::Other, "{transition}");
+        assert_eq!(
+            other.meta_value()["reason"],
+            format!("{transition} notifications are configured as other")
+        );
+    }
+    let null = event(
+        &default,
+        &serde_json::json!({"aggreg_key": "k", "alert_transition": "Null"}),
+    );
+    assert_eq!(null.action, Action::Other);
+}
+
+#[test]
+fn keys_fall_back_and_unfilled_variables_are_absent() {
+    let adapter = Datadog::default();
+    let by_monitor = event(
+        &adapter,
+        &serde_json::json!({"aggreg_key": "$AGGREG_KEY", "alert_id": 42, "alert_scope": "host:a",
+                            "alert_transition": "Triggered", "alert_priority": "$ALERT_PRIORITY",
+                            "alert_type": "warning"}),
+    );
+    assert_eq!(by_monitor.thirdparty_id, "monitor:42:host:a");
+    assert_eq!(by_monitor.urgency, Some(Urgency::Medium), "from alert_type");
+    assert_eq!(by_monitor.title, "Datadog monitor 42");
+    let by_cycle = event(
+        &adapter,
+        &serde_json::json!({"aggreg_key": "", "alert_cycle_key": "c-1", "alert_id": "42", "alert_transition": "Recovered"}),
+    );
+    assert_eq!(by_cycle.thirdparty_id, "c-1");
+    assert_eq!(by_cycle.dedup_keys, ["c-1", "monitor:42"]);
+    assert_eq!(by_cycle.action, Action::Resolve);
+}
+
+#[test]
+fn options_reject_unknown_keys() {
+    let err = pager_core::Registry::new()
+        .with::<Datadog>()
+        .build("datadog", &serde_json::json!({"warning": "other"}))
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown field `warning`"), "{err}");
+}
