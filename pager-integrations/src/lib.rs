@@ -11,6 +11,7 @@
 //! Adding a vendor: its crate under `integrations/<slug>/`, its dependency line in this crate's
 //! manifest, and one line in [`registry`].
 
+pub use pager_aws_cloudwatch;
 pub use pager_azure_monitor;
 pub use pager_core;
 pub use pager_datadog;
@@ -23,6 +24,7 @@ use pager_core::Registry;
 /// Every adapter this build of pagerhook knows, by slug.
 pub fn registry() -> Registry {
     Registry::new()
+        .with::<pager_aws_cloudwatch::AwsCloudwatch>()
         .with::<pager_azure_monitor::AzureMonitor>()
         .with::<pager_datadog::Datadog>()
         .with::<pager_prometheus_v3::PrometheusV3>()
