@@ -1,0 +1,164 @@
+//! Sentry's integration-platform webhook bodies, as far as the mapping reads them.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Body<'a> {
+    #[serde(borrow)]
+    pub action: Option<Cow<'a, str>>,
+    pub data: Option<pager_core::json::Object<Data<'a>>>,
+    pub installation: Option<Installation<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Installation<'a> {
+    #[serde(borrow)]
+    pub uuid: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Data<'a> {
+    pub issue: Option<pager_core::json::Object<Issue<'a>>>,
+    pub event: Option<pager_core::json::Object<SentryEvent<'a>>>,
+    pub error: Option<pager_core::json::Object<SentryEvent<'a>>>,
+    pub metric_alert: Option<pager_core::json::Object<MetricAlert<'a>>>,
+    #[serde(borrow)]
+    pub triggered_rule: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub description_title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub description_text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub web_url: Option<Cow<'a, str>>,
+}
+
+/// Sentry sends ids as strings, and sometimes numbers.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "expected a string or a number (an id)")]
+pub(crate) enum Id<'a> {
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Number(u64),
+}
+
+impl Id<'_> {
+    pub fn text(&self) -> Option<String> {
+        let text = match self {
+            Id::Text(text) => text.trim().to_owned(),
+            Id::Number(n) => n.to_string(),
+        };
+        (!text.is_empty()).then_some(text)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Issue<'a> {
+    #[serde(borrow)]
+    pub id: Option<Id<'a>>,
+    #[serde(borrow)]
+    pub title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub culprit: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub short_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub level: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub permalink: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub web_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub first_seen: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub status: Option<Cow<'a, str>>,
+    pub project: Option<Project<'a>>,
+    pub assigned_to: Option<Assignee<'a>>,
+    pub metadata: Option<Metadata<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Project<'a> {
+    #[serde(borrow)]
+    pub slug: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Assignee<'a> {
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub email: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Metadata<'a> {
+    #[serde(borrow, rename = "type")]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub value: Option<Cow<'a, str>>,
+}
+
+/// `data.event` of an issue alert, and `data.error` of an error webhook.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SentryEvent<'a> {
+    #[serde(borrow)]
+    pub issue_id: Option<Id<'a>>,
+    #[serde(borrow)]
+    pub event_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub culprit: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub level: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub web_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub datetime: Option<Cow<'a, str>>,
+    #[serde(borrow, deserialize_with = "tags")]
+    pub tags: Vec<Tag<'a>>,
+}
+
+/// One event tag: `["key", "value"]`.
+pub(crate) type Tag<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// `tags` as `[["key", "value"], ...]`; `null` means none.
+fn tags<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Tag<'a>>, D::Error> {
+    Ok(Option::<Vec<Tag<'a>>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct MetricAlert<'a> {
+    #[serde(borrow)]
+    pub id: Option<Id<'a>>,
+    #[serde(borrow)]
+    pub title: Option<Cow<'a, str>>,
+    pub alert_rule: Option<AlertRule<'a>>,
+    #[serde(borrow)]
+    pub date_started: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AlertRule<'a> {
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub query: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub aggregate: Option<Cow<'a, str>>,
+}
