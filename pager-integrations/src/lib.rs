@@ -15,6 +15,7 @@ pub use pager_aws_cloudwatch;
 pub use pager_azure_monitor;
 pub use pager_core;
 pub use pager_datadog;
+pub use pager_grafana;
 pub use pager_new_relic;
 pub use pager_prometheus_v3;
 pub use pager_sentry;
@@ -29,6 +30,7 @@ pub fn registry() -> Registry {
         .with::<pager_aws_cloudwatch::AwsCloudwatch>()
         .with::<pager_azure_monitor::AzureMonitor>()
         .with::<pager_datadog::Datadog>()
+        .with::<pager_grafana::Grafana>()
         .with::<pager_new_relic::NewRelic>()
         .with::<pager_prometheus_v3::PrometheusV3>()
         .with::<pager_sentry::Sentry>()
