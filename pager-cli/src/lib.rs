@@ -297,10 +297,23 @@ fn integrations(json: bool) -> Result<(), Failure> {
         return write_json(&serde_json::json!({ "integrations": list }), true);
     }
     let mut out = io::stdout().lock();
-    let rows = registry
+    let slug_width = registry
         .list()
-        .map(|i| format!("{:<20} {:<28} {}", i.slug, i.name, i.version));
-    let text = std::iter::once(format!("{:<20} {:<28} {}", "SLUG", "NAME", "VERSION")).chain(rows);
+        .map(|i| i.slug.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let name_width = registry
+        .list()
+        .map(|i| i.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let row = |slug: &str, name: &str, version: &str| {
+        format!("{slug:<slug_width$}  {name:<name_width$}  {version}")
+    };
+    let rows = registry.list().map(|i| row(i.slug, i.name, i.version));
+    let text = std::iter::once(row("SLUG", "NAME", "VERSION")).chain(rows);
     for line in text {
         writeln!(out, "{line}")
             .map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))?;
