@@ -83,6 +83,16 @@ impl Error {
         }
     }
 
+    /// The error for an event whose `meta` could not be serialized: reported as the adapter's
+    /// failure on this payload (never expected for plain data), rather than a panic.
+    pub fn meta(integration: &'static str, error: &serde_json::Error) -> Self {
+        Error::Invalid {
+            integration,
+            path: "the top level".to_owned(),
+            message: format!("could not build the event's meta: {error}"),
+        }
+    }
+
     /// The slug of the integration that rejected the delivery.
     pub fn integration(&self) -> &'static str {
         match self {

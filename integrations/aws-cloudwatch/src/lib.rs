@@ -136,13 +136,6 @@ impl<'a> SnsMeta<'a> {
     }
 }
 
-fn meta_error(e: &serde_json::Error) -> Error {
-    invalid(
-        "the top level",
-        format!("could not build the event's meta: {e}"),
-    )
-}
-
 /// The region code (`us-east-1`) from an ARN.
 fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|r| !r.is_empty())
@@ -280,7 +273,7 @@ impl AwsCloudwatch {
                 event = event.with_dedup_key(format!("{account}:{region}:{name}"));
             }
         }
-        event.with_meta(&meta).map_err(|e| meta_error(&e))
+        event.with_meta(&meta).map_err(|e| Error::meta(ID, &e))
     }
 
     fn envelope_event(&self, envelope: &Envelope<'_>) -> Result<Event, Error> {
@@ -341,7 +334,7 @@ impl AwsCloudwatch {
         Event::new(Action::Other, key, title)
             .with_additional_data(data)
             .with_meta(&meta)
-            .map_err(|e| meta_error(&e))
+            .map_err(|e| Error::meta(ID, &e))
     }
 }
 

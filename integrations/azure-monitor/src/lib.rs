@@ -284,12 +284,10 @@ impl Integration for AzureMonitor {
             custom_properties: payload.data.custom_properties,
             reason,
         };
-        event.with_meta(&meta).map(|e| vec![e]).map_err(|e| {
-            invalid(
-                "the top level",
-                format!("could not build the event's meta: {e}"),
-            )
-        })
+        event
+            .with_meta(&meta)
+            .map(|e| vec![e])
+            .map_err(|e| Error::meta(ID, &e))
     }
 }
 

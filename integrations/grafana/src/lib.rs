@@ -277,7 +277,7 @@ impl Grafana {
             alert: raw,
             key_source,
         };
-        event.with_meta(&meta).map_err(|e| meta_error(&e))
+        event.with_meta(&meta).map_err(|e| Error::meta(ID, &e))
     }
 
     fn alert_events(
@@ -372,7 +372,7 @@ impl Grafana {
             .with_additional_data(data)
             .with_dedup_key(group_key)
             .with_meta(&meta)
-            .map_err(|e| meta_error(&e))
+            .map_err(|e| Error::meta(ID, &e))
     }
 
     fn legacy_event(body: &[u8]) -> Result<Event, Error> {
@@ -434,7 +434,7 @@ impl Grafana {
                 legacy: raw,
                 reason,
             })
-            .map_err(|e| meta_error(&e))
+            .map_err(|e| Error::meta(ID, &e))
     }
 }
 
@@ -442,13 +442,6 @@ impl Grafana {
 struct RawAlertsValue<'a> {
     #[serde(borrow)]
     alerts: &'a RawValue,
-}
-
-fn meta_error(e: &serde_json::Error) -> Error {
-    invalid(
-        "the top level",
-        format!("could not build the event's meta: {e}"),
-    )
 }
 
 impl Integration for Grafana {

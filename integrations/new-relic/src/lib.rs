@@ -343,12 +343,11 @@ impl Integration for NewRelic {
             payload: raw,
             reason: mapped.reason,
         };
-        mapped.event.with_meta(&meta).map(|e| vec![e]).map_err(|e| {
-            invalid(
-                "the top level",
-                format!("could not build the event's meta: {e}"),
-            )
-        })
+        mapped
+            .event
+            .with_meta(&meta)
+            .map(|e| vec![e])
+            .map_err(|e| Error::meta(ID, &e))
     }
 }
 

@@ -116,11 +116,7 @@ impl Integration for PrometheusV3 {
         };
         // Serializing `meta` from borrowed strings and maps cannot fail; should it ever, it is
         // reported as this adapter's fault on this payload rather than a panic.
-        events.map_err(|e| Error::Invalid {
-            integration: ID,
-            path: "the top level".to_owned(),
-            message: format!("could not build the event's meta: {e}"),
-        })
+        events.map_err(|e| Error::meta(ID, &e))
     }
 }
 

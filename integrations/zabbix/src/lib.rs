@@ -212,11 +212,7 @@ impl Integration for Zabbix {
                 reason,
             })
             .map(|e| vec![e])
-            .map_err(|e| Error::Invalid {
-                integration: ID,
-                path: "the top level".to_owned(),
-                message: format!("could not build the event's meta: {e}"),
-            })
+            .map_err(|e| Error::meta(ID, &e))
     }
 }
 
