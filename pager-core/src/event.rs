@@ -155,10 +155,18 @@ pub fn is_http_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
     rest.is_some_and(|rest| {
-        !rest.is_empty()
-            && !rest.starts_with(['/', '?', '#'])
-            && !rest.contains(char::is_whitespace)
+        !rest.is_empty() && !rest.starts_with(['/', '?', '#']) && !has_whitespace(rest)
     })
+}
+
+/// `s.contains(char::is_whitespace)`, a byte scan when `s` is ASCII (as URLs nearly always are).
+fn has_whitespace(s: &str) -> bool {
+    if s.is_ascii() {
+        // `char::is_whitespace` on ASCII: space, \t, \n, \x0B, \x0C, \r.
+        s.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0B)
+    } else {
+        s.contains(char::is_whitespace)
+    }
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -342,6 +350,37 @@ fn empty_object() -> Box<RawValue> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_whitespace_scan_matches_char_is_whitespace() {
+        let samples = [
+            "",
+            "a",
+            "a b",
+            "a\tb",
+            "a\nb",
+            "a\x0bb",
+            "a\x0cb",
+            "a\rb",
+            "ab\u{a0}",
+            "\u{2003}x",
+            "https://example.com/p?q=1",
+            "é",
+            "\u{85}",
+            "x\u{1680}",
+        ];
+        for s in samples {
+            assert_eq!(has_whitespace(s), s.contains(char::is_whitespace), "{s:?}");
+        }
+        for b in 0u8..128 {
+            let s = char::from(b).to_string();
+            assert_eq!(
+                has_whitespace(&s),
+                s.contains(char::is_whitespace),
+                "{b:#x}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

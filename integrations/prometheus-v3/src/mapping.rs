@@ -421,7 +421,13 @@ fn group_action(n: &Notification<'_>, truncated: u64) -> (Action, Option<&'stati
 }
 
 fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+    // `hex::encode` builds the string a char at a time; encoding into a buffer is several
+    // times faster, and this runs once per notification.
+    let mut buffer = [0u8; 64];
+    match hex::encode_to_slice(Sha256::digest(s.as_bytes()), &mut buffer) {
+        Ok(()) => String::from_utf8_lossy(&buffer).into_owned(),
+        Err(_) => hex::encode(Sha256::digest(s.as_bytes())),
+    }
 }
 
 /// The firing alerts, or every alert when none fires (a resolved notification).
