@@ -17,27 +17,13 @@
 )]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 const API_KEY: &str = "e2e-key-not-a-secret";
-
-fn find_on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
-}
-
-fn alertmanager_binary() -> Option<PathBuf> {
-    match std::env::var_os("PAGERHOOK_ALERTMANAGER") {
-        Some(path) => Some(PathBuf::from(path)),
-        None => find_on_path(&["prometheus-alertmanager", "alertmanager"]),
-    }
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -232,17 +218,9 @@ fn data_value<'a>(alert: &'a Value, label: &str) -> Option<&'a str> {
 
 #[test]
 fn alertmanager_to_pagerhook_serve() {
-    let required = std::env::var("PAGERHOOK_REQUIRE_ALERTMANAGER").is_ok_and(|v| v == "1");
-    let Some(binary) = alertmanager_binary() else {
-        assert!(
-            !required,
-            "PAGERHOOK_REQUIRE_ALERTMANAGER=1 but no Alertmanager binary was found"
-        );
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"\n*** SKIPPED serve_alertmanager: no `prometheus-alertmanager`/`alertmanager` on PATH.\n\
-              *** Install it with `apt-get install -y prometheus-alertmanager` to run this test.\n\n",
-        );
+    let Some(binary) =
+        pager_core::fixture::alertmanager_for_test("serve_alertmanager", &[]).unwrap()
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -106,6 +106,27 @@ impl Limits {
         self
     }
 
+    /// Checks a payload's item count against `max_alerts`; `items` names them in the message
+    /// ("alerts", "events").
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] naming `max_alerts`, the count and the limit.
+    pub fn check_max_alerts(
+        &self,
+        integration: &'static str,
+        count: usize,
+        items: &str,
+    ) -> Result<(), Error> {
+        match self.max_alerts {
+            Some(max) if count > max => Err(Error::LimitExceeded {
+                integration,
+                limit: "max_alerts",
+                message: format!("the payload has {count} {items}; at most {max} are accepted"),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Cuts an event's title and description to these limits.
     fn apply_to(&self, event: &mut Event) {
         if let Cow::Owned(cut) = truncate(&event.title, self.max_title_chars) {

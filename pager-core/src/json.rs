@@ -75,6 +75,26 @@ pub const JSON_CONTENT_TYPES: &str = "application/json";
 /// # Errors
 /// [`Error::UnsupportedContentType`] for any other content type.
 pub fn require_json<B>(integration: &'static str, req: &http::Request<B>) -> Result<(), Error> {
+    require_content_type(integration, req, false)
+}
+
+/// As [`require_json`], also accepting `text/plain`: for vendors that post JSON labelled as
+/// plain text (Amazon SNS sends `text/plain; charset=UTF-8`).
+///
+/// # Errors
+/// [`Error::UnsupportedContentType`] for any other content type.
+pub fn require_json_or_text<B>(
+    integration: &'static str,
+    req: &http::Request<B>,
+) -> Result<(), Error> {
+    require_content_type(integration, req, true)
+}
+
+fn require_content_type<B>(
+    integration: &'static str,
+    req: &http::Request<B>,
+    plain_text: bool,
+) -> Result<(), Error> {
     let Some(value) = req.headers().get(http::header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -85,17 +105,21 @@ pub fn require_json<B>(integration: &'static str, req: &http::Request<B>) -> Res
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    let ok = essence.is_empty()
+    let json = essence.is_empty()
         || essence == "application/json"
         || essence == "text/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"));
-    if ok {
+    if json || (plain_text && essence == "text/plain") {
         Ok(())
     } else {
         Err(Error::UnsupportedContentType {
             integration,
             content_type: raw.into_owned(),
-            expected: JSON_CONTENT_TYPES,
+            expected: if plain_text {
+                "application/json or text/plain"
+            } else {
+                JSON_CONTENT_TYPES
+            },
         })
     }
 }

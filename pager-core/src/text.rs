@@ -23,6 +23,20 @@ pub fn truncate(s: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// The items of a comma-separated list (`"env:prod, role:web"`), trimmed, blanks dropped: how
+/// template-built payloads carry tags.
+///
+/// ```
+/// assert_eq!(pager_core::text::comma_list(" env:prod,,role:web "), ["env:prod", "role:web"]);
+/// ```
+pub fn comma_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::truncate;

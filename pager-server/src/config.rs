@@ -118,7 +118,12 @@ impl ServeConfig {
     /// # Errors
     /// When the TOML is invalid or a key is unknown or wrong, saying where.
     pub fn from_toml(text: &str, base: &Path) -> Result<Self, String> {
-        let mut config: ServeConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| located(text, &e, ""))?;
+        let mut config: ServeConfig =
+            serde_path_to_error::deserialize(deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                located(text, e.inner(), if path == "." { "" } else { &path })
+            })?;
         if let StoreLocation::Sqlite(path) = &mut config.store {
             if path.is_relative() {
                 *path = base.join(&*path);
@@ -127,7 +132,8 @@ impl ServeConfig {
         Ok(config)
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`. Errors say the line and column, and never quote
+    /// the file: the line at fault may hold a secret.
     ///
     /// # Errors
     /// When the file cannot be read or parsed.
@@ -139,5 +145,26 @@ impl ServeConfig {
         let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_toml(&text, base).map_err(error)
+    }
+}
+
+/// `line L, column C, at <key path>: <message>` for a TOML error. `toml`'s own `Display`
+/// quotes the source line, which may hold an API key or an HMAC secret, so only the position
+/// and the key are given.
+fn located(text: &str, error: &toml::de::Error, path: &str) -> String {
+    let mut place = Vec::new();
+    if let Some(span) = error.span() {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or(before).chars().count() + 1;
+        place.push(format!("line {line}, column {column}"));
+    }
+    if !path.is_empty() {
+        place.push(format!("at {path}"));
+    }
+    if place.is_empty() {
+        error.message().to_owned()
+    } else {
+        format!("{}: {}", place.join(", "), error.message())
     }
 }

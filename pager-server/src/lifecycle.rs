@@ -219,7 +219,7 @@ impl Alert {
     pub fn apply(&mut self, transition: &Transition, event: &Event, at: DateTime<Utc>) {
         match transition {
             Transition::Deduplicated { .. } => {
-                self.dedup_count += 1;
+                self.dedup_count = self.dedup_count.saturating_add(1);
                 self.title.clone_from(&event.title);
                 self.description.clone_from(&event.description);
                 self.urgency = event.urgency;

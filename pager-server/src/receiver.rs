@@ -27,6 +27,9 @@ use crate::store::{AlertFilter, Delivery, Outcome, Store};
 /// Bodies at least this large are normalized on the blocking pool, not on the async worker.
 const BLOCKING_BODY_BYTES: usize = 256 * 1024;
 
+/// The most a declared `Content-Length` makes the receiver allocate before bytes arrive.
+const PREALLOCATE_MAX: usize = 1024 * 1024;
+
 /// The most alerts or deliveries one listing returns.
 const MAX_LISTING: usize = 10_000;
 
@@ -197,12 +200,13 @@ fn action_name(action: Action) -> &'static str {
 /// Reads at most `limit` bytes of `body`; `Err(read)` with the size read so far when the
 /// body is larger, without reading the rest.
 async fn read_limited(
-    body: Body,
+    mut body: Body,
     limit: usize,
     hint: usize,
 ) -> Result<Result<Bytes, usize>, axum::Error> {
-    let mut body = body;
-    let mut buffer = BytesMut::with_capacity(hint.min(limit));
+    // Trust a declared length only so far: a sender announcing 10 MiB and sending nothing
+    // must not make the receiver hold 10 MiB for it.
+    let mut buffer = BytesMut::with_capacity(hint.min(limit).min(PREALLOCATE_MAX));
     while let Some(frame) = body.frame().await {
         let frame = frame?;
         if let Ok(data) = frame.into_data() {
@@ -238,7 +242,9 @@ async fn receive(
     instance: Arc<Instance>,
     request: Request,
 ) -> Response {
-    let received_at = Utc::now();
+    // One clock read: the delivery log's time and the auth guard's `ReceivedAt` agree.
+    let now = SystemTime::now();
+    let received_at = chrono::DateTime::<Utc>::from(now);
     let (mut parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -269,10 +275,7 @@ async fn receive(
                 content_type,
                 None,
                 size as u64,
-                Outcome::Rejected {
-                    status: error.status().as_u16(),
-                    error: error.to_string(),
-                },
+                Outcome::rejected(&error),
             );
             return record(shared, name, delivery, Err(error)).await;
         }
@@ -285,7 +288,7 @@ async fn receive(
         }
     };
 
-    parts.extensions.insert(ReceivedAt(SystemTime::now()));
+    parts.extensions.insert(ReceivedAt(now));
     let request = http::Request::from_parts(parts, body.clone());
     let result = if body.len() >= BLOCKING_BODY_BYTES {
         let instance = Arc::clone(&instance);
@@ -305,13 +308,7 @@ async fn receive(
     );
     let (outcome, result) = match result {
         Ok(events) => (Outcome::Accepted(events), Ok(())),
-        Err(error) => (
-            Outcome::Rejected {
-                status: error.status().as_u16(),
-                error: error.to_string(),
-            },
-            Err(error),
-        ),
+        Err(error) => (Outcome::rejected(&error), Err(error)),
     };
     let delivery = Delivery::new(
         name,

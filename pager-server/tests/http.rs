@@ -501,3 +501,15 @@ async fn no_secret_reaches_the_database_file() {
     }
     assert!(files >= 1);
 }
+
+#[test]
+fn configuration_errors_name_the_place_but_never_quote_a_secret() {
+    let text = "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n\
+                auth = { api_key = \"TOPSECRET\", bogus = 1 }\n";
+    let err = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
+    assert!(
+        err.starts_with("line 4, column 33, at instances[0].auth.bogus: unknown field `bogus`"),
+        "{err}"
+    );
+    assert!(!err.contains("TOPSECRET"), "{err}");
+}

@@ -71,27 +71,6 @@ fn invalid(path: &str, message: impl Into<String>) -> Error {
     }
 }
 
-/// SNS posts `text/plain; charset=UTF-8`; JSON types are accepted too.
-fn require_text_or_json(req: &http::Request<Bytes>) -> Result<(), Error> {
-    let plain = req
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("text/plain"));
-    if plain {
-        return Ok(());
-    }
-    pager_core::json::require_json(ID, req).map_err(|e| match e {
-        Error::UnsupportedContentType { content_type, .. } => Error::UnsupportedContentType {
-            integration: ID,
-            content_type,
-            expected: "text/plain (as SNS sends it) or application/json",
-        },
-        other => other,
-    })
-}
-
 #[derive(Serialize)]
 struct Meta<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,7 +334,8 @@ impl Integration for AwsCloudwatch {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        require_text_or_json(req)?;
+        // SNS posts `text/plain; charset=UTF-8`.
+        pager_core::json::require_json_or_text(ID, req)?;
         let Object(envelope) =
             pager_core::json::from_slice::<Object<Envelope<'_>>>(ID, req.body())?;
         let event = if envelope.kind.is_some() {

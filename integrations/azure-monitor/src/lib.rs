@@ -152,7 +152,11 @@ fn condition_summary(context: &AlertContext<'_>) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-fn additional_data(essentials: &Essentials<'_>, payload: &Payload<'_>) -> Vec<AdditionalData> {
+fn additional_data(
+    essentials: &Essentials<'_>,
+    context: Option<&AlertContext<'_>>,
+    payload: &Payload<'_>,
+) -> Vec<AdditionalData> {
     let mut data = Vec::new();
     let mut text = |label: &str, value: Option<&str>| {
         if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
@@ -175,7 +179,7 @@ fn additional_data(essentials: &Essentials<'_>, payload: &Payload<'_>) -> Vec<Ad
     if let Some(resolved) = essentials.resolved_date_time.as_deref() {
         data.push(AdditionalData::datetime("Resolved at", resolved));
     }
-    if let Some(context) = payload.context() {
+    if let Some(context) = context {
         if let Some(condition) = &context.condition {
             for criterion in condition.all_of.iter().take(10) {
                 for dimension in &criterion.dimensions {
@@ -226,6 +230,7 @@ impl Integration for AzureMonitor {
         let Object(payload) = pager_core::json::from_slice::<Object<Payload<'_>>>(ID, req.body())?;
         let essentials = &payload.data.essentials;
         let raw: RawSections<'_> = pager_core::json::from_slice(ID, req.body())?;
+        let context = payload.context();
         let alert_id = essentials
             .alert_id
             .as_deref()
@@ -251,7 +256,7 @@ impl Integration for AzureMonitor {
             .map(str::trim)
             .filter(|d| !d.is_empty())
             .map(str::to_owned)
-            .or_else(|| payload.context().as_ref().and_then(condition_summary));
+            .or_else(|| context.as_ref().and_then(condition_summary));
         let mut tags = Vec::new();
         if let Some(signal) = essentials.signal_type.as_deref() {
             tags.push(format!("signal:{signal}"));
@@ -269,7 +274,7 @@ impl Integration for AzureMonitor {
             .with_description(description)
             .with_urgency(essentials.severity.as_deref().and_then(urgency))
             .with_tags(tags)
-            .with_additional_data(additional_data(essentials, &payload));
+            .with_additional_data(additional_data(essentials, context.as_ref(), &payload));
         if let Some(origin) = essentials
             .origin_alert_id
             .as_deref()

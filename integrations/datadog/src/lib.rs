@@ -208,13 +208,7 @@ impl Integration for Datadog {
             );
         let tags = payload
             .get("tags")
-            .map(|tags| {
-                tags.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(pager_core::text::comma_list)
             .unwrap_or_default();
         let mut event = Event::new(action, key, title)
             .with_description(payload.get("event_msg").map(str::to_owned))

@@ -143,12 +143,6 @@ struct LegacyMeta<'a> {
     reason: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawAlerts<'a> {
-    #[serde(borrow)]
-    alerts: Vec<&'a RawValue>,
-}
-
 /// A group's Grafana link, counts, group labels and its alerts' dashboard and panel links.
 fn group_data(notification: &Notification<'_>, firing: usize) -> Vec<AdditionalData> {
     let mut data = Vec::new();
@@ -283,20 +277,25 @@ impl Grafana {
     fn alert_events(
         &self,
         notification: &Notification<'_>,
-        body: &[u8],
+        raw_alerts: &RawValue,
         key_source: &'static str,
     ) -> Result<Vec<Event>, Error> {
-        let raw: RawAlerts<'_> = pager_core::json::from_slice(ID, body)?;
+        // The array the typed parse has already read, split into each alert's raw text.
+        let raw: Vec<&RawValue> = pager_core::json::from_slice(ID, raw_alerts.get().as_bytes())?;
         notification
             .alerts
             .iter()
-            .zip(raw.alerts)
+            .zip(raw)
             .enumerate()
             .map(|(i, (alert, raw))| self.alert_event(notification, alert, raw, i, key_source))
             .collect()
     }
 
-    fn group_event(&self, notification: &Notification<'_>, body: &[u8]) -> Result<Event, Error> {
+    fn group_event(
+        &self,
+        notification: &Notification<'_>,
+        raw_alerts: &RawValue,
+    ) -> Result<Event, Error> {
         let group_key = non_empty(notification.group_key.as_ref()).ok_or_else(|| {
             invalid(
                 "groupKey",
@@ -348,14 +347,13 @@ impl Grafana {
                 )
             });
         let data = group_data(notification, firing.len());
-        let raw: RawAlertsValue<'_> = pager_core::json::from_slice(ID, body)?;
         let meta = GroupMeta {
             receiver: notification.receiver.as_deref(),
             org_id: notification.org_id.as_ref(),
             group_key,
             group_labels: &notification.group_labels,
             truncated_alerts: truncated,
-            alerts: raw.alerts,
+            alerts: raw_alerts,
             reason,
         };
         Event::new(action, format!("{org}:{group_key}"), title)
@@ -438,12 +436,6 @@ impl Grafana {
     }
 }
 
-#[derive(Deserialize)]
-struct RawAlertsValue<'a> {
-    #[serde(borrow)]
-    alerts: &'a RawValue,
-}
-
 impl Integration for Grafana {
     fn id(&self) -> &'static str {
         ID
@@ -456,34 +448,24 @@ impl Integration for Grafana {
         if shape.alerts.is_none() && (shape.rule_id.is_some() || shape.eval_matches.is_some()) {
             return Ok(vec![Self::legacy_event(body)?]);
         }
-        if shape.alerts.is_none() {
+        let Some(raw_alerts) = shape.alerts else {
             return Err(invalid(
                 "alerts",
                 "missing: neither a Grafana Alerting notification (alerts) nor a legacy alert (ruleId)",
             ));
-        }
+        };
         let Object(notification) =
             pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
-        if let Some(max) = self.limits.max_alerts {
-            if notification.alerts.len() > max {
-                return Err(Error::LimitExceeded {
-                    integration: ID,
-                    limit: "max_alerts",
-                    message: format!(
-                        "the payload has {} alerts; at most {max} are accepted",
-                        notification.alerts.len()
-                    ),
-                });
-            }
-        }
+        self.limits
+            .check_max_alerts(ID, notification.alerts.len(), "alerts")?;
         match self.config.grouping {
-            Grouping::Alert => self.alert_events(&notification, body, "fingerprint"),
+            Grouping::Alert => self.alert_events(&notification, raw_alerts, "fingerprint"),
             Grouping::Group if notification.group_labels.is_empty() => self.alert_events(
                 &notification,
-                body,
+                raw_alerts,
                 "fingerprint (the group has no group labels)",
             ),
-            Grouping::Group => Ok(vec![self.group_event(&notification, body)?]),
+            Grouping::Group => Ok(vec![self.group_event(&notification, raw_alerts)?]),
         }
     }
 }

@@ -67,6 +67,11 @@ impl Fields {
         (!text.is_empty() && !unfilled).then_some(text)
     }
 
+    /// The value of `key` in upper case, or `""` when absent: for enum-like fields.
+    fn upper(&self, key: &str) -> String {
+        self.text(key).unwrap_or_default().to_ascii_uppercase()
+    }
+
     /// A list of strings (or one string), for the `accumulations.*` arrays.
     fn list(&self, key: &str) -> Vec<String> {
         match self.0.get(key) {
@@ -128,14 +133,8 @@ fn workflow(fields: &Fields) -> Result<Mapped, Error> {
             "missing or empty: the workflow template's {{ json issueId }}",
         )
     })?;
-    let state = fields
-        .text("state")
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    let trigger = fields
-        .text("trigger")
-        .unwrap_or_default()
-        .to_ascii_uppercase();
+    let state = fields.upper("state");
+    let trigger = fields.upper("trigger");
     // An acknowledgement arrives as the ACKNOWLEDGED trigger ("Notify when: Acknowledged"),
     // with the issue's state still ACTIVATED.
     let (action, reason) = if trigger == "ACKNOWLEDGED" || state == "ACKNOWLEDGED" {
@@ -154,12 +153,7 @@ fn workflow(fields: &Fields) -> Result<Mapped, Error> {
     let title = fields
         .text("title")
         .unwrap_or_else(|| format!("New Relic issue {id}"));
-    let urgency = match fields
-        .text("priority")
-        .unwrap_or_default()
-        .to_ascii_uppercase()
-        .as_str()
-    {
+    let urgency = match fields.upper("priority").as_str() {
         "CRITICAL" => Some(Urgency::Critical),
         "HIGH" => Some(Urgency::High),
         "MEDIUM" => Some(Urgency::Medium),
@@ -234,18 +228,12 @@ fn legacy(fields: &Fields) -> Result<Mapped, Error> {
             "missing or empty: the legacy payload's $INCIDENT_ID",
         )
     })?;
-    let state = fields
-        .text("current_state")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let event_type = fields
-        .text("event_type")
-        .unwrap_or_default()
-        .to_ascii_uppercase();
+    let state = fields.upper("current_state");
+    let event_type = fields.upper("event_type");
     let (action, reason) = match (state.as_str(), event_type.as_str()) {
-        ("open", _) | (_, "INCIDENT_OPEN") => (Action::Create, None),
-        ("acknowledged", _) | (_, "INCIDENT_ACKNOWLEDGED") => (Action::Acknowledge, None),
-        ("closed", _) | (_, "INCIDENT_RESOLVED" | "INCIDENT_CLOSED") => (Action::Resolve, None),
+        ("OPEN", _) | (_, "INCIDENT_OPEN") => (Action::Create, None),
+        ("ACKNOWLEDGED", _) | (_, "INCIDENT_ACKNOWLEDGED") => (Action::Acknowledge, None),
+        ("CLOSED", _) | (_, "INCIDENT_RESOLVED" | "INCIDENT_CLOSED") => (Action::Resolve, None),
         _ => (
             Action::Other,
             Some(format!(
@@ -257,12 +245,7 @@ fn legacy(fields: &Fields) -> Result<Mapped, Error> {
         .text("condition_name")
         .or_else(|| fields.text("details"))
         .unwrap_or_else(|| format!("New Relic incident {id}"));
-    let urgency = match fields
-        .text("severity")
-        .unwrap_or_default()
-        .to_ascii_uppercase()
-        .as_str()
-    {
+    let urgency = match fields.upper("severity").as_str() {
         "CRITICAL" => Some(Urgency::Critical),
         "WARNING" => Some(Urgency::Medium),
         "INFO" => Some(Urgency::Low),

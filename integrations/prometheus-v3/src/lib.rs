@@ -91,18 +91,8 @@ impl Integration for PrometheusV3 {
         pager_core::json::require_json(ID, req)?;
         let Object(notification) =
             pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
-        if let Some(max) = self.limits.max_alerts {
-            if notification.alerts.len() > max {
-                return Err(Error::LimitExceeded {
-                    integration: ID,
-                    limit: "max_alerts",
-                    message: format!(
-                        "the payload has {} alerts; at most {max} are accepted",
-                        notification.alerts.len()
-                    ),
-                });
-            }
-        }
+        self.limits
+            .check_max_alerts(ID, notification.alerts.len(), "alerts")?;
         let mapper = Mapper {
             config: &self.config,
             limits: &self.limits,

@@ -17,27 +17,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{adapter, fixtures_dir};
 use pager_core::{DataFormat, Event, Integration};
 use serde_json::{Value, json};
-
-fn find_on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
-}
-
-fn alertmanager_binary() -> Option<PathBuf> {
-    match std::env::var_os("PAGERHOOK_ALERTMANAGER") {
-        Some(path) => Some(PathBuf::from(path)),
-        None => find_on_path(&["prometheus-alertmanager", "alertmanager"]),
-    }
-}
 
 /// What must match between a fresh capture and the committed one: everything but timestamps.
 fn comparable(events: &[Event]) -> Value {
@@ -88,18 +74,9 @@ fn run_capture(binary: &Path, out: &Path) {
 
 #[test]
 fn fresh_captures_normalize_like_the_committed_fixtures() {
-    let required = std::env::var("PAGERHOOK_REQUIRE_ALERTMANAGER").is_ok_and(|v| v == "1");
-    let (Some(binary), Some(_)) = (alertmanager_binary(), find_on_path(&["python3"])) else {
-        assert!(
-            !required,
-            "PAGERHOOK_REQUIRE_ALERTMANAGER=1 but no Alertmanager binary or python3 was found"
-        );
-        // Straight to the stderr handle: libtest captures `eprintln!`, and a skip must be seen.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"\n*** SKIPPED live_alertmanager: no `prometheus-alertmanager`/`alertmanager` on PATH (or no python3).\n\
-              *** Install it with `apt-get install -y prometheus-alertmanager` to run this test.\n\n",
-        );
+    let Some(binary) =
+        pager_core::fixture::alertmanager_for_test("live_alertmanager", &["python3"]).unwrap()
+    else {
         return;
     };
     let out = std::env::temp_dir().join(format!("pagerhook-live-capture-{}", std::process::id()));

@@ -124,14 +124,14 @@ fn issue_event(action: &str, issue: &Issue<'_>) -> Result<(Event, Option<String>
     .flatten()
     .collect::<Vec<_>>()
     .join("\n");
-    let mut data = Vec::new();
-    for url in [text(issue.web_url.as_ref()), text(issue.permalink.as_ref())]
-        .into_iter()
-        .flatten()
-    {
-        data.extend(AdditionalData::link("Sentry issue", url));
-    }
-    data.truncate(1);
+    // The first usable of `web_url` and `permalink`.
+    let mut data: Vec<AdditionalData> =
+        [text(issue.web_url.as_ref()), text(issue.permalink.as_ref())]
+            .into_iter()
+            .flatten()
+            .find_map(|url| AdditionalData::link("Sentry issue", url))
+            .into_iter()
+            .collect();
     let project = issue
         .project
         .as_ref()

@@ -118,18 +118,7 @@ impl Webhook {
                 #[serde(borrow, deserialize_with = "pager_core::json::objects")] Vec<Item<'a>>,
             );
             let Many(items) = pager_core::json::from_slice(ID, body)?;
-            if let Some(max) = self.limits.max_alerts {
-                if items.len() > max {
-                    return Err(Error::LimitExceeded {
-                        integration: ID,
-                        limit: "max_alerts",
-                        message: format!(
-                            "the payload has {} events; at most {max} are accepted",
-                            items.len()
-                        ),
-                    });
-                }
-            }
+            self.limits.check_max_alerts(ID, items.len(), "events")?;
             Ok(Body::Many(items))
         } else {
             let pager_core::json::Object(item) = pager_core::json::from_slice(ID, body)?;

@@ -193,13 +193,7 @@ impl Integration for Zabbix {
             .map_or_else(|| format!("Zabbix event {event_id}"), str::to_owned);
         let tags = payload
             .get("event_tags")
-            .map(|tags| {
-                tags.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(pager_core::text::comma_list)
             .unwrap_or_default();
         let raw: &RawValue = pager_core::json::from_slice(ID, req.body())?;
         Event::new(action, event_id, title)

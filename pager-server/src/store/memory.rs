@@ -92,8 +92,7 @@ impl AlertTx for Tx<'_> {
     }
 
     fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError> {
-        let id = i64::try_from(self.inner.alerts.len() + self.new_alerts.len() + 1)
-            .map_err(|_| StoreError::Closed)?;
+        let id = next_id("alerts", self.inner.alerts.len() + self.new_alerts.len())?;
         let mut alert = alert.clone();
         alert.id = id;
         self.new_alerts.push(alert);
@@ -120,6 +119,14 @@ impl AlertTx for Tx<'_> {
     }
 }
 
+/// The id after `count` stored rows (ids start at 1).
+fn next_id(what: &'static str, count: usize) -> Result<i64, StoreError> {
+    i64::try_from(count + 1).map_err(|_| StoreError::Corrupt {
+        what,
+        message: format!("{count} rows: no id left"),
+    })
+}
+
 fn index_of(id: i64) -> usize {
     usize::try_from(id - 1).unwrap_or(usize::MAX)
 }
@@ -128,8 +135,7 @@ fn index_of(id: i64) -> usize {
 impl Store for MemoryStore {
     async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
         let mut inner = self.lock();
-        let delivery_id =
-            i64::try_from(inner.deliveries.len() + 1).map_err(|_| StoreError::Closed)?;
+        let delivery_id = next_id("deliveries", inner.deliveries.len())?;
         let (status, error, events) = match &delivery.outcome {
             Outcome::Accepted(events) => (200, None, events.as_slice()),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),

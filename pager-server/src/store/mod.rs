@@ -87,6 +87,16 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The outcome of a delivery the adapter (or the receiver) refused with `error`.
+    pub fn rejected(error: &pager_core::Error) -> Self {
+        Outcome::Rejected {
+            status: error.status().as_u16(),
+            error: error.to_string(),
+        }
+    }
+}
+
 /// What [`Store::ingest`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

@@ -297,6 +297,48 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
 
 struct SqlTx<'a>(&'a Connection);
 
+impl SqlTx<'_> {
+    /// Inserts `alert` (id 0: SQLite assigns one) or rewrites the stored row with its id;
+    /// returns the id. One statement, so insert and update cannot drift apart.
+    fn write_alert(&self, alert: &Alert) -> Result<i64, StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO alerts (id, instance, thirdparty_id, status, title, description, \
+                 urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
+                 updated_at, acknowledged_at, resolved_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                 title = excluded.title, description = excluded.description, \
+                 urgency = excluded.urgency, dedup_keys = excluded.dedup_keys, \
+                 tags = excluded.tags, additional_data = excluded.additional_data, \
+                 dedup_count = excluded.dedup_count, updated_at = excluded.updated_at, \
+                 acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at \
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    (alert.id != 0).then_some(alert.id),
+                    alert.instance,
+                    alert.thirdparty_id,
+                    alert.status.as_str(),
+                    alert.title,
+                    alert.description,
+                    alert.urgency.map(Urgency::as_str),
+                    to_json(&alert.dedup_keys),
+                    to_json(&alert.tags),
+                    to_json(&alert.additional_data),
+                    alert.dedup_count,
+                    timestamp(alert.created_at),
+                    timestamp(alert.updated_at),
+                    alert.acknowledged_at.map(timestamp),
+                    alert.resolved_at.map(timestamp),
+                ],
+                |row| row.get(0),
+            )
+            .map_err(StoreError::from)
+    }
+}
+
 impl AlertTx for SqlTx<'_> {
     fn unresolved(
         &mut self,
@@ -314,54 +356,11 @@ impl AlertTx for SqlTx<'_> {
     }
 
     fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO alerts (instance, thirdparty_id, status, title, description, \
-                 urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
-                 updated_at, acknowledged_at, resolved_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                alert.instance,
-                alert.thirdparty_id,
-                alert.status.as_str(),
-                alert.title,
-                alert.description,
-                alert.urgency.map(Urgency::as_str),
-                to_json(&alert.dedup_keys),
-                to_json(&alert.tags),
-                to_json(&alert.additional_data),
-                alert.dedup_count,
-                timestamp(alert.created_at),
-                timestamp(alert.updated_at),
-                alert.acknowledged_at.map(timestamp),
-                alert.resolved_at.map(timestamp),
-            ])?;
-        Ok(self.0.last_insert_rowid())
+        self.write_alert(alert)
     }
 
     fn update_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "UPDATE alerts SET status = ?2, title = ?3, description = ?4, urgency = ?5, \
-                 dedup_keys = ?6, tags = ?7, additional_data = ?8, dedup_count = ?9, \
-                 updated_at = ?10, acknowledged_at = ?11, resolved_at = ?12 WHERE id = ?1",
-            )?
-            .execute(params![
-                alert.id,
-                alert.status.as_str(),
-                alert.title,
-                alert.description,
-                alert.urgency.map(Urgency::as_str),
-                to_json(&alert.dedup_keys),
-                to_json(&alert.tags),
-                to_json(&alert.additional_data),
-                alert.dedup_count,
-                timestamp(alert.updated_at),
-                alert.acknowledged_at.map(timestamp),
-                alert.resolved_at.map(timestamp),
-            ])?;
-        Ok(())
+        self.write_alert(alert).map(|_| ())
     }
 
     fn bump_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
