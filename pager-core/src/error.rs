@@ -83,14 +83,28 @@ impl Error {
         }
     }
 
+    /// [`Error::Invalid`]: the payload is well-formed but wrong at `path` (a JSON path such as
+    /// `data.essentials.alertId`), for the reason in `message`.
+    pub fn invalid(
+        integration: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            integration,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
     /// The error for an event whose `meta` could not be serialized: reported as the adapter's
     /// failure on this payload (never expected for plain data), rather than a panic.
     pub fn meta(integration: &'static str, error: &serde_json::Error) -> Self {
-        Error::Invalid {
+        Error::invalid(
             integration,
-            path: "the top level".to_owned(),
-            message: format!("could not build the event's meta: {error}"),
-        }
+            "the top level",
+            format!("could not build the event's meta: {error}"),
+        )
     }
 
     /// The slug of the integration that rejected the delivery.

@@ -25,6 +25,18 @@ pub enum Action {
     Other,
 }
 
+impl Action {
+    /// The lowercase name used on the wire (`"acknowledge"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Acknowledge => "acknowledge",
+            Action::Resolve => "resolve",
+            Action::Other => "other",
+        }
+    }
+}
+
 /// How loudly the host should page. `None` in an [`Event`] means "the host's default".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

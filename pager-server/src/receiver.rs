@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 use chrono::Utc;
 use http_body_util::BodyExt;
 use pager_core::auth::ReceivedAt;
-use pager_core::{Action, Error, Instance, Integration, Registry};
+use pager_core::{Error, Instance, Integration, Registry};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -188,15 +188,6 @@ fn outcome_name(error: &Error) -> &'static str {
     }
 }
 
-fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Acknowledge => "acknowledge",
-        Action::Resolve => "resolve",
-        _ => "other",
-    }
-}
-
 /// Reads at most `limit` bytes of `body`; `Err(read)` with the size read so far when the
 /// body is larger, without reading the rest.
 async fn read_limited(
@@ -341,7 +332,7 @@ async fn record(
         Ok(()) => {
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {
-                shared.metrics.event(name, action_name(result.action));
+                shared.metrics.event(name, result.action.as_str());
                 shared.metrics.transition(name, result.transition.name());
             }
             (StatusCode::OK, Json(ingested)).into_response()

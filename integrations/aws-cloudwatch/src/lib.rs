@@ -63,14 +63,6 @@ pub struct AwsCloudwatch {
     config: Config,
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path: path.to_owned(),
-        message: message.into(),
-    }
-}
-
 #[derive(Serialize)]
 struct Meta<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -340,14 +332,19 @@ impl Integration for AwsCloudwatch {
             pager_core::json::from_slice::<Object<Envelope<'_>>>(ID, req.body())?;
         let event = if envelope.kind.is_some() {
             if envelope.message.is_none() {
-                return Err(invalid("Message", "missing: an SNS message always has one"));
+                return Err(Error::invalid(
+                    ID,
+                    "Message",
+                    "missing: an SNS message always has one",
+                ));
             }
             self.envelope_event(&envelope)?
         } else {
             // Raw message delivery: the alarm JSON is the whole body.
             let Object(alarm) = pager_core::json::from_slice::<Object<Alarm<'_>>>(ID, req.body())?;
             if !alarm.is_alarm() {
-                return Err(invalid(
+                return Err(Error::invalid(
+                    ID,
                     "Type",
                     "neither an SNS message (no Type) nor a CloudWatch alarm (no AlarmName and NewStateValue)",
                 ));

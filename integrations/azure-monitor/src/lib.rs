@@ -60,14 +60,6 @@ fn urgency(severity: &str) -> Option<Urgency> {
     }
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path: path.to_owned(),
-        message: message.into(),
-    }
-}
-
 /// What the event's `meta` holds: the three sections as sent.
 #[derive(Serialize)]
 struct Meta<'a> {
@@ -220,7 +212,8 @@ impl Integration for AzureMonitor {
         let Object(Schema { schema_id }) = pager_core::json::from_slice(ID, req.body())?;
         let schema = schema_id.as_deref().unwrap_or_default();
         if schema != COMMON_SCHEMA {
-            return Err(invalid(
+            return Err(Error::invalid(
+                ID,
                 "schemaId",
                 format!(
                     "{schema:?} is not the common alert schema; enable \"common alert schema\" on the action group's webhook"
@@ -237,7 +230,11 @@ impl Integration for AzureMonitor {
             .map(str::trim)
             .unwrap_or_default();
         if alert_id.is_empty() {
-            return Err(invalid("data.essentials.alertId", "missing or empty"));
+            return Err(Error::invalid(
+                ID,
+                "data.essentials.alertId",
+                "missing or empty",
+            ));
         }
         let condition = essentials.monitor_condition.as_deref().unwrap_or_default();
         let (action, reason) = match condition {

@@ -187,11 +187,11 @@ impl Integration for Datadog {
             .or_else(|| cycle.map(str::to_owned))
             .or_else(|| monitor_key.clone())
         else {
-            return Err(Error::Invalid {
-                integration: ID,
-                path: "aggreg_key".to_owned(),
-                message: "missing: the payload needs $AGGREG_KEY, $ALERT_CYCLE_KEY or $ALERT_ID (see the README's template)".to_owned(),
-            });
+            return Err(Error::invalid(
+                ID,
+                "aggreg_key",
+                "missing: the payload needs $AGGREG_KEY, $ALERT_CYCLE_KEY or $ALERT_ID (see the README's template)",
+            ));
         };
         let (action, reason) = self.action(payload.get("alert_transition"));
         let title = payload

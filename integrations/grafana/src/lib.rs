@@ -78,14 +78,6 @@ pub struct Grafana {
     limits: Limits,
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path: path.to_owned(),
-        message: message.into(),
-    }
-}
-
 fn urgency(severity: Option<&str>) -> Option<Urgency> {
     match severity?.trim().to_ascii_lowercase().as_str() {
         "critical" | "crit" | "page" | "fatal" | "emergency" | "p1" => Some(Urgency::Critical),
@@ -187,8 +179,9 @@ impl Grafana {
         key_source: &'static str,
     ) -> Result<Event, Error> {
         let fingerprint = non_empty(alert.fingerprint.as_ref()).ok_or_else(|| {
-            invalid(
-                &format!("alerts[{index}].fingerprint"),
+            Error::invalid(
+                ID,
+                format!("alerts[{index}].fingerprint"),
                 "missing or empty: Grafana sends one with every alert",
             )
         })?;
@@ -297,7 +290,8 @@ impl Grafana {
         raw_alerts: &RawValue,
     ) -> Result<Event, Error> {
         let group_key = non_empty(notification.group_key.as_ref()).ok_or_else(|| {
-            invalid(
+            Error::invalid(
+                ID,
                 "groupKey",
                 "missing or empty (needed with grouping = \"group\")",
             )
@@ -379,7 +373,13 @@ impl Grafana {
             .rule_id
             .as_ref()
             .map(ToString::to_string)
-            .ok_or_else(|| invalid("ruleId", "missing: a legacy alert always names its rule"))?;
+            .ok_or_else(|| {
+                Error::invalid(
+                    ID,
+                    "ruleId",
+                    "missing: a legacy alert always names its rule",
+                )
+            })?;
         let org = legacy
             .org_id
             .as_ref()
@@ -449,7 +449,8 @@ impl Integration for Grafana {
             return Ok(vec![Self::legacy_event(body)?]);
         }
         let Some(raw_alerts) = shape.alerts else {
-            return Err(invalid(
+            return Err(Error::invalid(
+                ID,
                 "alerts",
                 "missing: neither a Grafana Alerting notification (alerts) nor a legacy alert (ruleId)",
             ));

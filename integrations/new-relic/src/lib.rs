@@ -39,14 +39,6 @@ pub struct Config {}
 #[derive(Debug, Clone, Default)]
 pub struct NewRelic;
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path: path.to_owned(),
-        message: message.into(),
-    }
-}
-
 /// A body's fields, read leniently: strings (trimmed) and numbers; an empty string or a
 /// template variable New Relic left unfilled (`$INCIDENT_ID`) reads as absent.
 struct Fields(Map<String, Value>);
@@ -88,11 +80,14 @@ impl Fields {
         }
     }
 
-    /// The key's value must be a string or number when present.
-    fn check_scalar(&self, key: &str) -> Result<(), Error> {
+    /// The id at `key` (`source` names the template variable that fills it, for the error).
+    fn required(&self, key: &str, source: &str) -> Result<String, Error> {
         match self.0.get(key) {
-            None | Some(Value::String(_) | Value::Number(_) | Value::Null) => Ok(()),
-            Some(other) => Err(invalid(
+            None | Some(Value::String(_) | Value::Number(_) | Value::Null) => self
+                .text(key)
+                .ok_or_else(|| Error::invalid(ID, key, format!("missing or empty: {source}"))),
+            Some(other) => Err(Error::invalid(
+                ID,
                 key,
                 format!("expected a string or a number, found {}", kind(other)),
             )),
@@ -126,13 +121,7 @@ struct Mapped {
 
 /// The workflow default template.
 fn workflow(fields: &Fields) -> Result<Mapped, Error> {
-    fields.check_scalar("id")?;
-    let id = fields.text("id").ok_or_else(|| {
-        invalid(
-            "id",
-            "missing or empty: the workflow template's {{ json issueId }}",
-        )
-    })?;
+    let id = fields.required("id", "the workflow template's {{ json issueId }}")?;
     let state = fields.upper("state");
     let trigger = fields.upper("trigger");
     // An acknowledgement arrives as the ACKNOWLEDGED trigger ("Notify when: Acknowledged"),
@@ -221,13 +210,7 @@ fn workflow(fields: &Fields) -> Result<Mapped, Error> {
 
 /// The legacy notification-channel incident webhook.
 fn legacy(fields: &Fields) -> Result<Mapped, Error> {
-    fields.check_scalar("incident_id")?;
-    let id = fields.text("incident_id").ok_or_else(|| {
-        invalid(
-            "incident_id",
-            "missing or empty: the legacy payload's $INCIDENT_ID",
-        )
-    })?;
+    let id = fields.required("incident_id", "the legacy payload's $INCIDENT_ID")?;
     let state = fields.upper("current_state");
     let event_type = fields.upper("event_type");
     let (action, reason) = match (state.as_str(), event_type.as_str()) {

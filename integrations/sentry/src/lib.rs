@@ -49,14 +49,6 @@ pub struct Config {}
 #[derive(Debug, Clone, Default)]
 pub struct Sentry;
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path: path.to_owned(),
-        message: message.into(),
-    }
-}
-
 /// Sentry's levels: fatal, error, warning, info, debug.
 fn urgency(level: Option<&str>) -> Option<Urgency> {
     match level?.to_ascii_lowercase().as_str() {
@@ -98,7 +90,7 @@ fn text<'a>(value: Option<&'a std::borrow::Cow<'_, str>>) -> Option<&'a str> {
 
 fn id_of(id: Option<&Id<'_>>, path: &str) -> Result<String, Error> {
     id.and_then(Id::text)
-        .ok_or_else(|| invalid(path, "missing or empty"))
+        .ok_or_else(|| Error::invalid(ID, path, "missing or empty"))
 }
 
 fn issue_event(action: &str, issue: &Issue<'_>) -> Result<(Event, Option<String>), Error> {
@@ -276,8 +268,9 @@ struct RawData<'a> {
 }
 
 fn missing(resource: &str, member: &str) -> Error {
-    invalid(
-        &format!("data.{member}"),
+    Error::invalid(
+        ID,
+        format!("data.{member}"),
         format!("missing: {resource} webhooks carry data.{member}"),
     )
 }
@@ -331,7 +324,8 @@ impl Integration for Sentry {
                 d,
             )?,
             ("issue" | "event_alert" | "error" | "metric_alert", None) => {
-                return Err(invalid(
+                return Err(Error::invalid(
+                    ID,
                     "data",
                     format!("missing: {resource} webhooks carry data"),
                 ));

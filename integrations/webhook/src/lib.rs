@@ -101,14 +101,6 @@ enum Body<'a> {
     Many(Vec<Item<'a>>),
 }
 
-fn invalid(path: String, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        integration: ID,
-        path,
-        message: message.into(),
-    }
-}
-
 impl Webhook {
     fn parse<'a>(&self, body: &'a [u8]) -> Result<Body<'a>, Error> {
         let first = body.iter().find(|b| !b.is_ascii_whitespace());
@@ -137,7 +129,7 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
     };
     let key = item.id.to_key();
     if key.is_empty() {
-        return Err(invalid(field("id"), "must not be empty"));
+        return Err(Error::invalid(ID, field("id"), "must not be empty"));
     }
     let title = item
         .title
@@ -153,13 +145,18 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
     let title = match (title, action) {
         (Some(title), _) => title.to_owned(),
         (None, Action::Create) => {
-            return Err(invalid(field("title"), "a create needs a non-empty title"));
+            return Err(Error::invalid(
+                ID,
+                field("title"),
+                "a create needs a non-empty title",
+            ));
         }
         (None, _) => key.clone(),
     };
     for (i, data) in item.additional_data.iter().enumerate() {
         if data.format == DataFormat::Link && !pager_core::is_http_url(&data.value) {
-            return Err(invalid(
+            return Err(Error::invalid(
+                ID,
                 field(&format!("additional_data[{i}].value")),
                 "a link must be an absolute http(s) URL",
             ));
@@ -180,8 +177,8 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
         None => Ok(event),
         Some(meta) if meta.get().starts_with('{') => event
             .with_meta(meta)
-            .map_err(|e| invalid(field("meta"), e.to_string())),
-        Some(_) => Err(invalid(field("meta"), "must be a JSON object")),
+            .map_err(|e| Error::invalid(ID, field("meta"), e.to_string())),
+        Some(_) => Err(Error::invalid(ID, field("meta"), "must be a JSON object")),
     }
 }
 

@@ -180,11 +180,11 @@ impl Integration for Zabbix {
         pager_core::json::require_json(ID, req)?;
         let Object(payload) = pager_core::json::from_slice::<Object<Payload>>(ID, req.body())?;
         let Some(event_id) = payload.get("event_id") else {
-            return Err(Error::Invalid {
-                integration: ID,
-                path: "event_id".to_owned(),
-                message: "missing or empty: the media type must send {EVENT.ID}".to_owned(),
-            });
+            return Err(Error::invalid(
+                ID,
+                "event_id",
+                "missing or empty: the media type must send {EVENT.ID}",
+            ));
         };
         let (action, reason) = action(&payload);
         let title = payload

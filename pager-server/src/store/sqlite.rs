@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use pager_core::{Action, Urgency};
+use pager_core::Urgency;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
@@ -389,7 +389,7 @@ impl AlertTx for SqlTx<'_> {
                 alert_id,
                 delivery_id,
                 timestamp(entry.at),
-                action_name(entry.action),
+                entry.action.as_str(),
                 to_json(&entry.transition),
             ])?;
         Ok(())
@@ -404,15 +404,6 @@ fn timestamp(at: DateTime<Utc>) -> String {
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     // Plain data with string keys: serialization cannot fail.
     serde_json::to_string(value).unwrap_or_default()
-}
-
-fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Acknowledge => "acknowledge",
-        Action::Resolve => "resolve",
-        _ => "other",
-    }
 }
 
 fn corrupt(what: &'static str, message: &impl ToString) -> StoreError {
