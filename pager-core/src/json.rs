@@ -126,9 +126,11 @@ fn require_content_type<B>(
 
 /// Deserializes `body` into `T`, borrowing strings from `body` where `T` allows it.
 ///
-/// The fast path is a plain `serde_json` parse. Only when it fails is the body parsed again
-/// with path tracking, so the error can name the field (`alerts[3].labels.severity`) without
-/// slowing down every valid delivery.
+/// The fast path checks the body is UTF-8 once (a word-at-a-time scan for ASCII), then parses
+/// it as a `str`, so `serde_json` need not validate every string it borrows one at a time
+/// (that was ~20% of a parse). Only when that fails is the body parsed again as bytes with
+/// path tracking, so the error can name the field (`alerts[3].labels.severity`) or the bad byte
+/// without slowing down every valid delivery.
 ///
 /// # Errors
 /// [`Error::Malformed`] for syntax errors and truncated input (with line and column),
@@ -137,10 +139,13 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     integration: &'static str,
     body: &'de [u8],
 ) -> Result<T, Error> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Ok(value),
-        Err(_) => Err(explain::<T>(integration, body)),
-    }
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        // Not UTF-8 as a whole, yet serde_json accepts bytes it skips unchecked (an unknown
+        // field's string): parse as bytes, exactly as before this fast path existed.
+        Err(_) => serde_json::from_slice(body),
+    };
+    parsed.map_err(|_| explain::<T>(integration, body))
 }
 
 fn explain<'de, T: Deserialize<'de>>(integration: &'static str, body: &'de [u8]) -> Error {
@@ -244,6 +249,18 @@ mod tests {
             message.starts_with("invalid type: integer `1`, expected a string"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn bytes_serde_json_skips_unchecked_are_still_accepted() {
+        // Not UTF-8 as a whole (0xff is never UTF-8), but the bad byte sits in a field nobody
+        // reads.
+        let body = b"{\"items\": [{\"a\": \"b\"}], \"unread\": \"\xff\"}";
+        let doc = from_slice::<Doc>("t", body).unwrap();
+        assert_eq!(doc.items[0]["a"], "b");
+        // In a field that is read, it is an error with its place.
+        let err = from_slice::<Doc>("t", b"{\"items\": [{\"a\": \"\xff\"}]}").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
     }
 
     #[test]

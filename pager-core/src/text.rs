@@ -9,6 +9,10 @@ use std::borrow::Cow;
 /// assert_eq!(pager_core::text::truncate("short", 10), "short");
 /// ```
 pub fn truncate(s: &str, max_chars: usize) -> Cow<'_, str> {
+    // A string has at most as many chars as bytes: most texts need no counting.
+    if s.len() <= max_chars {
+        return Cow::Borrowed(s);
+    }
     match s.char_indices().nth(max_chars) {
         None => Cow::Borrowed(s),
         Some(_) if max_chars == 0 => Cow::Borrowed(""),

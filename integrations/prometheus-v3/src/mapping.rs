@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use pager_core::text::truncate;
 use pager_core::{Action, AdditionalData, DataFormat, Event, Limits, Urgency, is_http_url};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -602,12 +601,25 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
     out
 }
 
-/// Characters left alone in a URL query value (RFC 3986 unreserved).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Appends `s` percent-encoded as a URL query value: every byte but RFC 3986's unreserved
+/// characters as `%XX` (byte by byte into the string, rather than through an iterator of
+/// chunks: this runs for every event).
+fn push_query_value(out: &mut String, s: &str) {
+    let hex = |nibble: u8| match nibble {
+        0..=9 => char::from(b'0' + nibble),
+        _ => char::from(b'A' + nibble - 10),
+    };
+    out.reserve(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xF));
+        }
+    }
+}
 
 /// A link into the Alertmanager UI that pre-fills a silence matching `labels`.
 /// `external_url` must already be known to be an http(s) URL.
@@ -638,7 +650,7 @@ fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<Addit
     let mut url = String::with_capacity(base.len() + 24 + filter.len() * 2);
     url.push_str(base);
     url.push_str("/#/silences/new?filter=");
-    url.extend(utf8_percent_encode(&filter, QUERY_VALUE));
+    push_query_value(&mut url, &filter);
     Some(AdditionalData::new(DataFormat::Link, "Silence", url))
 }
 
@@ -802,6 +814,21 @@ mod tests {
         assert_eq!(link_kind("GRAFANA_URL").as_deref(), Some("Dashboard"));
         assert_eq!(link_kind("summary"), None);
         assert_eq!(link_kind("runbook_urls"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn query_values_encode_as_the_percent_encoding_crate_does(s in "\\PC*") {
+            const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+                .remove(b'-')
+                .remove(b'_')
+                .remove(b'.')
+                .remove(b'~');
+            let mut ours = String::from("x=");
+            push_query_value(&mut ours, &s);
+            let theirs = format!("x={}", percent_encoding::utf8_percent_encode(&s, UNRESERVED));
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use smallvec::SmallVec;
 
 pub(crate) type Str<'a> = Cow<'a, str>;
 
@@ -74,13 +73,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
                 f.write_str("a map")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
-                // Collected on the stack first, so a typical label set costs one allocation
-                // of exactly its size.
-                let mut pairs: SmallVec<[(Str<'de>, Str<'de>); 16]> = SmallVec::new();
+                // Room for a typical label set at once; `from_pairs` gives back the rest
+                // (an in-place shrink, not a copy).
+                let mut pairs = Vec::with_capacity(16);
                 while let Some((BorrowedStr(k), BorrowedStr(v))) = map.next_entry()? {
                     pairs.push((k, v));
                 }
-                Ok(Labels::from_pairs(pairs.into_vec()))
+                Ok(Labels::from_pairs(pairs))
             }
         }
         deserializer.deserialize_map(LabelsVisitor)
