@@ -5,6 +5,8 @@
 //! on it (title, description, urgency, links). Hosts apply the lifecycle: at most one open alert
 //! per `thirdparty_id` until it is resolved.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -128,15 +130,20 @@ pub enum DataFormat {
 pub struct AdditionalData {
     /// How to render `value`.
     pub format: DataFormat,
-    /// What the value is, for a person ("Runbook").
-    pub label: String,
+    /// What the value is, for a person ("Runbook"). Most labels are fixed words, which cost
+    /// no allocation per event; labels taken from the payload are owned.
+    pub label: Cow<'static, str>,
     /// The value itself.
     pub value: String,
 }
 
 impl AdditionalData {
     /// A value with an explicit format.
-    pub fn new(format: DataFormat, label: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(
+        format: DataFormat,
+        label: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Self {
         Self {
             format,
             label: label.into(),
@@ -145,18 +152,18 @@ impl AdditionalData {
     }
 
     /// A plain-text value.
-    pub fn text(label: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn text(label: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         Self::new(DataFormat::Text, label, value)
     }
 
     /// A link. Returns `None` unless `url` is an absolute `http://` or `https://` URL, so that
     /// adapters never emit empty or `javascript:` links.
-    pub fn link(label: impl Into<String>, url: &str) -> Option<Self> {
+    pub fn link(label: impl Into<Cow<'static, str>>, url: &str) -> Option<Self> {
         is_http_url(url).then(|| Self::new(DataFormat::Link, label, url))
     }
 
     /// A timestamp, kept as the vendor wrote it.
-    pub fn datetime(label: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn datetime(label: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
         Self::new(DataFormat::Datetime, label, value)
     }
 }

@@ -280,7 +280,7 @@ fn changes(alert: &Alert, event: &Event) -> Vec<Change> {
 fn by_label(data: &[AdditionalData]) -> std::collections::BTreeMap<&str, Vec<&str>> {
     let mut map = std::collections::BTreeMap::<&str, Vec<&str>>::new();
     for item in data {
-        map.entry(item.label.as_str())
+        map.entry(item.label.as_ref())
             .or_default()
             .push(item.value.as_str());
     }

@@ -151,7 +151,7 @@ fn alarm_data(
     }
     for dimension in trigger.map(|t| t.dimensions.as_slice()).unwrap_or_default() {
         if let (Some(name), Some(value)) = (&dimension.name, &dimension.value) {
-            data.push(AdditionalData::text(name.as_ref(), value.as_ref()));
+            data.push(AdditionalData::text(name.to_string(), value.as_ref()));
         }
     }
     if let Some(old) = alarm.old_state_value.as_deref() {

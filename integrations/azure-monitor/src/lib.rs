@@ -150,7 +150,7 @@ fn additional_data(
     payload: &Payload<'_>,
 ) -> Vec<AdditionalData> {
     let mut data = Vec::new();
-    let mut text = |label: &str, value: Option<&str>| {
+    let mut text = |label: &'static str, value: Option<&str>| {
         if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
             data.push(AdditionalData::text(label, value));
         }
@@ -176,7 +176,7 @@ fn additional_data(
             for criterion in condition.all_of.iter().take(10) {
                 for dimension in &criterion.dimensions {
                     if let (Some(name), Some(value)) = (&dimension.name, &dimension.value) {
-                        data.push(AdditionalData::text(name.as_ref(), value.as_ref()));
+                        data.push(AdditionalData::text(name.to_string(), value.as_ref()));
                     }
                 }
                 data.extend(

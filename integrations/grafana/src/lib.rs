@@ -149,7 +149,7 @@ fn group_data(notification: &Notification<'_>, firing: usize) -> Vec<AdditionalD
         (notification.alerts.len() - firing).to_string(),
     ));
     for (k, v) in &notification.group_labels {
-        data.push(AdditionalData::text(k.as_str(), v.as_str()));
+        data.push(AdditionalData::text(k.clone(), v.as_str()));
     }
     for alert in notification.alerts.iter().take(10) {
         let name = non_empty(alert.labels.get("alertname")).unwrap_or("alert");
@@ -236,7 +236,7 @@ impl Grafana {
             }
         }
         for (k, v) in alert.labels.iter().filter(|(k, _)| !k.starts_with("__")) {
-            data.push(AdditionalData::text(k.as_str(), v.as_str()));
+            data.push(AdditionalData::text(k.clone(), v.as_str()));
         }
         let tags = alert
             .labels
@@ -413,7 +413,7 @@ impl Grafana {
                 None => String::new(),
             };
             data.push(AdditionalData::text(
-                m.metric.as_deref().unwrap_or("value"),
+                m.metric.clone().unwrap_or_else(|| "value".to_owned()),
                 value,
             ));
         }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use pager_core::text::truncate;
 use pager_core::{Action, AdditionalData, DataFormat, Event, Limits, Urgency, is_http_url};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, KeyForm};
@@ -67,18 +68,20 @@ impl Mapper<'_> {
     /// Alert mode: one event per entry of `alerts[]`.
     pub fn alert_events(&self, n: &Notification<'_>) -> Result<Vec<Event>, serde_json::Error> {
         let ctx = Context::new(n);
-        let group = ctx.group_ref(n, false);
-        n.alerts
-            .iter()
-            .map(|alert| self.alert_event(n, &ctx, &group, alert))
-            .collect()
+        // The same in every event: serialized once, then copied into each `meta` verbatim.
+        let group = serde_json::value::to_raw_value(&ctx.group_ref(n, false))?;
+        let mut events = Vec::with_capacity(n.alerts.len());
+        for alert in &n.alerts {
+            events.push(self.alert_event(n, &ctx, &group, alert)?);
+        }
+        Ok(events)
     }
 
     fn alert_event(
         &self,
         n: &Notification<'_>,
         ctx: &Context<'_>,
-        group: &GroupRef<'_>,
+        group: &RawValue,
         alert: &Alert<'_>,
     ) -> Result<Event, serde_json::Error> {
         let meta = AlertMeta::new(alert);
@@ -112,7 +115,11 @@ impl Mapper<'_> {
 
         let annotations = alert.annotations.as_ref().map_or(0, Labels::len);
         let mut data = ctx.header_data(labels.len() + annotations + 6);
-        data.extend(labels.iter().map(|(k, v)| AdditionalData::text(k, v)));
+        data.extend(
+            labels
+                .iter()
+                .map(|(k, v)| AdditionalData::text(k.to_owned(), v)),
+        );
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
         }
@@ -265,7 +272,7 @@ impl Mapper<'_> {
         data.extend(
             ctx.common_labels
                 .iter()
-                .map(|(k, v)| AdditionalData::text(k, v)),
+                .map(|(k, v)| AdditionalData::text(k.to_owned(), v)),
         );
         if let Some(reason) = n.notification_reason.as_deref() {
             data.push(AdditionalData::text("Notification reason", reason));
@@ -601,23 +608,49 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
     out
 }
 
-/// Appends `s` percent-encoded as a URL query value: every byte but RFC 3986's unreserved
-/// characters as `%XX` (byte by byte into the string, rather than through an iterator of
-/// chunks: this runs for every event).
-fn push_query_value(out: &mut String, s: &str) {
-    let hex = |nibble: u8| match nibble {
-        0..=9 => char::from(b'0' + nibble),
-        _ => char::from(b'A' + nibble - 10),
-    };
-    out.reserve(s.len());
-    for b in s.bytes() {
+/// A URL query value being written percent-encoded: every byte but RFC 3986's unreserved
+/// characters becomes `%XX`. Bytes go straight into one buffer (no intermediate string, no
+/// iterator of chunks): this runs for every event, over every label.
+struct QueryValue(Vec<u8>);
+
+impl QueryValue {
+    fn push_byte(&mut self, b: u8) {
+        let hex = |nibble: u8| match nibble {
+            0..=9 => b'0' + nibble,
+            _ => b'A' + nibble - 10,
+        };
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
+            self.0.push(b);
         } else {
-            out.push('%');
-            out.push(hex(b >> 4));
-            out.push(hex(b & 0xF));
+            self.0.extend_from_slice(&[b'%', hex(b >> 4), hex(b & 0xF)]);
         }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        for b in s.bytes() {
+            self.push_byte(b);
+        }
+    }
+
+    /// A double-quoted matcher value, escaped as Alertmanager's matcher parser expects
+    /// (`"`, `\` and newline backslash-escaped), then percent-encoded. The escaped characters
+    /// are ASCII, so working on bytes cannot split a multi-byte character.
+    fn push_matcher_value(&mut self, value: &str) {
+        self.push_byte(b'"');
+        for b in value.bytes() {
+            match b {
+                b'"' | b'\\' => {
+                    self.push_byte(b'\\');
+                    self.push_byte(b);
+                }
+                b'\n' => {
+                    self.push_byte(b'\\');
+                    self.push_byte(b'n');
+                }
+                b => self.push_byte(b),
+            }
+        }
+        self.push_byte(b'"');
     }
 }
 
@@ -628,44 +661,33 @@ fn silence_link(external_url: Option<&str>, labels: &Labels<'_>) -> Option<Addit
     if labels.is_empty() {
         return None;
     }
-    let mut filter = String::from("{");
+    let base = base.trim_end_matches('/');
+    let text: usize = labels.iter().map(|(k, v)| k.len() + v.len() + 6).sum();
+    let mut url = Vec::with_capacity(base.len() + 30 + text * 2);
+    url.extend_from_slice(base.as_bytes());
+    url.extend_from_slice(b"/#/silences/new?filter=");
+    let mut filter = QueryValue(url);
+    filter.push_byte(b'{');
     for (i, (name, value)) in labels.iter().enumerate() {
         if i > 0 {
-            filter.push(',');
+            filter.push_byte(b',');
         }
         let legacy = name
-            .chars()
+            .bytes()
             .enumerate()
-            .all(|(j, c)| c == '_' || c.is_ascii_alphabetic() || (j > 0 && c.is_ascii_digit()));
+            .all(|(j, c)| c == b'_' || c.is_ascii_alphabetic() || (j > 0 && c.is_ascii_digit()));
         if legacy && !name.is_empty() {
             filter.push_str(name);
         } else {
-            push_matcher_value(&mut filter, name);
+            filter.push_matcher_value(name);
         }
-        filter.push('=');
-        push_matcher_value(&mut filter, value);
+        filter.push_byte(b'=');
+        filter.push_matcher_value(value);
     }
-    filter.push('}');
-    let base = base.trim_end_matches('/');
-    let mut url = String::with_capacity(base.len() + 24 + filter.len() * 2);
-    url.push_str(base);
-    url.push_str("/#/silences/new?filter=");
-    push_query_value(&mut url, &filter);
+    filter.push_byte(b'}');
+    // `base` is a `str` and everything after it ASCII, so this is always UTF-8.
+    let url = String::from_utf8(filter.0).ok()?;
     Some(AdditionalData::new(DataFormat::Link, "Silence", url))
-}
-
-/// A double-quoted matcher value, escaped as Alertmanager's matcher parser expects.
-fn push_matcher_value(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[derive(Serialize)]
@@ -760,7 +782,8 @@ struct GroupRef<'a> {
 struct AlertEventMeta<'a> {
     #[serde(flatten)]
     alert: AlertMeta<'a>,
-    group: &'a GroupRef<'a>,
+    /// [`GroupRef`], serialized once per notification.
+    group: &'a RawValue,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
 }
@@ -824,8 +847,9 @@ mod tests {
                 .remove(b'_')
                 .remove(b'.')
                 .remove(b'~');
-            let mut ours = String::from("x=");
-            push_query_value(&mut ours, &s);
+            let mut ours = QueryValue(b"x=".to_vec());
+            ours.push_str(&s);
+            let ours = String::from_utf8(ours.0).unwrap();
             let theirs = format!("x={}", percent_encoding::utf8_percent_encode(&s, UNRESERVED));
             proptest::prop_assert_eq!(ours, theirs);
         }

@@ -157,7 +157,7 @@ fn links_runbooks_dashboards_sources_and_silence() {
         .additional_data
         .iter()
         .filter(|d| d.format == DataFormat::Link)
-        .map(|d| d.label.as_str())
+        .map(|d| d.label.as_ref())
         .collect();
     assert_eq!(
         links,
