@@ -129,7 +129,7 @@ impl Mapper<'_> {
         if let Some(ends_at) = alert.ends_at() {
             data.push(AdditionalData::datetime("Ended at", ends_at));
         }
-        data.extend(links(std::iter::once(alert)));
+        push_links(&mut data, std::iter::once(alert));
         data.extend(silence_link(ctx.external_url, labels));
 
         Event::new(action, meta.fingerprint.clone().into_owned(), title)
@@ -181,7 +181,10 @@ impl Mapper<'_> {
         if title.trim().is_empty() {
             return "Prometheus alert".to_owned();
         }
-        truncate(&title, self.limits.max_title_chars).into_owned()
+        match truncate(&title, self.limits.max_title_chars) {
+            Cow::Owned(cut) => cut,
+            Cow::Borrowed(_) => title,
+        }
     }
 
     fn group_description(&self, n: &Notification<'_>, ctx: &Context<'_>) -> Option<String> {
@@ -294,7 +297,7 @@ impl Mapper<'_> {
             .alerts
             .iter()
             .filter(|a| a.status() != AlertStatus::Firing);
-        data.extend(links(firing.chain(others)));
+        push_links(&mut data, firing.chain(others));
         let silence_labels = if ctx.common_labels.is_empty() {
             ctx.group_labels
         } else {
@@ -508,8 +511,31 @@ fn earliest<'a>(times: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str>
         .map(|(_, t)| t)
 }
 
+/// What a link is shown under: one of the fixed words, or the annotation's own name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkKind<'a> {
+    Fixed(&'static str),
+    Annotation(&'a str),
+}
+
+impl<'a> LinkKind<'a> {
+    fn name(self) -> &'a str {
+        match self {
+            LinkKind::Fixed(name) | LinkKind::Annotation(name) => name,
+        }
+    }
+
+    /// The event's label: a fixed word costs no allocation.
+    fn label(self) -> Cow<'static, str> {
+        match self {
+            LinkKind::Fixed(name) => Cow::Borrowed(name),
+            LinkKind::Annotation(name) => Cow::Owned(name.to_owned()),
+        }
+    }
+}
+
 /// The label a link annotation is shown under, if the annotation is a link at all.
-fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
+fn link_kind(annotation: &str) -> Option<LinkKind<'_>> {
     let is = |name: &str| same_name(annotation, name);
     let ends_with = |suffix: &str| {
         let at = annotation.len().checked_sub(suffix.len());
@@ -526,7 +552,7 @@ fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
     .into_iter()
     .any(is)
     {
-        Some(Cow::Borrowed("Runbook"))
+        Some(LinkKind::Fixed("Runbook"))
     } else if [
         "dashboard",
         "dashboard_url",
@@ -538,9 +564,9 @@ fn link_kind(annotation: &str) -> Option<Cow<'_, str>> {
     .into_iter()
     .any(is)
     {
-        Some(Cow::Borrowed("Dashboard"))
+        Some(LinkKind::Fixed("Dashboard"))
     } else if ends_with("url") || ends_with("_link") {
-        Some(Cow::Borrowed(annotation))
+        Some(LinkKind::Annotation(annotation))
     } else {
         None
     }
@@ -556,17 +582,17 @@ fn same_name(written: &str, name: &str) -> bool {
             .all(|(w, n)| w.to_ascii_lowercase() == n || (w == b'-' && n == b'_'))
 }
 
-/// Source (generatorURL), runbook, dashboard and other URL annotations of the alerts, as links.
-/// A kind with one distinct URL is shown under its plain label; several are told apart by
-/// alertname. Non-http(s) and empty URLs are left out.
-fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData> {
+/// Appends the alerts' source (generatorURL), runbook, dashboard and other URL annotations as
+/// links. A kind with one distinct URL is shown under its plain label; several are told apart
+/// by alertname. Non-http(s) and empty URLs are left out.
+fn push_links<'a>(data: &mut Vec<AdditionalData>, alerts: impl Iterator<Item = &'a Alert<'a>>) {
     // kind → [(url, alertname)], kinds in first-seen order.
-    type UrlsOfKind<'a> = (Cow<'a, str>, Vec<(&'a str, Option<&'a str>)>);
+    type UrlsOfKind<'a> = (LinkKind<'a>, Vec<(&'a str, Option<&'a str>)>);
     let mut kinds: Vec<UrlsOfKind<'a>> = Vec::new();
-    let mut add = |kind: Cow<'a, str>, url: &'a str, name: Option<&'a str>| {
+    let mut add = |kind: LinkKind<'a>, url: &'a str, name: Option<&'a str>| {
         let index = kinds
             .iter()
-            .position(|(k, _)| *k == kind)
+            .position(|(k, _)| k.name() == kind.name())
             .unwrap_or_else(|| {
                 kinds.push((kind, Vec::new()));
                 kinds.len() - 1
@@ -585,7 +611,7 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
     for alert in alerts {
         let name = alert.label("alertname").filter(|s| !s.is_empty());
         if let Some(url) = alert.generator_url.as_deref() {
-            add(Cow::Borrowed("Source"), url, name);
+            add(LinkKind::Fixed("Source"), url, name);
         }
         for (key, value) in alert.annotations.iter().flat_map(Labels::iter) {
             if let Some(kind) = link_kind(key) {
@@ -593,19 +619,17 @@ fn links<'a>(alerts: impl Iterator<Item = &'a Alert<'a>>) -> Vec<AdditionalData>
             }
         }
     }
-    let mut out = Vec::new();
     for (kind, urls) in kinds {
         let several = urls.len() > 1;
         for (url, name) in urls {
             let label = match name {
-                Some(name) if several => format!("{kind}: {name}"),
-                _ => kind.to_string(),
+                Some(name) if several => Cow::Owned(format!("{}: {name}", kind.name())),
+                _ => kind.label(),
             };
             // `add` kept only http(s) URLs.
-            out.push(AdditionalData::new(DataFormat::Link, label, url));
+            data.push(AdditionalData::new(DataFormat::Link, label, url));
         }
     }
-    out
 }
 
 /// A URL query value being written percent-encoded: every byte but RFC 3986's unreserved
@@ -828,14 +852,36 @@ mod tests {
 
     #[test]
     fn link_kinds() {
-        assert_eq!(link_kind("runbook_url").as_deref(), Some("Runbook"));
-        assert_eq!(link_kind("Runbook-URL").as_deref(), Some("Runbook"));
-        assert_eq!(link_kind("dashboard").as_deref(), Some("Dashboard"));
-        assert_eq!(link_kind("logs_url").as_deref(), Some("logs_url"));
-        assert_eq!(link_kind("Logs-Link").as_deref(), Some("Logs-Link"));
-        assert_eq!(link_kind("dashboard-URL").as_deref(), Some("Dashboard"));
-        assert_eq!(link_kind("GRAFANA_URL").as_deref(), Some("Dashboard"));
+        assert_eq!(
+            link_kind("runbook_url").map(LinkKind::name),
+            Some("Runbook")
+        );
+        assert_eq!(
+            link_kind("Runbook-URL").map(LinkKind::name),
+            Some("Runbook")
+        );
+        assert_eq!(
+            link_kind("dashboard").map(LinkKind::name),
+            Some("Dashboard")
+        );
+        assert_eq!(link_kind("logs_url").map(LinkKind::name), Some("logs_url"));
+        assert_eq!(
+            link_kind("Logs-Link").map(LinkKind::name),
+            Some("Logs-Link")
+        );
+        assert_eq!(
+            link_kind("dashboard-URL").map(LinkKind::name),
+            Some("Dashboard")
+        );
+        assert_eq!(
+            link_kind("GRAFANA_URL").map(LinkKind::name),
+            Some("Dashboard")
+        );
         assert_eq!(link_kind("summary"), None);
+        assert_eq!(
+            link_kind("runbook").map(LinkKind::label),
+            Some(Cow::Borrowed("Runbook"))
+        );
         assert_eq!(link_kind("runbook_urls"), None);
     }
 
