@@ -110,6 +110,37 @@ impl Integration for PrometheusV3 {
     }
 }
 
+/// The adapter's work in parts, so the benchmarks can show where the time goes: not a stable
+/// API, and nothing a host needs.
+#[doc(hidden)]
+pub mod parts {
+    use pager_core::Error;
+    use pager_core::json::Object;
+
+    use crate::ID;
+    use crate::payload::Notification;
+
+    /// The adapter's parse alone; returns how many alerts the body has.
+    ///
+    /// # Errors
+    /// As the adapter's, for a body it cannot read.
+    pub fn parse(body: &[u8]) -> Result<usize, Error> {
+        let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
+        Ok(n.alerts.len())
+    }
+
+    /// The parse, then group mode's `meta` alone (no title, links or data); returns its size.
+    ///
+    /// # Errors
+    /// As the adapter's, for a body it cannot read.
+    pub fn parse_and_group_meta(body: &[u8]) -> Result<usize, Error> {
+        let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
+        let event =
+            crate::mapping::group_meta_only(&n, body.len()).map_err(|e| Error::meta(ID, &e))?;
+        Ok(event.meta.get().len())
+    }
+}
+
 impl Adapter for PrometheusV3 {
     const ID: &'static str = ID;
     const NAME: &'static str = "Prometheus Alertmanager";
@@ -130,5 +161,32 @@ impl Adapter for PrometheusV3 {
     fn with_limits(mut self, limits: &Limits) -> Self {
         self.limits = *limits;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pager_core::{Adapter, Integration};
+
+    use super::{Config, PrometheusV3, parts};
+
+    #[test]
+    fn the_benchmark_parts_do_the_adapters_work() {
+        let body = crate::sample::notification(25);
+        let req = http::Request::post("/")
+            .body(bytes::Bytes::from(body.clone()))
+            .unwrap_or_default();
+        let adapter = PrometheusV3::from_config(Config::default()).ok();
+        let events = adapter.map(|a| a.handle(&req));
+        let Some(Ok(events)) = events else {
+            panic!("the sample is a valid notification");
+        };
+        assert_eq!(parts::parse(&body).ok(), Some(25));
+        assert_eq!(
+            parts::parse_and_group_meta(&body).ok(),
+            events.first().map(|e| e.meta.get().len()),
+            "the meta part is the whole of group mode's meta"
+        );
+        assert!(parts::parse(b"[]").is_err());
     }
 }
