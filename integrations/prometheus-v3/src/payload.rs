@@ -44,6 +44,15 @@ impl<'a> Labels<'a> {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
+        // A typical label set is small: comparing lengths first skips nearly every byte
+        // comparison, where a binary search compares bytes at every step.
+        if self.0.len() <= 16 {
+            return self
+                .0
+                .iter()
+                .find(|(k, _)| k.len() == name.len() && k.as_ref() == name)
+                .map(|(_, v)| v.as_ref());
+        }
         let at = self
             .0
             .binary_search_by(|(k, _)| k.as_ref().cmp(name))
@@ -292,6 +301,15 @@ mod tests {
         );
         assert_eq!(l.get("b"), Some("3"));
         assert_eq!(l.get("z"), None);
+        // Past 16 labels, the binary search.
+        let many = Labels::from_pairs(
+            (0..40)
+                .map(|i| (Cow::Owned(format!("l{i:02}")), Cow::Owned(i.to_string())))
+                .collect(),
+        );
+        assert_eq!(many.get("l07"), Some("7"));
+        assert_eq!(many.get("l39"), Some("39"));
+        assert_eq!(many.get("l40"), None);
         assert!(matches!(l.0[0].1, Cow::Borrowed(_)));
         assert!(matches!(l.0[2].1, Cow::Owned(_)), "an escape forces a copy");
         assert_eq!(
