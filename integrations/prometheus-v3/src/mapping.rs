@@ -876,31 +876,21 @@ mod tests {
 
     #[test]
     fn link_kinds() {
-        assert_eq!(
-            link_kind("runbook_url").map(LinkKind::name),
-            Some("Runbook")
-        );
-        assert_eq!(
-            link_kind("Runbook-URL").map(LinkKind::name),
-            Some("Runbook")
-        );
-        assert_eq!(
-            link_kind("dashboard").map(LinkKind::name),
-            Some("Dashboard")
-        );
-        assert_eq!(link_kind("logs_url").map(LinkKind::name), Some("logs_url"));
-        assert_eq!(
-            link_kind("Logs-Link").map(LinkKind::name),
-            Some("Logs-Link")
-        );
-        assert_eq!(
-            link_kind("dashboard-URL").map(LinkKind::name),
-            Some("Dashboard")
-        );
-        assert_eq!(
-            link_kind("GRAFANA_URL").map(LinkKind::name),
-            Some("Dashboard")
-        );
+        for (annotation, shown_as) in [
+            ("runbook_url", "Runbook"),
+            ("Runbook-URL", "Runbook"),
+            ("dashboard", "Dashboard"),
+            ("logs_url", "logs_url"),
+            ("Logs-Link", "Logs-Link"),
+            ("dashboard-URL", "Dashboard"),
+            ("GRAFANA_URL", "Dashboard"),
+        ] {
+            assert_eq!(
+                link_kind(annotation).map(LinkKind::name),
+                Some(shown_as),
+                "{annotation}"
+            );
+        }
         assert_eq!(link_kind("summary"), None);
         assert_eq!(
             link_kind("runbook").map(LinkKind::label),
