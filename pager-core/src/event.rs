@@ -347,6 +347,30 @@ impl Event {
         Ok(self)
     }
 
+    /// Sets `meta` to `{"payload": <body>, "reason": …}`: the delivery's JSON body as sent, and
+    /// why the event is `other` (only when given). For adapters whose payload is a flat,
+    /// template-filled object worth keeping whole.
+    ///
+    /// # Errors
+    /// [`crate::Error`] naming `integration` when `body` is not JSON (an adapter calls this after
+    /// its own parse of the body succeeded, so only a meta that cannot be built).
+    pub fn with_payload_meta(
+        self,
+        integration: &'static str,
+        body: &[u8],
+        reason: Option<String>,
+    ) -> Result<Self, crate::Error> {
+        #[derive(Serialize)]
+        struct PayloadMeta<'a> {
+            payload: &'a RawValue,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<String>,
+        }
+        let payload: &RawValue = crate::json::from_slice(integration, body)?;
+        self.with_meta(&PayloadMeta { payload, reason })
+            .map_err(|e| crate::Error::meta(integration, &e))
+    }
+
     /// `meta` parsed into a [`serde_json::Value`] (always an object).
     pub fn meta_value(&self) -> serde_json::Value {
         serde_json::from_str(self.meta.get()).unwrap_or_default()

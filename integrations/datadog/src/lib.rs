@@ -25,8 +25,7 @@ use pager_core::json::Object;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, DataFormat, Error, Event, Integration, Urgency,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 
 use crate::payload::Payload;
 
@@ -159,13 +158,6 @@ fn additional_data(payload: &Payload<'_>) -> Vec<AdditionalData> {
     data
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    payload: &'a RawValue,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
 impl Integration for Datadog {
     fn id(&self) -> &'static str {
         ID
@@ -221,14 +213,9 @@ impl Integration for Datadog {
         {
             event = event.with_dedup_key(extra);
         }
-        let raw: &RawValue = pager_core::json::from_slice(ID, req.body())?;
         event
-            .with_meta(&Meta {
-                payload: raw,
-                reason,
-            })
+            .with_payload_meta(ID, req.body(), reason)
             .map(|e| vec![e])
-            .map_err(|e| Error::meta(ID, &e))
     }
 }
 

@@ -116,6 +116,7 @@ impl Integration for PrometheusV3 {
 pub mod parts {
     use pager_core::Error;
     use pager_core::json::Object;
+    use serde_json::value::RawValue;
 
     use crate::ID;
     use crate::payload::Notification;
@@ -129,15 +130,15 @@ pub mod parts {
         Ok(n.alerts.len())
     }
 
-    /// The parse, then group mode's `meta` alone (no title, links or data); returns its size.
+    /// The parse, then group mode's `meta` alone (no title, links or data).
     ///
     /// # Errors
     /// As the adapter's, for a body it cannot read.
-    pub fn parse_and_group_meta(body: &[u8]) -> Result<usize, Error> {
+    pub fn parse_and_group_meta(body: &[u8]) -> Result<Box<RawValue>, Error> {
         let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
         let event =
             crate::mapping::group_meta_only(&n, body.len()).map_err(|e| Error::meta(ID, &e))?;
-        Ok(event.meta.get().len())
+        Ok(event.meta)
     }
 }
 
@@ -175,17 +176,16 @@ mod tests {
         let body = crate::sample::notification(25);
         let req = http::Request::post("/")
             .body(bytes::Bytes::from(body.clone()))
-            .unwrap_or_default();
-        let adapter = PrometheusV3::from_config(Config::default()).ok();
-        let events = adapter.map(|a| a.handle(&req));
-        let Some(Ok(events)) = events else {
-            panic!("the sample is a valid notification");
-        };
-        assert_eq!(parts::parse(&body).ok(), Some(25));
+            .unwrap();
+        let events = PrometheusV3::from_config(Config::default())
+            .unwrap()
+            .handle(&req)
+            .unwrap();
+        assert_eq!(parts::parse(&body).unwrap(), 25);
         assert_eq!(
-            parts::parse_and_group_meta(&body).ok(),
-            events.first().map(|e| e.meta.get().len()),
-            "the meta part is the whole of group mode's meta"
+            parts::parse_and_group_meta(&body).unwrap().get(),
+            events[0].meta.get(),
+            "the meta part is group mode's meta"
         );
         assert!(parts::parse(b"[]").is_err());
     }

@@ -24,8 +24,7 @@ use pager_core::json::Object;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, Error, Event, Integration, Urgency,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 
 use crate::payload::Payload;
 
@@ -164,13 +163,6 @@ fn additional_data(payload: &Payload) -> Vec<AdditionalData> {
     data
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    payload: &'a RawValue,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
 impl Integration for Zabbix {
     fn id(&self) -> &'static str {
         ID
@@ -195,18 +187,13 @@ impl Integration for Zabbix {
             .get("event_tags")
             .map(pager_core::text::comma_list)
             .unwrap_or_default();
-        let raw: &RawValue = pager_core::json::from_slice(ID, req.body())?;
         Event::new(action, event_id, title)
             .with_description(payload.get("message").map(str::to_owned))
             .with_urgency(urgency(&payload))
             .with_tags(tags)
             .with_additional_data(additional_data(&payload))
-            .with_meta(&Meta {
-                payload: raw,
-                reason,
-            })
+            .with_payload_meta(ID, req.body(), reason)
             .map(|e| vec![e])
-            .map_err(|e| Error::meta(ID, &e))
     }
 }
 
