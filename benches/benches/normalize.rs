@@ -125,7 +125,7 @@ fn bench_fixtures(c: &mut Criterion) {
         paths.sort();
         let requests: Vec<_> = paths
             .iter()
-            .map(|p| pager_core::fixture::load_request(p).unwrap())
+            .map(|p| pager_testkit::load_request(p).unwrap())
             .collect();
         let bytes: usize = requests.iter().map(|r| r.body().len()).sum();
         let instance = registry.build(info.slug, &serde_json::Value::Null).unwrap();

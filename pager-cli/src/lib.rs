@@ -204,7 +204,7 @@ fn normalize(
                 "--replay needs a FILE with a .headers file beside it".to_owned(),
             ));
         }
-        let captured = pager_core::fixture::load_request(std::path::Path::new(file))
+        let captured = pager_testkit::load_request(std::path::Path::new(file))
             .map_err(|e| Failure::Rejected(format!("cannot replay {file}: {e}")))?;
         let (parts, body) = captured.into_parts();
         build_request(
@@ -281,7 +281,7 @@ fn build_request(
         *req.headers_mut() = base;
     }
     for header in extras.headers {
-        let (name, value) = pager_core::fixture::parse_header_line(header)
+        let (name, value) = pager_testkit::parse_header_line(header)
             .map_err(|e| Failure::Usage(format!("--header {e}")))?;
         req.headers_mut().insert(name, value);
     }

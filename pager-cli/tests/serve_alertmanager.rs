@@ -218,8 +218,7 @@ fn data_value<'a>(alert: &'a Value, label: &str) -> Option<&'a str> {
 
 #[test]
 fn alertmanager_to_pagerhook_serve() {
-    let Some(binary) =
-        pager_core::fixture::alertmanager_for_test("serve_alertmanager", &[]).unwrap()
+    let Some(binary) = pager_testkit::alertmanager_for_test("serve_alertmanager", &[]).unwrap()
     else {
         return;
     };

@@ -11,8 +11,7 @@
 //!   [`ConfigError`] for configurations and unknown slugs;
 //! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), with [`Limits`]
 //!   and the [`auth`] guard (API key, bearer/custom `Authorization`, Basic, HMAC signatures);
-//! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`];
-//!   [`fixture`] replays captured deliveries (body + `.headers`) as requests.
+//! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`].
 //!
 //! Hosts normally use the `pager-integrations` facade, whose `registry()` holds every adapter.
 //!
@@ -78,7 +77,6 @@
 pub mod auth;
 mod error;
 mod event;
-pub mod fixture;
 mod integration;
 pub mod json;
 mod registry;

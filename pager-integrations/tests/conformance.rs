@@ -44,10 +44,10 @@ fn every_registered_adapter_conforms() {
         let instance = registry.build(slug, &serde_json::Value::Null).unwrap();
         assert_eq!(instance.id(), slug);
 
-        let valid = pager_core::fixture::body_files(&fixtures);
+        let valid = pager_testkit::body_files(&fixtures);
         assert!(!valid.is_empty(), "{slug}: no fixtures");
         for path in &valid {
-            let req = pager_core::fixture::load_request(path).unwrap();
+            let req = pager_testkit::load_request(path).unwrap();
             let events = instance
                 .handle(&req)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -94,8 +94,8 @@ fn every_registered_adapter_conforms() {
             }
         }
 
-        for path in pager_core::fixture::body_files(&fixtures.join("invalid")) {
-            let req = pager_core::fixture::load_request(&path).unwrap();
+        for path in pager_testkit::body_files(&fixtures.join("invalid")) {
+            let req = pager_testkit::load_request(&path).unwrap();
             let err = instance
                 .handle(&req)
                 .expect_err(&format!("{} was accepted", path.display()));
@@ -143,8 +143,7 @@ fn limits_built_by_a_host_reach_instance_and_adapter() {
         registry.build_instance("prometheus-v3", &config).unwrap()
     };
     let load = |name: &str| {
-        pager_core::fixture::load_request(&workspace().join("fixtures/prometheus-v3").join(name))
-            .unwrap()
+        pager_testkit::load_request(&workspace().join("fixtures/prometheus-v3").join(name)).unwrap()
     };
 
     let small = build(pager_core::Limits::default().with_max_body_bytes(100));

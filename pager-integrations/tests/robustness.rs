@@ -121,7 +121,7 @@ fn fixtures() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let mut all = Vec::new();
     for info in pager_integrations::registry().list() {
-        all.extend(pager_core::fixture::body_files(&root.join(info.slug)));
+        all.extend(pager_testkit::body_files(&root.join(info.slug)));
     }
     assert!(all.len() > 40, "{} fixtures", all.len());
     all

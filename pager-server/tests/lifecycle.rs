@@ -53,7 +53,7 @@ fn fixture_events(name: &str, options: &serde_json::Value) -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/prometheus-v3")
         .join(name);
-    let mut request = pager_core::fixture::load_request(&path).unwrap();
+    let mut request = pager_testkit::load_request(&path).unwrap();
     request.extensions_mut().insert(ReceivedAt::now());
     let instance = pager_integrations::registry()
         .build("prometheus-v3", options)
@@ -247,7 +247,7 @@ fn zabbix(name: &str) -> Event {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/zabbix")
         .join(name);
-    let request = pager_core::fixture::load_request(&path).unwrap();
+    let request = pager_testkit::load_request(&path).unwrap();
     let instance = pager_integrations::registry()
         .build("zabbix", &serde_json::Value::Null)
         .unwrap();

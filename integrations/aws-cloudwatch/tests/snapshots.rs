@@ -8,7 +8,7 @@ use pager_aws_cloudwatch::AwsCloudwatch;
 fn fixtures() {
     let adapter = AwsCloudwatch::default();
     insta::glob!("../../../fixtures/aws-cloudwatch", "*.json", |path| {
-        insta::assert_json_snapshot!(pager_core::fixture::events_json(&adapter, path).unwrap());
+        insta::assert_json_snapshot!(pager_testkit::events_json(&adapter, path).unwrap());
     });
 }
 
@@ -19,7 +19,7 @@ fn invalid_fixtures_are_typed_errors() {
         "../../../fixtures/aws-cloudwatch/invalid",
         "*.json",
         |path| {
-            insta::assert_snapshot!(pager_core::fixture::rejection(&adapter, path).unwrap());
+            insta::assert_snapshot!(pager_testkit::rejection(&adapter, path).unwrap());
         }
     );
 }

@@ -31,7 +31,7 @@ fn instance() -> pager_core::Instance {
 fn signed(received: u64) -> http::Request<Bytes> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/grafana/signed-firing.json");
-    let mut req = pager_core::fixture::load_request(&path).unwrap();
+    let mut req = pager_testkit::load_request(&path).unwrap();
     req.extensions_mut()
         .insert(ReceivedAt(UNIX_EPOCH + Duration::from_secs(received)));
     req

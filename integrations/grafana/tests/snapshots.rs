@@ -16,11 +16,8 @@ fn fixtures() {
     let alert = Grafana::default();
     let group = grouped();
     insta::glob!("../../../fixtures/grafana", "*.json", |path| {
-        insta::assert_json_snapshot!(pager_core::fixture::events_json(&alert, path).unwrap());
-        insta::assert_json_snapshot!(
-            "group",
-            pager_core::fixture::events_json(&group, path).unwrap()
-        );
+        insta::assert_json_snapshot!(pager_testkit::events_json(&alert, path).unwrap());
+        insta::assert_json_snapshot!("group", pager_testkit::events_json(&group, path).unwrap());
     });
 }
 
@@ -28,6 +25,6 @@ fn fixtures() {
 fn invalid_fixtures_are_typed_errors() {
     let adapter = Grafana::default();
     insta::glob!("../../../fixtures/grafana/invalid", "*.json", |path| {
-        insta::assert_snapshot!(pager_core::fixture::rejection(&adapter, path).unwrap());
+        insta::assert_snapshot!(pager_testkit::rejection(&adapter, path).unwrap());
     });
 }

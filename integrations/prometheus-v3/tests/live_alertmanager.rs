@@ -75,7 +75,7 @@ fn run_capture(binary: &Path, out: &Path) {
 #[test]
 fn fresh_captures_normalize_like_the_committed_fixtures() {
     let Some(binary) =
-        pager_core::fixture::alertmanager_for_test("live_alertmanager", &["python3"]).unwrap()
+        pager_testkit::alertmanager_for_test("live_alertmanager", &["python3"]).unwrap()
     else {
         return;
     };
@@ -92,8 +92,8 @@ fn fresh_captures_normalize_like_the_committed_fixtures() {
             "the capture did not produce {}",
             fresh.display()
         );
-        let fresh_req = pager_core::fixture::load_request(&fresh).unwrap();
-        let committed_req = pager_core::fixture::load_request(&committed).unwrap();
+        let fresh_req = pager_testkit::load_request(&fresh).unwrap();
+        let committed_req = pager_testkit::load_request(&committed).unwrap();
         assert_eq!(
             fresh_req.headers().get("user-agent"),
             committed_req.headers().get("user-agent")

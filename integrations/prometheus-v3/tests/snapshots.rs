@@ -21,7 +21,7 @@ fn adapter(grouping: Grouping) -> PrometheusV3 {
 }
 
 fn events_json(adapter: &PrometheusV3, path: &Path) -> serde_json::Value {
-    let req = pager_core::fixture::load_request(path).unwrap();
+    let req = pager_testkit::load_request(path).unwrap();
     let events = adapter
         .handle(&req)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -44,7 +44,7 @@ fn invalid_fixtures_are_typed_errors() {
         "../../../fixtures/prometheus-v3/invalid",
         "*.json",
         |path| {
-            let req = pager_core::fixture::load_request(path).unwrap();
+            let req = pager_testkit::load_request(path).unwrap();
             let err = group
                 .handle(&req)
                 .expect_err("an invalid fixture was accepted");

@@ -25,7 +25,7 @@ fn fixture(name: &str) -> http::Request<Bytes> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/sentry")
         .join(name);
-    pager_core::fixture::load_request(&path).unwrap()
+    pager_testkit::load_request(&path).unwrap()
 }
 
 #[test]

@@ -8,7 +8,7 @@ use pager_sentry::Sentry;
 fn fixtures() {
     let adapter = Sentry;
     insta::glob!("../../../fixtures/sentry", "*.json", |path| {
-        insta::assert_json_snapshot!(pager_core::fixture::events_json(&adapter, path).unwrap());
+        insta::assert_json_snapshot!(pager_testkit::events_json(&adapter, path).unwrap());
     });
 }
 
@@ -16,6 +16,6 @@ fn fixtures() {
 fn invalid_fixtures_are_typed_errors() {
     let adapter = Sentry;
     insta::glob!("../../../fixtures/sentry/invalid", "*.json", |path| {
-        insta::assert_snapshot!(pager_core::fixture::rejection(&adapter, path).unwrap());
+        insta::assert_snapshot!(pager_testkit::rejection(&adapter, path).unwrap());
     });
 }

@@ -8,7 +8,7 @@ use pager_webhook::Webhook;
 fn fixtures() {
     let adapter = Webhook::default();
     insta::glob!("../../../fixtures/webhook", "*.json", |path| {
-        insta::assert_json_snapshot!(pager_core::fixture::events_json(&adapter, path).unwrap());
+        insta::assert_json_snapshot!(pager_testkit::events_json(&adapter, path).unwrap());
     });
 }
 
@@ -16,6 +16,6 @@ fn fixtures() {
 fn invalid_fixtures_are_typed_errors() {
     let adapter = Webhook::default();
     insta::glob!("../../../fixtures/webhook/invalid", "*.json", |path| {
-        insta::assert_snapshot!(pager_core::fixture::rejection(&adapter, path).unwrap());
+        insta::assert_snapshot!(pager_testkit::rejection(&adapter, path).unwrap());
     });
 }

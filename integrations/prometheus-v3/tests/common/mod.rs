@@ -28,7 +28,7 @@ pub fn fixture_paths() -> Vec<PathBuf> {
 }
 
 pub fn fixture(name: &str) -> http::Request<Bytes> {
-    pager_core::fixture::load_request(&fixtures_dir().join(format!("{name}.json"))).unwrap()
+    pager_testkit::load_request(&fixtures_dir().join(format!("{name}.json"))).unwrap()
 }
 
 pub fn fixture_json(name: &str) -> serde_json::Value {
