@@ -88,43 +88,6 @@ pub fn body_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// For snapshot tests: the events `integration` makes of the fixture at `path`, as the CLI's
-/// JSON (a list of events). A [`pager_core::auth::ReceivedAt`] of now is attached to the request.
-///
-/// # Errors
-/// When the fixture cannot be read or the integration rejects it, saying which and why.
-pub fn events_json(
-    integration: &dyn pager_core::Integration,
-    path: &Path,
-) -> Result<serde_json::Value, String> {
-    let mut req = load_request(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    req.extensions_mut()
-        .insert(pager_core::auth::ReceivedAt::now());
-    let events = integration
-        .handle(&req)
-        .map_err(|e| format!("{}: rejected: {e}", path.display()))?;
-    serde_json::to_value(&events).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// For snapshot tests of invalid fixtures: `"<status> <message>"` of the error `integration`
-/// answers the fixture at `path` with.
-///
-/// # Errors
-/// When the fixture cannot be read, or is accepted.
-pub fn rejection(integration: &dyn pager_core::Integration, path: &Path) -> Result<String, String> {
-    let mut req = load_request(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    req.extensions_mut()
-        .insert(pager_core::auth::ReceivedAt::now());
-    match integration.handle(&req) {
-        Ok(events) => Err(format!(
-            "{}: an invalid fixture was accepted ({} events)",
-            path.display(),
-            events.len()
-        )),
-        Err(error) => Ok(format!("{} {error}", error.status().as_u16())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

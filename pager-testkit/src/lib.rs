@@ -6,14 +6,22 @@
 //! - replaying captured deliveries: [`load_request`] builds the request a fixture records (its
 //!   body plus the sibling `.headers` file, see [`headers_path`]), [`parse_header_line`] reads
 //!   one `Name: value` line, [`body_files`] lists a fixtures folder;
-//! - snapshot tests: [`events_json`] and [`rejection`] run one fixture through an adapter;
+//! - snapshot tests: [`snapshots!`] generates an adapter's, running every fixture through an
+//!   [`instance`] built as hosts build it ([`events_json`], [`rejection`]);
 //! - live tests: [`alertmanager_for_test`] finds a real Alertmanager or skips loudly,
 //!   [`find_on_path`] finds any binary.
 
 mod alertmanager;
 mod fixture;
+mod snapshots;
 
 pub use alertmanager::{alertmanager_for_test, find_on_path};
-pub use fixture::{
-    body_files, events_json, headers_path, load_request, parse_header_line, rejection,
-};
+pub use fixture::{body_files, headers_path, load_request, parse_header_line};
+pub use snapshots::{events_json, fixtures_dir, instance, rejection};
+
+/// What [`snapshots!`] expands to refers to, so callers need no extra dependencies.
+#[doc(hidden)]
+pub mod __private {
+    pub use pager_core::{Adapter, Instance};
+    pub use serde_json;
+}
