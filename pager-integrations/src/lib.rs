@@ -8,34 +8,45 @@
 //! # Ok::<(), pager_core::ConfigError>(())
 //! ```
 //!
-//! Adding a vendor: its crate under `integrations/<slug>/`, its dependency line in this crate's
-//! manifest, and one line in [`registry`].
+//! Each adapter is behind a feature named by its slug, all on by default; [`registry`] holds
+//! the enabled ones. A service that embeds only some picks them:
+//!
+//! ```toml
+//! [dependencies.pager-integrations]
+//! version = "0.1"
+//! default-features = false
+//! features = ["prometheus-v3"]
+//! ```
+//!
+//! Adding a vendor: its crate under `integrations/<slug>/`, its optional dependency and feature
+//! (listed in `default`) in this crate's manifest, and one line in [`registry`].
 
-pub use pager_aws_cloudwatch;
-pub use pager_azure_monitor;
 pub use pager_core;
-pub use pager_datadog;
-pub use pager_grafana;
-pub use pager_new_relic;
-pub use pager_prometheus_v3;
-pub use pager_sentry;
-pub use pager_webhook;
-pub use pager_zabbix;
 
 use pager_core::Registry;
 
-/// Every adapter this build of pagerhook knows, by slug.
+/// Every adapter this build of pagerhook knows (the enabled features), by slug.
 pub fn registry() -> Registry {
-    Registry::new()
-        .with::<pager_aws_cloudwatch::AwsCloudwatch>()
-        .with::<pager_azure_monitor::AzureMonitor>()
-        .with::<pager_datadog::Datadog>()
-        .with::<pager_grafana::Grafana>()
-        .with::<pager_new_relic::NewRelic>()
-        .with::<pager_prometheus_v3::PrometheusV3>()
-        .with::<pager_sentry::Sentry>()
-        .with::<pager_webhook::Webhook>()
-        .with::<pager_zabbix::Zabbix>()
+    let registry = Registry::new();
+    #[cfg(feature = "aws-cloudwatch")]
+    let registry = registry.with::<pager_aws_cloudwatch::AwsCloudwatch>();
+    #[cfg(feature = "azure-monitor")]
+    let registry = registry.with::<pager_azure_monitor::AzureMonitor>();
+    #[cfg(feature = "datadog")]
+    let registry = registry.with::<pager_datadog::Datadog>();
+    #[cfg(feature = "grafana")]
+    let registry = registry.with::<pager_grafana::Grafana>();
+    #[cfg(feature = "new-relic")]
+    let registry = registry.with::<pager_new_relic::NewRelic>();
+    #[cfg(feature = "prometheus-v3")]
+    let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
+    #[cfg(feature = "sentry")]
+    let registry = registry.with::<pager_sentry::Sentry>();
+    #[cfg(feature = "webhook")]
+    let registry = registry.with::<pager_webhook::Webhook>();
+    #[cfg(feature = "zabbix")]
+    let registry = registry.with::<pager_zabbix::Zabbix>();
+    registry
 }
 
 /// The README's Rust examples, compiled and run as doc tests.
