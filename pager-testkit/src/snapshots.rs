@@ -95,7 +95,9 @@ pub fn rejection(integration: &dyn Integration, path: &Path) -> Result<pager_cor
 /// # pub struct Datadog;
 /// # impl Integration for Datadog {
 /// #     fn id(&self) -> &'static str { Self::ID }
-/// #     fn handle(&self, _: &http::Request<bytes::Bytes>) -> Result<Vec<Event>, Error> { Ok(vec![]) }
+/// #     fn handle(&self, _: &http::Request<bytes::Bytes>) -> Result<Vec<Event>, Error> {
+/// #         Ok(vec![])
+/// #     }
 /// # }
 /// # impl Adapter for Datadog {
 /// #     const ID: &'static str = "datadog";
@@ -118,7 +120,9 @@ pub fn rejection(integration: &dyn Integration, path: &Path) -> Result<pager_cor
 /// # pub struct PrometheusV3;
 /// # impl Integration for PrometheusV3 {
 /// #     fn id(&self) -> &'static str { Self::ID }
-/// #     fn handle(&self, _: &http::Request<bytes::Bytes>) -> Result<Vec<Event>, Error> { Ok(vec![]) }
+/// #     fn handle(&self, _: &http::Request<bytes::Bytes>) -> Result<Vec<Event>, Error> {
+/// #         Ok(vec![])
+/// #     }
 /// # }
 /// # impl Adapter for PrometheusV3 {
 /// #     const ID: &'static str = "prometheus-v3";
