@@ -44,8 +44,9 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!event.title.trim().is_empty());
                 assert!(event.title.chars().count() <= 200);
                 assert_eq!(event.dedup_keys.first(), Some(&event.thirdparty_id));
-                assert!(event.meta.get().starts_with('{'));
-                serde_json::to_string(event).unwrap();
+                let json = serde_json::to_string(event).unwrap();
+                let back: pager_core::Event = serde_json::from_str(&json).unwrap();
+                assert_eq!(&back, event, "an event reads back equal from its JSON");
             }
         }
         Err(err) => assert!(err.status().is_client_error()),

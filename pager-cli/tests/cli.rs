@@ -70,7 +70,14 @@ fn normalizes_a_fixture_file() {
         event["thirdparty_id"],
         r#"{}/{team="payments"}/{scenario="mixed"}:{team="payments"}"#
     );
-    assert_eq!(event["meta"]["counts"]["resolved"], 1);
+    assert_eq!(event["meta"], serde_json::json!({"key_source": "groupKey"}));
+    let resolved = event["additional_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["label"] == "Resolved")
+        .unwrap();
+    assert_eq!(resolved["value"], "1");
 }
 
 #[test]

@@ -14,8 +14,8 @@
 //! let guard = AuthGuard::new(config)?;
 //! let ok = http::Request::post("/hook?x-api-key=k-123").body(Bytes::new())?;
 //! let bad = http::Request::post("/hook?x-api-key=guess").body(Bytes::new())?;
-//! assert!(guard.check("demo", &ok).is_ok());
-//! assert_eq!(guard.check("demo", &bad).unwrap_err().status(), 401);
+//! assert!(guard.check(&ok).is_ok());
+//! assert_eq!(guard.check(&bad).unwrap_err().status(), 401);
 //! // Secrets never show in Debug output.
 //! assert!(!format!("{guard:?}").contains("k-123"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -316,12 +316,9 @@ impl AuthGuard {
     /// Checks a request against every configured method.
     ///
     /// # Errors
-    /// [`Error::Unauthorized`] naming `integration` when any configured method fails.
-    pub fn check<B: AsRef<[u8]>>(
-        &self,
-        integration: &'static str,
-        req: &http::Request<B>,
-    ) -> Result<(), Error> {
+    /// [`Error::Unauthorized`] when any configured method fails (the [`crate::Instance`]
+    /// running the guard names its integration).
+    pub fn check<B: AsRef<[u8]>>(&self, req: &http::Request<B>) -> Result<(), Error> {
         // `&` rather than `&&`: every configured check runs, whatever the first one says.
         let passed = self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
             & self
@@ -333,7 +330,7 @@ impl AuthGuard {
         if passed {
             Ok(())
         } else {
-            Err(Error::Unauthorized { integration })
+            Err(Error::unauthorized())
         }
     }
 }
@@ -478,10 +475,10 @@ mod tests {
     }
 
     fn ok(guard: &AuthGuard, req: &http::Request<Bytes>) -> bool {
-        match guard.check("t", req) {
+        match guard.check(req) {
             Ok(()) => true,
             Err(e) => {
-                assert_eq!(e.to_string(), "t: unauthorized");
+                assert_eq!(e.to_string(), "unauthorized");
                 false
             }
         }

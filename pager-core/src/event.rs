@@ -9,7 +9,8 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+
+use crate::Meta;
 
 /// What an event asks the host to do with the alert named by its `thirdparty_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -174,18 +175,10 @@ pub fn is_http_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
     rest.is_some_and(|rest| {
-        !rest.is_empty() && !rest.starts_with(['/', '?', '#']) && !has_whitespace(rest)
+        !rest.is_empty()
+            && !rest.starts_with(['/', '?', '#'])
+            && !rest.contains(char::is_whitespace)
     })
-}
-
-/// `s.contains(char::is_whitespace)`, a byte scan when `s` is ASCII (as URLs nearly always are).
-fn has_whitespace(s: &str) -> bool {
-    if s.is_ascii() {
-        // `char::is_whitespace` on ASCII: space, \t, \n, \x0B, \x0C, \r.
-        s.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0B)
-    } else {
-        s.contains(char::is_whitespace)
-    }
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -214,8 +207,9 @@ pub const EVENT_JSON_KEYS: [&str; 10] = [
 ///
 /// Built with [`Event::new`] and the `with_*` methods; read through the public fields.
 /// Serializes to the JSON documented in the README (every key always present, absent values
-/// as `null` or `[]`). The delivery's raw body is shared by every event it produced
-/// ([`Event::raw_body`]); it is not serialized.
+/// as `null` or `[]`) and reads back from it: `serde_json::from_str(&serde_json::to_string(&e)?)?`
+/// equals `e`. The delivery's raw body is shared by every event it produced
+/// ([`Event::raw_body`]); it is neither serialized nor compared by `==`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Event {
@@ -237,11 +231,30 @@ pub struct Event {
     pub tags: Vec<String>,
     /// Ordered labelled values to show with the alert.
     pub additional_data: Vec<AdditionalData>,
-    /// Everything else worth keeping from the payload, as a JSON object.
-    pub meta: Box<RawValue>,
+    /// Small derived values, and the part of the payload this event stands for, verbatim
+    /// (see [`Meta`]); never a copy of the whole payload.
+    pub meta: Meta,
     #[serde(skip)]
     raw_body: Bytes,
 }
+
+impl PartialEq for Event {
+    /// Every serialized field; not the raw body, which is not part of the event's JSON.
+    fn eq(&self, other: &Self) -> bool {
+        self.action == other.action
+            && self.thirdparty_id == other.thirdparty_id
+            && self.dedup_keys == other.dedup_keys
+            && self.title == other.title
+            && self.description == other.description
+            && self.urgency == other.urgency
+            && self.incident == other.incident
+            && self.tags == other.tags
+            && self.additional_data == other.additional_data
+            && self.meta == other.meta
+    }
+}
+
+impl Eq for Event {}
 
 impl Event {
     /// An event with the required fields; `dedup_keys` starts as `[thirdparty_id]`,
@@ -258,7 +271,7 @@ impl Event {
             incident: None,
             tags: Vec::new(),
             additional_data: Vec::new(),
-            meta: empty_object(),
+            meta: Meta::new(),
             raw_body: Bytes::new(),
         }
     }
@@ -308,76 +321,20 @@ impl Event {
         self
     }
 
-    /// Sets `meta` to the JSON serialization of `meta`, which must serialize to an object.
-    ///
-    /// # Errors
-    /// When `meta` cannot be serialized, or does not serialize to a JSON object.
-    pub fn with_meta<T: Serialize + ?Sized>(self, meta: &T) -> Result<Self, serde_json::Error> {
-        self.with_meta_sized(meta, 0)
-    }
-
-    /// As [`Event::with_meta`], for a `meta` expected to serialize to about `size_hint` bytes
-    /// (e.g. a group's whole alert list). Large metas are written into one buffer of that
-    /// size instead of a doubling one, whose spare capacity would otherwise be up to as large
-    /// as the meta itself; the price is one fast validating scan of the result.
-    ///
-    /// # Errors
-    /// As [`Event::with_meta`].
-    pub fn with_meta_sized<T: Serialize + ?Sized>(
-        mut self,
-        meta: &T,
-        size_hint: usize,
-    ) -> Result<Self, serde_json::Error> {
-        const LARGE: usize = 64 * 1024;
-        let raw = if size_hint < LARGE {
-            serde_json::value::to_raw_value(meta)?
-        } else {
-            let mut buffer = Vec::with_capacity(size_hint);
-            serde_json::to_writer(&mut buffer, meta)?;
-            let text =
-                String::from_utf8(buffer).map_err(|e| serde::ser::Error::custom(e.to_string()))?;
-            RawValue::from_string(text)?
-        };
-        if !raw.get().starts_with('{') {
-            return Err(serde::ser::Error::custom(
-                "event meta must be a JSON object",
-            ));
-        }
-        self.meta = raw;
-        Ok(self)
-    }
-
-    /// Sets `meta` to `{"payload": <body>, "reason": …}`: the delivery's JSON body as sent, and
-    /// why the event is `other` (only when given). For adapters whose payload is a flat,
-    /// template-filled object worth keeping whole.
-    ///
-    /// # Errors
-    /// [`crate::Error`] naming `integration` when `body` is not JSON (an adapter calls this after
-    /// its own parse of the body succeeded, so only a meta that cannot be built).
-    pub fn with_payload_meta(
-        self,
-        integration: &'static str,
-        body: &[u8],
-        reason: Option<String>,
-    ) -> Result<Self, crate::Error> {
-        #[derive(Serialize)]
-        struct PayloadMeta<'a> {
-            payload: &'a RawValue,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            reason: Option<String>,
-        }
-        let payload: &RawValue = crate::json::from_slice(integration, body)?;
-        self.with_meta(&PayloadMeta { payload, reason })
-            .map_err(|e| crate::Error::meta(integration, &e))
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, meta: Meta) -> Self {
+        self.meta = meta;
+        self
     }
 
     /// `meta` parsed into a [`serde_json::Value`] (always an object).
     pub fn meta_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.meta.get()).unwrap_or_default()
+        self.meta.to_value()
     }
 
     /// The raw body of the delivery this event came from, shared (not copied) by every event
-    /// of that delivery. Empty unless the event went through [`crate::Instance::handle`].
+    /// of that delivery. Empty unless the event went through a [`crate::Instance`].
     pub fn raw_body(&self) -> &Bytes {
         &self.raw_body
     }
@@ -387,43 +344,8 @@ impl Event {
     }
 }
 
-fn empty_object() -> Box<RawValue> {
-    RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("`{{}}` is valid JSON"))
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_whitespace_scan_matches_char_is_whitespace() {
-        let samples = [
-            "",
-            "a",
-            "a b",
-            "a\tb",
-            "a\nb",
-            "a\x0bb",
-            "a\x0cb",
-            "a\rb",
-            "ab\u{a0}",
-            "\u{2003}x",
-            "https://example.com/p?q=1",
-            "é",
-            "\u{85}",
-            "x\u{1680}",
-        ];
-        for s in samples {
-            assert_eq!(has_whitespace(s), s.contains(char::is_whitespace), "{s:?}");
-        }
-        for b in 0u8..128 {
-            let s = char::from(b).to_string();
-            assert_eq!(
-                has_whitespace(&s),
-                s.contains(char::is_whitespace),
-                "{b:#x}"
-            );
-        }
-    }
-
     use super::*;
 
     #[test]
@@ -464,15 +386,19 @@ mod tests {
     }
 
     #[test]
-    fn meta_must_be_an_object() {
-        assert!(
-            Event::new(Action::Other, "k", "t")
-                .with_meta(&[1, 2])
-                .is_err()
-        );
-        let event = Event::new(Action::Other, "k", "t")
-            .with_meta(&serde_json::json!({"a": 1}))
-            .unwrap();
-        assert_eq!(event.meta_value()["a"], 1);
+    fn events_round_trip_through_json_and_compare_equal() {
+        let event = Event::new(Action::Resolve, "k", "t")
+            .with_dedup_key("k2")
+            .with_description(Some("d".into()))
+            .with_urgency(Some(Urgency::High))
+            .with_incident(Some(Incident::new(Severity::Sev2, None)))
+            .with_tags(vec!["a:b".into()])
+            .with_additional_data(vec![AdditionalData::text("Label", "v")])
+            .with_meta(Meta::new().with("reason", "r").with("n", 2));
+        let json = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+        assert_ne!(back, event.clone().with_meta(Meta::new()));
+        assert_eq!(event.meta_value()["reason"], "r");
     }
 }

@@ -59,7 +59,7 @@ pub trait Adapter: Integration + Sized {
 
 /// Limits of an instance, configured under the key `limits`. Exceeding one is a typed error
 /// that names it ([`Error::PayloadTooLarge`], [`Error::LimitExceeded`]); text lengths are cut
-/// instead (on a character boundary, ending in `…`; adapters keep the full values in `meta`).
+/// instead (on a character boundary, ending in `…`; the full text stays in the raw body).
 ///
 /// JSON nesting is limited too, though not configurable: values an adapter parses may nest
 /// at most 128 levels (`serde_json`'s recursion limit; deeper is [`Error::LimitExceeded`] naming
@@ -111,18 +111,12 @@ impl Limits {
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] naming `max_alerts`, the count and the limit.
-    pub fn check_max_alerts(
-        &self,
-        integration: &'static str,
-        count: usize,
-        items: &str,
-    ) -> Result<(), Error> {
+    pub fn check_max_alerts(&self, count: usize, items: &str) -> Result<(), Error> {
         match self.max_alerts {
-            Some(max) if count > max => Err(Error::LimitExceeded {
-                integration,
-                limit: "max_alerts",
-                message: format!("the payload has {count} {items}; at most {max} are accepted"),
-            }),
+            Some(max) if count > max => Err(Error::limit_exceeded(
+                "max_alerts",
+                format!("the payload has {count} {items}; at most {max} are accepted"),
+            )),
             _ => Ok(()),
         }
     }
@@ -143,6 +137,8 @@ impl Limits {
 /// A configured adapter as a host uses it. [`Instance::handle`] checks, in order: the body
 /// size, the auth guard (before anything is parsed), then runs the adapter, cuts titles and
 /// descriptions to the limits, and attaches the raw body (shared, not copied) to every event.
+/// Every error it returns names the integration ([`Error::with_integration`]): adapters do not
+/// thread their id through their errors.
 #[derive(Debug)]
 pub struct Instance {
     integration: Box<dyn Integration>,
@@ -187,16 +183,19 @@ impl Integration for Instance {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
+        self.handle_unnamed(req)
+            .map_err(|e| e.with_integration(self.id()))
+    }
+}
+
+impl Instance {
+    fn handle_unnamed(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         let size = req.body().len();
         if size > self.limits.max_body_bytes {
-            return Err(Error::PayloadTooLarge {
-                integration: self.id(),
-                size,
-                limit: self.limits.max_body_bytes,
-            });
+            return Err(Error::payload_too_large(size, self.limits.max_body_bytes));
         }
         if let Some(guard) = &self.guard {
-            guard.check(self.id(), req)?;
+            guard.check(req)?;
         }
         let mut events = self.integration.handle(req)?;
         for event in &mut events {

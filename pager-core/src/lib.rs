@@ -11,7 +11,9 @@
 //!   [`ConfigError`] for configurations and unknown slugs;
 //! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), with [`Limits`]
 //!   and the [`auth`] guard (API key, bearer/custom `Authorization`, Basic, HMAC signatures);
-//! - helpers adapters share: [`json`] (JSON bodies with located errors) and [`text`].
+//! - helpers adapters share: [`json`] (JSON bodies with located errors, borrowed strings,
+//!   verbatim parts), [`Meta`], [`severity`] (one severity vocabulary), [`template`]
+//!   (template-filled payloads: unfilled placeholders, scalars, epoch millis) and [`text`].
 //!
 //! Hosts normally use the `pager-integrations` facade, whose `registry()` holds every adapter.
 //!
@@ -34,8 +36,8 @@
 //! impl Integration for Heartbeat {
 //!     fn id(&self) -> &'static str { Self::ID }
 //!     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-//!         pager_core::json::require_json(Self::ID, req)?;
-//!         let payload: Payload = pager_core::json::from_slice(Self::ID, req.body())?;
+//!         pager_core::json::require_json(req)?;
+//!         let payload: Payload = pager_core::json::from_slice(req.body())?;
 //!         let action = if payload.up { Action::Resolve } else { Action::Create };
 //!         let key = format!("{}{}", self.prefix, payload.id);
 //!         Ok(vec![Event::new(action, key, format!("{} is down", payload.id))])
@@ -79,7 +81,10 @@ mod error;
 mod event;
 mod integration;
 pub mod json;
+mod meta;
 mod registry;
+pub mod severity;
+pub mod template;
 pub mod text;
 
 pub use error::{ConfigError, Error};
@@ -88,4 +93,5 @@ pub use event::{
     is_http_url,
 };
 pub use integration::{Adapter, Instance, Integration, Limits, config_from_json};
+pub use meta::Meta;
 pub use registry::{InstanceConfig, IntegrationInfo, Registration, Registry};

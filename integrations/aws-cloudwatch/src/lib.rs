@@ -26,9 +26,8 @@ mod payload;
 
 use bytes::Bytes;
 use pager_core::json::Object;
-use pager_core::{Action, Adapter, AdditionalData, ConfigError, Error, Event, Integration};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use pager_core::{Action, Adapter, AdditionalData, ConfigError, Error, Event, Integration, Meta};
+use serde::Deserialize;
 
 use crate::payload::{Alarm, Envelope};
 
@@ -63,48 +62,24 @@ pub struct AwsCloudwatch {
     config: Config,
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sns: Option<SnsMeta<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    alarm: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SnsMeta<'a> {
-    #[serde(rename = "Type")]
-    kind: &'a str,
-    #[serde(rename = "MessageId")]
-    message_id: Option<&'a str>,
-    #[serde(rename = "TopicArn")]
-    topic_arn: Option<&'a str>,
-    #[serde(rename = "Subject")]
-    subject: Option<&'a str>,
-    #[serde(rename = "Timestamp")]
-    timestamp: Option<&'a str>,
-    #[serde(rename = "SubscribeURL", skip_serializing_if = "Option::is_none")]
-    subscribe_url: Option<&'a str>,
-    #[serde(rename = "UnsubscribeURL", skip_serializing_if = "Option::is_none")]
-    unsubscribe_url: Option<&'a str>,
-}
-
-impl<'a> SnsMeta<'a> {
-    fn of(envelope: &'a Envelope<'a>) -> Self {
-        Self {
-            kind: envelope.kind.as_deref().unwrap_or_default(),
-            message_id: envelope.message_id.as_deref(),
-            topic_arn: envelope.topic_arn.as_deref(),
-            subject: envelope.subject.as_deref(),
-            timestamp: envelope.timestamp.as_deref(),
-            subscribe_url: envelope.subscribe_url.as_deref(),
-            unsubscribe_url: envelope.unsubscribe_url.as_deref(),
+/// The SNS envelope's own small fields, for `meta` (the alarm itself is in the raw body).
+fn sns_meta(envelope: &Envelope<'_>) -> serde_json::Value {
+    let mut sns = serde_json::Map::new();
+    let fields = [
+        ("Type", envelope.kind.as_deref()),
+        ("MessageId", envelope.message_id.as_deref()),
+        ("TopicArn", envelope.topic_arn.as_deref()),
+        ("Subject", envelope.subject.as_deref()),
+        ("Timestamp", envelope.timestamp.as_deref()),
+        ("SubscribeURL", envelope.subscribe_url.as_deref()),
+        ("UnsubscribeURL", envelope.unsubscribe_url.as_deref()),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            sns.insert(name.to_owned(), value.into());
         }
     }
+    sns.into()
 }
 
 /// The region code (`us-east-1`) from an ARN.
@@ -167,12 +142,7 @@ fn alarm_data(
 }
 
 impl AwsCloudwatch {
-    fn alarm_event(
-        &self,
-        alarm: &Alarm<'_>,
-        raw: &RawValue,
-        envelope: Option<&Envelope<'_>>,
-    ) -> Result<Event, Error> {
+    fn alarm_event(&self, alarm: &Alarm<'_>, envelope: Option<&Envelope<'_>>) -> Event {
         let name = alarm
             .alarm_name
             .as_deref()
@@ -228,12 +198,9 @@ impl AwsCloudwatch {
         } else {
             name.to_owned()
         };
-        let meta = Meta {
-            sns: envelope.map(SnsMeta::of),
-            alarm: Some(raw),
-            message: None,
-            reason,
-        };
+        let meta = Meta::new()
+            .with_optional("sns", envelope.map(sns_meta))
+            .with_optional("reason", reason);
         let mut event = Event::new(action, key, title)
             .with_description((!description.is_empty()).then_some(description))
             .with_tags(tags)
@@ -244,18 +211,16 @@ impl AwsCloudwatch {
                 event = event.with_dedup_key(format!("{account}:{region}:{name}"));
             }
         }
-        event.with_meta(&meta).map_err(|e| Error::meta(ID, &e))
+        event.with_meta(meta)
     }
 
-    fn envelope_event(&self, envelope: &Envelope<'_>) -> Result<Event, Error> {
+    fn envelope_event(&self, envelope: &Envelope<'_>) -> Event {
         let kind = envelope.kind.as_deref().unwrap_or_default();
         let message = envelope.message.as_deref().unwrap_or_default();
         if kind == "Notification" {
-            if let Ok(raw) = serde_json::from_str::<&RawValue>(message) {
-                if let Ok(Object(alarm)) = serde_json::from_str::<Object<Alarm<'_>>>(raw.get()) {
-                    if alarm.is_alarm() {
-                        return self.alarm_event(&alarm, raw, Some(envelope));
-                    }
+            if let Ok(Object(alarm)) = serde_json::from_str::<Object<Alarm<'_>>>(message) {
+                if alarm.is_alarm() {
+                    return self.alarm_event(&alarm, Some(envelope));
                 }
             }
         }
@@ -296,16 +261,12 @@ impl AwsCloudwatch {
         if let Some(url) = envelope.subscribe_url.as_deref() {
             data.extend(AdditionalData::link("Confirm subscription", url));
         }
-        let meta = Meta {
-            sns: Some(SnsMeta::of(envelope)),
-            alarm: None,
-            message: Some(message),
-            reason: Some(reason),
-        };
+        let meta = Meta::new()
+            .with("sns", sns_meta(envelope))
+            .with("reason", reason);
         Event::new(Action::Other, key, title)
             .with_additional_data(data)
-            .with_meta(&meta)
-            .map_err(|e| Error::meta(ID, &e))
+            .with_meta(meta)
     }
 }
 
@@ -327,30 +288,26 @@ impl Integration for AwsCloudwatch {
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         // SNS posts `text/plain; charset=UTF-8`.
-        pager_core::json::require_json_or_text(ID, req)?;
-        let Object(envelope) =
-            pager_core::json::from_slice::<Object<Envelope<'_>>>(ID, req.body())?;
+        pager_core::json::require_json_or_text(req)?;
+        let Object(envelope) = pager_core::json::from_slice::<Object<Envelope<'_>>>(req.body())?;
         let event = if envelope.kind.is_some() {
             if envelope.message.is_none() {
                 return Err(Error::invalid(
-                    ID,
                     "Message",
                     "missing: an SNS message always has one",
                 ));
             }
-            self.envelope_event(&envelope)?
+            self.envelope_event(&envelope)
         } else {
             // Raw message delivery: the alarm JSON is the whole body.
-            let Object(alarm) = pager_core::json::from_slice::<Object<Alarm<'_>>>(ID, req.body())?;
+            let Object(alarm) = pager_core::json::from_slice::<Object<Alarm<'_>>>(req.body())?;
             if !alarm.is_alarm() {
                 return Err(Error::invalid(
-                    ID,
                     "Type",
                     "neither an SNS message (no Type) nor a CloudWatch alarm (no AlarmName and NewStateValue)",
                 ));
             }
-            let raw: &RawValue = pager_core::json::from_slice(ID, req.body())?;
-            self.alarm_event(&alarm, raw, None)?
+            self.alarm_event(&alarm, None)
         };
         Ok(vec![event])
     }

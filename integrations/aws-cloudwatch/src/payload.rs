@@ -1,6 +1,6 @@
 //! The SNS envelope and the CloudWatch alarm inside its `Message`.
 
-use std::borrow::Cow;
+use pager_core::json::Str;
 
 use serde::Deserialize;
 
@@ -8,21 +8,21 @@ use serde::Deserialize;
 #[serde(default)]
 pub(crate) struct Envelope<'a> {
     #[serde(rename = "Type", borrow)]
-    pub kind: Option<Cow<'a, str>>,
+    pub kind: Option<Str<'a>>,
     #[serde(rename = "MessageId", borrow)]
-    pub message_id: Option<Cow<'a, str>>,
+    pub message_id: Option<Str<'a>>,
     #[serde(rename = "TopicArn", borrow)]
-    pub topic_arn: Option<Cow<'a, str>>,
+    pub topic_arn: Option<Str<'a>>,
     #[serde(rename = "Subject", borrow)]
-    pub subject: Option<Cow<'a, str>>,
+    pub subject: Option<Str<'a>>,
     #[serde(rename = "Message", borrow)]
-    pub message: Option<Cow<'a, str>>,
+    pub message: Option<Str<'a>>,
     #[serde(rename = "Timestamp", borrow)]
-    pub timestamp: Option<Cow<'a, str>>,
+    pub timestamp: Option<Str<'a>>,
     #[serde(rename = "SubscribeURL", borrow)]
-    pub subscribe_url: Option<Cow<'a, str>>,
+    pub subscribe_url: Option<Str<'a>>,
     #[serde(rename = "UnsubscribeURL", borrow)]
-    pub unsubscribe_url: Option<Cow<'a, str>>,
+    pub unsubscribe_url: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,23 +30,23 @@ pub(crate) struct Envelope<'a> {
 #[allow(clippy::struct_field_names)] // CloudWatch's own names: AlarmName, AlarmArn, ...
 pub(crate) struct Alarm<'a> {
     #[serde(rename = "AlarmName", borrow)]
-    pub alarm_name: Option<Cow<'a, str>>,
+    pub alarm_name: Option<Str<'a>>,
     #[serde(rename = "AlarmDescription", borrow)]
-    pub alarm_description: Option<Cow<'a, str>>,
+    pub alarm_description: Option<Str<'a>>,
     #[serde(rename = "AWSAccountId", borrow)]
-    pub account: Option<Cow<'a, str>>,
+    pub account: Option<Str<'a>>,
     #[serde(rename = "NewStateValue", borrow)]
-    pub new_state_value: Option<Cow<'a, str>>,
+    pub new_state_value: Option<Str<'a>>,
     #[serde(rename = "NewStateReason", borrow)]
-    pub new_state_reason: Option<Cow<'a, str>>,
+    pub new_state_reason: Option<Str<'a>>,
     #[serde(rename = "StateChangeTime", borrow)]
-    pub state_change_time: Option<Cow<'a, str>>,
+    pub state_change_time: Option<Str<'a>>,
     #[serde(rename = "Region", borrow)]
-    pub region: Option<Cow<'a, str>>,
+    pub region: Option<Str<'a>>,
     #[serde(rename = "AlarmArn", borrow)]
-    pub alarm_arn: Option<Cow<'a, str>>,
+    pub alarm_arn: Option<Str<'a>>,
     #[serde(rename = "OldStateValue", borrow)]
-    pub old_state_value: Option<Cow<'a, str>>,
+    pub old_state_value: Option<Str<'a>>,
     #[serde(rename = "Trigger")]
     pub trigger: Option<Trigger<'a>>,
 }
@@ -62,9 +62,9 @@ impl Alarm<'_> {
 #[serde(default)]
 pub(crate) struct Trigger<'a> {
     #[serde(rename = "MetricName", borrow)]
-    pub metric_name: Option<Cow<'a, str>>,
+    pub metric_name: Option<Str<'a>>,
     #[serde(rename = "Namespace", borrow)]
-    pub namespace: Option<Cow<'a, str>>,
+    pub namespace: Option<Str<'a>>,
     #[serde(rename = "Dimensions", borrow, deserialize_with = "dimensions")]
     pub dimensions: Vec<Dimension<'a>>,
 }
@@ -73,9 +73,9 @@ pub(crate) struct Trigger<'a> {
 #[serde(default)]
 pub(crate) struct Dimension<'a> {
     #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Str<'a>>,
 }
 
 /// `Dimensions`, where `null` means none.

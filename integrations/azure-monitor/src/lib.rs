@@ -28,9 +28,9 @@ use pager_core::json::Object;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, Error, Event, Integration, Urgency,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::payload::{AlertContext, Essentials, Payload, RawSections, Schema, display};
+use crate::payload::{AlertContext, Essentials, Payload, Schema, display};
 
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "azure-monitor";
@@ -58,20 +58,6 @@ fn urgency(severity: &str) -> Option<Urgency> {
         "sev3" | "sev4" => Some(Urgency::Low),
         _ => None,
     }
-}
-
-/// What the event's `meta` holds: the three sections as sent.
-#[derive(Serialize)]
-struct Meta<'a> {
-    #[serde(rename = "schemaId")]
-    schema_id: &'a str,
-    essentials: &'a serde_json::value::RawValue,
-    #[serde(rename = "alertContext")]
-    alert_context: Option<&'a serde_json::value::RawValue>,
-    #[serde(rename = "customProperties")]
-    custom_properties: Option<&'a serde_json::value::RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
 }
 
 fn title(essentials: &Essentials<'_>) -> String {
@@ -208,21 +194,19 @@ impl Integration for AzureMonitor {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        pager_core::json::require_json(ID, req)?;
-        let Object(Schema { schema_id }) = pager_core::json::from_slice(ID, req.body())?;
+        pager_core::json::require_json(req)?;
+        let Object(Schema { schema_id }) = pager_core::json::from_slice(req.body())?;
         let schema = schema_id.as_deref().unwrap_or_default();
         if schema != COMMON_SCHEMA {
             return Err(Error::invalid(
-                ID,
                 "schemaId",
                 format!(
                     "{schema:?} is not the common alert schema; enable \"common alert schema\" on the action group's webhook"
                 ),
             ));
         }
-        let Object(payload) = pager_core::json::from_slice::<Object<Payload<'_>>>(ID, req.body())?;
+        let Object(payload) = pager_core::json::from_slice::<Object<Payload<'_>>>(req.body())?;
         let essentials = &payload.data.essentials;
-        let raw: RawSections<'_> = pager_core::json::from_slice(ID, req.body())?;
         let context = payload.context();
         let alert_id = essentials
             .alert_id
@@ -231,7 +215,6 @@ impl Integration for AzureMonitor {
             .unwrap_or_default();
         if alert_id.is_empty() {
             return Err(Error::invalid(
-                ID,
                 "data.essentials.alertId",
                 "missing or empty",
             ));
@@ -279,17 +262,10 @@ impl Integration for AzureMonitor {
         {
             event = event.with_dedup_key(origin);
         }
-        let meta = Meta {
-            schema_id: schema,
-            essentials: raw.data.essentials,
-            alert_context: payload.data.alert_context,
-            custom_properties: payload.data.custom_properties,
-            reason,
-        };
-        event
-            .with_meta(&meta)
-            .map(|e| vec![e])
-            .map_err(|e| Error::meta(ID, &e))
+        let meta = pager_core::Meta::new()
+            .with("schemaId", schema)
+            .with_optional("reason", reason);
+        Ok(vec![event.with_meta(meta)])
     }
 }
 

@@ -2,7 +2,7 @@
 //! on (`alertContext`, `customProperties`) are kept raw; `alertContext` is read leniently, so
 //! an alert type whose context has another shape still pages.
 
-use std::borrow::Cow;
+use pager_core::json::Str;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -45,29 +45,29 @@ impl<'a> Payload<'a> {
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Essentials<'a> {
     #[serde(borrow)]
-    pub alert_id: Option<Cow<'a, str>>,
+    pub alert_id: Option<Str<'a>>,
     #[serde(borrow)]
-    pub alert_rule: Option<Cow<'a, str>>,
+    pub alert_rule: Option<Str<'a>>,
     #[serde(borrow)]
-    pub severity: Option<Cow<'a, str>>,
+    pub severity: Option<Str<'a>>,
     #[serde(borrow)]
-    pub signal_type: Option<Cow<'a, str>>,
+    pub signal_type: Option<Str<'a>>,
     #[serde(borrow)]
-    pub monitor_condition: Option<Cow<'a, str>>,
+    pub monitor_condition: Option<Str<'a>>,
     #[serde(borrow)]
-    pub monitoring_service: Option<Cow<'a, str>>,
+    pub monitoring_service: Option<Str<'a>>,
     #[serde(rename = "alertTargetIDs", deserialize_with = "strings")]
     pub alert_target_ids: Vec<String>,
     #[serde(deserialize_with = "strings")]
     pub configuration_items: Vec<String>,
     #[serde(borrow)]
-    pub origin_alert_id: Option<Cow<'a, str>>,
+    pub origin_alert_id: Option<Str<'a>>,
     #[serde(borrow)]
-    pub fired_date_time: Option<Cow<'a, str>>,
+    pub fired_date_time: Option<Str<'a>>,
     #[serde(borrow)]
-    pub resolved_date_time: Option<Cow<'a, str>>,
+    pub resolved_date_time: Option<Str<'a>>,
     #[serde(borrow)]
-    pub description: Option<Cow<'a, str>>,
+    pub description: Option<Str<'a>>,
 }
 
 /// An array of strings where `null` means none.
@@ -80,11 +80,11 @@ fn strings<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Stri
 pub(crate) struct AlertContext<'a> {
     pub condition: Option<Condition<'a>>,
     #[serde(borrow)]
-    pub operation_name: Option<Cow<'a, str>>,
+    pub operation_name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub status: Option<Cow<'a, str>>,
+    pub status: Option<Str<'a>>,
     #[serde(borrow)]
-    pub caller: Option<Cow<'a, str>>,
+    pub caller: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,30 +98,30 @@ pub(crate) struct Condition<'a> {
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Criterion<'a> {
     #[serde(borrow)]
-    pub metric_name: Option<Cow<'a, str>>,
+    pub metric_name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub search_query: Option<Cow<'a, str>>,
+    pub search_query: Option<Str<'a>>,
     #[serde(borrow)]
-    pub operator: Option<Cow<'a, str>>,
+    pub operator: Option<Str<'a>>,
     pub threshold: Option<serde_json::Value>,
     #[serde(borrow)]
-    pub time_aggregation: Option<Cow<'a, str>>,
+    pub time_aggregation: Option<Str<'a>>,
     pub metric_value: Option<serde_json::Value>,
     #[serde(borrow)]
     pub dimensions: Vec<Dimension<'a>>,
     #[serde(rename = "linkToSearchResultsUI", borrow)]
-    pub link_to_search_results_ui: Option<Cow<'a, str>>,
+    pub link_to_search_results_ui: Option<Str<'a>>,
     #[serde(rename = "linkToFilteredSearchResultsUI", borrow)]
-    pub link_to_filtered_search_results_ui: Option<Cow<'a, str>>,
+    pub link_to_filtered_search_results_ui: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Dimension<'a> {
     #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Str<'a>>,
 }
 
 /// A JSON value as a person reads it: strings without quotes, `null` as empty.
@@ -133,23 +133,9 @@ pub(crate) fn display(value: &serde_json::Value) -> String {
     }
 }
 
-/// The sections kept verbatim in the event's `meta` (a second, shallow parse of a body that
-/// already parsed as [`Payload`]).
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawSections<'a> {
-    #[serde(borrow)]
-    pub data: RawData<'a>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawData<'a> {
-    #[serde(borrow)]
-    pub essentials: &'a RawValue,
-}
-
 /// Just the schema id, read first so that another schema gets its own error.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Schema<'a> {
     #[serde(rename = "schemaId", default, borrow)]
-    pub schema_id: Option<Cow<'a, str>>,
+    pub schema_id: Option<Str<'a>>,
 }

@@ -69,3 +69,71 @@ fn options_reject_unknown_keys() {
         .unwrap_err();
     assert!(err.to_string().contains("unknown field `warning`"), "{err}");
 }
+
+#[test]
+fn meta_holds_only_the_reason_never_the_payload() {
+    let adapter = Datadog::default();
+    let created = event(
+        &adapter,
+        &serde_json::json!({"aggreg_key": "k", "alert_transition": "Triggered", "org": {"id": 1}}),
+    );
+    assert!(created.meta.is_empty(), "{:?}", created.meta);
+    let other = event(
+        &adapter,
+        &serde_json::json!({"aggreg_key": "k", "alert_transition": "Null"}),
+    );
+    assert_eq!(
+        other.meta_value(),
+        serde_json::json!({"reason": "alert_transition \"Null\" is not a monitor state change"})
+    );
+}
+
+#[test]
+fn values_may_be_numbers_or_booleans_and_org_is_flattened() {
+    let e = event(
+        &Datadog::default(),
+        &serde_json::json!({"aggreg_key": 9_007_199_254_740_993_u64, "alert_transition": "Triggered",
+                            "alert_title": true, "org": {"id": 12345, "name": " Acme "},
+                            "custom": {"nested": "objects of scalars are accepted"}}),
+    );
+    assert_eq!(e.thirdparty_id, "9007199254740993");
+    assert_eq!(e.title, "true");
+    let org = e.additional_data.iter().find(|d| d.label == "Organization");
+    assert_eq!(org.map(|d| d.value.as_str()), Some("Acme"));
+}
+
+/// `Event at` as chrono rendered it before the adapter used `pager_core::template`.
+#[test]
+fn event_at_renders_date_as_chrono_did() {
+    let adapter = Datadog::default();
+    let mut samples = vec![
+        0,
+        -1,
+        1,
+        1_406_662_672_000,
+        951_782_400_000,
+        -62_167_219_200_000,
+        253_402_300_799_999,
+    ];
+    // Every 9 999 999 997 ms (≈ 116 days, drifting through times of day) from 1900 to 2200.
+    let mut at = -2_208_988_800_000_i64;
+    while at < 7_258_118_400_000 {
+        samples.push(at);
+        at += 9_999_999_997;
+    }
+    for millis in samples {
+        let chrono = chrono::DateTime::from_timestamp_millis(millis)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let e = event(
+            &adapter,
+            &serde_json::json!({"aggreg_key": "k", "date": millis.to_string()}),
+        );
+        let at = e.additional_data.iter().find(|d| d.label == "Event at");
+        assert_eq!(
+            at.map(|d| d.value.as_str()),
+            Some(chrono.as_str()),
+            "{millis}"
+        );
+    }
+}

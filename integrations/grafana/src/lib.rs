@@ -25,14 +25,16 @@
 
 mod payload;
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
-use pager_core::json::Object;
+use pager_core::json::{Object, Verbatim};
+use pager_core::severity::UrgencyMap;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, DataFormat, Error, Event, Integration, Limits,
-    Urgency,
+    Meta, Urgency,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 
 use crate::payload::{Alert, Labels, Legacy, Notification, Shape};
 
@@ -60,6 +62,9 @@ pub struct Config {
     pub grouping: Grouping,
     /// The label holding the severity. Default `severity`.
     pub severity_label: String,
+    /// Extra severity names → urgency, consulted before pagerhook's severity vocabulary
+    /// (`pager_core::severity`), e.g. `{"p0": "critical", "ticket": "low"}`.
+    pub urgency_map: BTreeMap<String, Urgency>,
 }
 
 impl Default for Config {
@@ -67,6 +72,7 @@ impl Default for Config {
         Self {
             grouping: Grouping::Alert,
             severity_label: "severity".to_owned(),
+            urgency_map: BTreeMap::new(),
         }
     }
 }
@@ -76,16 +82,12 @@ impl Default for Config {
 pub struct Grafana {
     config: Config,
     limits: Limits,
+    urgency: UrgencyMap,
 }
 
-fn urgency(severity: Option<&str>) -> Option<Urgency> {
-    match severity?.trim().to_ascii_lowercase().as_str() {
-        "critical" | "crit" | "page" | "fatal" | "emergency" | "p1" => Some(Urgency::Critical),
-        "high" | "error" | "err" | "major" | "p2" => Some(Urgency::High),
-        "warning" | "warn" | "medium" | "minor" | "p3" => Some(Urgency::Medium),
-        "info" | "low" | "notice" | "p4" | "p5" => Some(Urgency::Low),
-        "none" | "silent" => Some(Urgency::Silent),
-        _ => None,
+impl Grafana {
+    fn urgency(&self, labels: &Labels) -> Option<Urgency> {
+        self.urgency.get(labels.get(&self.config.severity_label)?)
     }
 }
 
@@ -99,40 +101,6 @@ fn identifying(name: &str, severity_label: &str) -> bool {
 
 fn non_empty(value: Option<&String>) -> Option<&str> {
     value.map(|v| v.trim()).filter(|v| !v.is_empty())
-}
-
-#[derive(Serialize)]
-struct AlertMeta<'a> {
-    receiver: Option<&'a str>,
-    #[serde(rename = "orgId")]
-    org_id: Option<&'a serde_json::Number>,
-    #[serde(rename = "groupKey")]
-    group_key: Option<&'a str>,
-    alert: &'a RawValue,
-    key_source: &'static str,
-}
-
-#[derive(Serialize)]
-struct GroupMeta<'a> {
-    receiver: Option<&'a str>,
-    #[serde(rename = "orgId")]
-    org_id: Option<&'a serde_json::Number>,
-    #[serde(rename = "groupKey")]
-    group_key: &'a str,
-    #[serde(rename = "groupLabels")]
-    group_labels: &'a Labels,
-    #[serde(rename = "truncatedAlerts")]
-    truncated_alerts: u64,
-    alerts: &'a RawValue,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct LegacyMeta<'a> {
-    legacy: &'a RawValue,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
 }
 
 /// A group's Grafana link, counts, group labels and its alerts' dashboard and panel links.
@@ -173,14 +141,13 @@ impl Grafana {
     fn alert_event(
         &self,
         notification: &Notification<'_>,
-        alert: &Alert<'_>,
-        raw: &RawValue,
+        alert: &Verbatim<'_, Alert<'_>>,
+        body: &Bytes,
         index: usize,
         key_source: &'static str,
     ) -> Result<Event, Error> {
         let fingerprint = non_empty(alert.fingerprint.as_ref()).ok_or_else(|| {
             Error::invalid(
-                ID,
                 format!("alerts[{index}].fingerprint"),
                 "missing or empty: Grafana sends one with every alert",
             )
@@ -246,52 +213,36 @@ impl Grafana {
             .collect();
         let mut event = Event::new(action, fingerprint, title)
             .with_description((!description.is_empty()).then_some(description))
-            .with_urgency(urgency(
-                alert
-                    .labels
-                    .get(&self.config.severity_label)
-                    .map(String::as_str),
-            ))
+            .with_urgency(self.urgency(&alert.labels))
             .with_tags(tags)
             .with_additional_data(data);
         if let Some(org) = &notification.org_id {
             event = event.with_dedup_key(format!("{org}:{fingerprint}"));
         }
-        let meta = AlertMeta {
-            receiver: notification.receiver.as_deref(),
-            org_id: notification.org_id.as_ref(),
-            group_key: notification.group_key.as_deref(),
-            alert: raw,
-            key_source,
-        };
-        event.with_meta(&meta).map_err(|e| Error::meta(ID, &e))
+        let meta = Meta::new()
+            .verbatim("alert", body, alert.raw())
+            .with_optional("groupKey", notification.group_key.as_deref())
+            .with("key_source", key_source);
+        Ok(event.with_meta(meta))
     }
 
     fn alert_events(
         &self,
         notification: &Notification<'_>,
-        raw_alerts: &RawValue,
+        body: &Bytes,
         key_source: &'static str,
     ) -> Result<Vec<Event>, Error> {
-        // The array the typed parse has already read, split into each alert's raw text.
-        let raw: Vec<&RawValue> = pager_core::json::from_slice(ID, raw_alerts.get().as_bytes())?;
         notification
             .alerts
             .iter()
-            .zip(raw)
             .enumerate()
-            .map(|(i, (alert, raw))| self.alert_event(notification, alert, raw, i, key_source))
+            .map(|(i, alert)| self.alert_event(notification, alert, body, i, key_source))
             .collect()
     }
 
-    fn group_event(
-        &self,
-        notification: &Notification<'_>,
-        raw_alerts: &RawValue,
-    ) -> Result<Event, Error> {
+    fn group_event(&self, notification: &Notification<'_>) -> Result<Event, Error> {
         let group_key = non_empty(notification.group_key.as_ref()).ok_or_else(|| {
             Error::invalid(
-                ID,
                 "groupKey",
                 "missing or empty (needed with grouping = \"group\")",
             )
@@ -316,21 +267,11 @@ impl Grafana {
             .alerts
             .iter()
             .filter(|a| a.status.as_deref() == Some("firing"))
+            .map(Verbatim::get)
             .collect();
-        let severity = non_empty(notification.common_labels.get(&self.config.severity_label))
-            .and_then(|s| urgency(Some(s)))
-            .or_else(|| {
-                firing
-                    .iter()
-                    .filter_map(|a| {
-                        urgency(
-                            a.labels
-                                .get(&self.config.severity_label)
-                                .map(String::as_str),
-                        )
-                    })
-                    .max()
-            });
+        let severity = self
+            .urgency(&notification.common_labels)
+            .or_else(|| firing.iter().filter_map(|a| self.urgency(&a.labels)).max());
         let title = non_empty(notification.common_labels.get("alertname"))
             .map(str::to_owned)
             .or_else(|| non_empty(notification.title.as_ref()).map(str::to_owned))
@@ -341,16 +282,8 @@ impl Grafana {
                 )
             });
         let data = group_data(notification, firing.len());
-        let meta = GroupMeta {
-            receiver: notification.receiver.as_deref(),
-            org_id: notification.org_id.as_ref(),
-            group_key,
-            group_labels: &notification.group_labels,
-            truncated_alerts: truncated,
-            alerts: raw_alerts,
-            reason,
-        };
-        Event::new(action, format!("{org}:{group_key}"), title)
+        let meta = Meta::new().with_optional("reason", reason);
+        let event = Event::new(action, format!("{org}:{group_key}"), title)
             .with_description(non_empty(notification.message.as_ref()).map(str::to_owned))
             .with_urgency(severity)
             .with_tags(
@@ -363,22 +296,18 @@ impl Grafana {
             )
             .with_additional_data(data)
             .with_dedup_key(group_key)
-            .with_meta(&meta)
-            .map_err(|e| Error::meta(ID, &e))
+            .with_meta(meta);
+        Ok(event)
     }
 
     fn legacy_event(body: &[u8]) -> Result<Event, Error> {
-        let Object(legacy) = pager_core::json::from_slice::<Object<Legacy>>(ID, body)?;
+        let Object(legacy) = pager_core::json::from_slice::<Object<Legacy>>(body)?;
         let rule = legacy
             .rule_id
             .as_ref()
             .map(ToString::to_string)
             .ok_or_else(|| {
-                Error::invalid(
-                    ID,
-                    "ruleId",
-                    "missing: a legacy alert always names its rule",
-                )
+                Error::invalid("ruleId", "missing: a legacy alert always names its rule")
             })?;
         let org = legacy
             .org_id
@@ -417,8 +346,7 @@ impl Grafana {
                 value,
             ));
         }
-        let raw: &RawValue = pager_core::json::from_slice(ID, body)?;
-        Event::new(action, format!("legacy:{org}:{rule}"), title)
+        let event = Event::new(action, format!("legacy:{org}:{rule}"), title)
             .with_description(non_empty(legacy.message.as_ref()).map(str::to_owned))
             .with_tags(
                 legacy
@@ -428,11 +356,8 @@ impl Grafana {
                     .collect(),
             )
             .with_additional_data(data)
-            .with_meta(&LegacyMeta {
-                legacy: raw,
-                reason,
-            })
-            .map_err(|e| Error::meta(ID, &e))
+            .with_meta(Meta::new().with_optional("reason", reason));
+        Ok(event)
     }
 }
 
@@ -442,31 +367,29 @@ impl Integration for Grafana {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        pager_core::json::require_json(ID, req)?;
+        pager_core::json::require_json(req)?;
         let body = req.body();
-        let Object(shape) = pager_core::json::from_slice::<Object<Shape<'_>>>(ID, body)?;
+        let Object(shape) = pager_core::json::from_slice::<Object<Shape<'_>>>(body)?;
         if shape.alerts.is_none() && (shape.rule_id.is_some() || shape.eval_matches.is_some()) {
             return Ok(vec![Self::legacy_event(body)?]);
         }
-        let Some(raw_alerts) = shape.alerts else {
+        if shape.alerts.is_none() {
             return Err(Error::invalid(
-                ID,
                 "alerts",
                 "missing: neither a Grafana Alerting notification (alerts) nor a legacy alert (ruleId)",
             ));
-        };
-        let Object(notification) =
-            pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
+        }
+        let Object(notification) = pager_core::json::from_slice::<Object<Notification<'_>>>(body)?;
         self.limits
-            .check_max_alerts(ID, notification.alerts.len(), "alerts")?;
+            .check_max_alerts(notification.alerts.len(), "alerts")?;
         match self.config.grouping {
-            Grouping::Alert => self.alert_events(&notification, raw_alerts, "fingerprint"),
+            Grouping::Alert => self.alert_events(&notification, body, "fingerprint"),
             Grouping::Group if notification.group_labels.is_empty() => self.alert_events(
                 &notification,
-                raw_alerts,
+                body,
                 "fingerprint (the group has no group labels)",
             ),
-            Grouping::Group => Ok(vec![self.group_event(&notification, raw_alerts)?]),
+            Grouping::Group => Ok(vec![self.group_event(&notification)?]),
         }
     }
 }
@@ -486,6 +409,7 @@ impl Adapter for Grafana {
             });
         }
         Ok(Self {
+            urgency: UrgencyMap::new(&config.urgency_map),
             config,
             limits: Limits::default(),
         })

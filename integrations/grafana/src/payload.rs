@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use pager_core::json::Verbatim;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -14,8 +15,9 @@ pub(crate) struct Notification<'a> {
     pub receiver: Option<String>,
     pub status: Option<String>,
     pub org_id: Option<serde_json::Number>,
-    #[serde(borrow, deserialize_with = "pager_core::json::objects")]
-    pub alerts: Vec<Alert<'a>>,
+    /// Each alert parsed, and its text as sent (alert-mode events carry it in `meta`).
+    #[serde(borrow, deserialize_with = "pager_core::json::verbatim_objects")]
+    pub alerts: Vec<Verbatim<'a, Alert<'a>>>,
     #[serde(deserialize_with = "labels")]
     pub group_labels: Labels,
     #[serde(deserialize_with = "labels")]

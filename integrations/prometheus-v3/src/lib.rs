@@ -31,21 +31,23 @@
 //! ```
 
 mod config;
+mod events;
 mod fingerprint;
-mod mapping;
+mod keys;
+mod links;
 mod payload;
 pub mod sample;
-mod urgency;
+mod silence;
 
 use bytes::Bytes;
 use pager_core::json::Object;
+use pager_core::severity::UrgencyMap;
 use pager_core::{Adapter, ConfigError, Error, Event, Integration, Limits};
 
 pub use config::{Config, Grouping, KeyForm};
 
-use crate::mapping::Mapper;
-use crate::payload::Notification;
-use crate::urgency::UrgencyMap;
+use crate::events::Mapper;
+use crate::payload::{Notification, RawAlerts};
 
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "prometheus-v3";
@@ -63,9 +65,7 @@ impl PrometheusV3 {
     pub fn config(&self) -> &Config {
         &self.config
     }
-}
 
-impl PrometheusV3 {
     /// The adapter for an already validated `config`.
     fn build(config: Config) -> Self {
         Self {
@@ -88,37 +88,36 @@ impl Integration for PrometheusV3 {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        pager_core::json::require_json(ID, req)?;
-        let Object(notification) =
-            pager_core::json::from_slice::<Object<Notification<'_>>>(ID, req.body())?;
+        pager_core::json::require_json(req)?;
+        let body = req.body();
+        let Object(notification) = pager_core::json::from_slice::<Object<Notification<'_>>>(body)?;
         self.limits
-            .check_max_alerts(ID, notification.alerts.len(), "alerts")?;
+            .check_max_alerts(notification.alerts.len(), "alerts")?;
         let mapper = Mapper {
             config: &self.config,
             limits: &self.limits,
             urgency: &self.urgency,
         };
-        let events = match self.config.grouping {
-            Grouping::Group => mapper
-                .group_event(&notification, req.body().len())
-                .map(|e| vec![e]),
-            Grouping::Alert => mapper.alert_events(&notification),
-        };
-        // Serializing `meta` from borrowed strings and maps cannot fail; should it ever, it is
-        // reported as this adapter's fault on this payload rather than a panic.
-        events.map_err(|e| Error::meta(ID, &e))
+        Ok(match self.config.grouping {
+            Grouping::Group => vec![mapper.group_event(&notification)],
+            Grouping::Alert => {
+                // A second, shallow read for each alert's exact text (the body parsed above,
+                // so this cannot fail on valid input; if it ever did, it is our fault).
+                let raw: RawAlerts<'_> = pager_core::json::from_slice(body)
+                    .map_err(|e| Error::internal(format!("re-reading alerts[]: {e}")))?;
+                mapper.alert_events(&notification, body, &raw.alerts)
+            }
+        })
     }
 }
 
-/// The adapter's work in parts, so the benchmarks can show where the time goes: not a stable
-/// API, and nothing a host needs.
+/// The adapter's parse on its own, so the benchmarks can show where the time goes: not a
+/// stable API, and nothing a host needs.
 #[doc(hidden)]
 pub mod parts {
     use pager_core::Error;
     use pager_core::json::Object;
-    use serde_json::value::RawValue;
 
-    use crate::ID;
     use crate::payload::Notification;
 
     /// The adapter's parse alone; returns how many alerts the body has.
@@ -126,19 +125,8 @@ pub mod parts {
     /// # Errors
     /// As the adapter's, for a body it cannot read.
     pub fn parse(body: &[u8]) -> Result<usize, Error> {
-        let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
+        let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(body)?;
         Ok(n.alerts.len())
-    }
-
-    /// The parse, then group mode's `meta` alone (no title, links or data).
-    ///
-    /// # Errors
-    /// As the adapter's, for a body it cannot read.
-    pub fn parse_and_group_meta(body: &[u8]) -> Result<Box<RawValue>, Error> {
-        let Object(n) = pager_core::json::from_slice::<Object<Notification<'_>>>(ID, body)?;
-        let event =
-            crate::mapping::group_meta_only(&n, body.len()).map_err(|e| Error::meta(ID, &e))?;
-        Ok(event.meta)
     }
 }
 
@@ -169,24 +157,32 @@ impl Adapter for PrometheusV3 {
 mod tests {
     use pager_core::{Adapter, Integration};
 
-    use super::{Config, PrometheusV3, parts};
+    use super::{Config, Grouping, PrometheusV3, parts};
 
     #[test]
-    fn the_benchmark_parts_do_the_adapters_work() {
-        let body = crate::sample::notification(25);
-        let req = http::Request::post("/")
-            .body(bytes::Bytes::from(body.clone()))
-            .unwrap();
-        let events = PrometheusV3::from_config(Config::default())
+    fn alert_mode_carries_each_alert_verbatim_as_a_slice_of_the_body() {
+        let body = bytes::Bytes::from(crate::sample::notification(3));
+        let req = http::Request::post("/").body(body.clone()).unwrap();
+        let config = Config {
+            grouping: Grouping::Alert,
+            ..Config::default()
+        };
+        let events = PrometheusV3::from_config(config)
             .unwrap()
             .handle(&req)
             .unwrap();
-        assert_eq!(parts::parse(&body).unwrap(), 25);
-        assert_eq!(
-            parts::parse_and_group_meta(&body).unwrap().get(),
-            events[0].meta.get(),
-            "the meta part is group mode's meta"
-        );
+        assert_eq!(parts::parse(&body).unwrap(), 3);
+        let text = std::str::from_utf8(&body).unwrap();
+        let mut from = 0;
+        for event in &events {
+            let alert = event.meta.get("alert").unwrap();
+            assert!(alert.starts_with('{') && alert.ends_with('}'));
+            // Exactly as sent, in order: the alert's bytes appear in the body after the last.
+            let at = text[from..].find(alert).unwrap() + from;
+            from = at + alert.len();
+            let parsed: serde_json::Value = serde_json::from_str(alert).unwrap();
+            assert_eq!(parsed["fingerprint"], event.thirdparty_id.as_str());
+        }
         assert!(parts::parse(b"[]").is_err());
     }
 }

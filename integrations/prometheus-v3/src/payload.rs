@@ -8,10 +8,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use pager_core::json::Str;
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-pub(crate) type Str<'a> = Cow<'a, str>;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 /// Labels or annotations: name → value, sorted by name (byte-wise, as Prometheus sorts them),
 /// a later duplicate name replacing an earlier one. A vector of exactly its length rather than
@@ -27,41 +27,28 @@ impl<'a> Labels<'a> {
 
     /// From pairs in any order (later duplicates win).
     pub fn from_pairs(mut pairs: Vec<(Str<'a>, Str<'a>)>) -> Self {
-        if !pairs.is_sorted_by(|a, b| a.0 < b.0) {
-            // Stable, so among equal names the last one sent stays last; keep that one.
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut deduped: Vec<(Str<'a>, Str<'a>)> = Vec::with_capacity(pairs.len());
-            for pair in pairs {
-                match deduped.last_mut() {
-                    Some(last) if last.0 == pair.0 => *last = pair,
-                    _ => deduped.push(pair),
-                }
+        // Stable, so among equal names the last one sent stays last; keep that one.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut deduped: Vec<(Str<'a>, Str<'a>)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            match deduped.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => deduped.push(pair),
             }
-            pairs = deduped;
         }
-        pairs.shrink_to_fit();
-        Self(pairs)
+        Self(deduped)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        // A typical label set is small: comparing lengths first skips nearly every byte
-        // comparison, where a binary search compares bytes at every step.
-        if self.0.len() <= 16 {
-            return self
-                .0
-                .iter()
-                .find(|(k, _)| k.len() == name.len() && k.as_ref() == name)
-                .map(|(_, v)| v.as_ref());
-        }
         let at = self
             .0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
             .ok()?;
-        self.0.get(at).map(|(_, v)| v.as_ref())
+        self.0.get(at).map(|(_, v)| v.as_str())
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -82,50 +69,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
                 f.write_str("a map")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
-                // Room for a typical label set at once; `from_pairs` gives back the rest
-                // (an in-place shrink, not a copy).
-                let mut pairs = Vec::with_capacity(16);
-                while let Some((BorrowedStr(k), BorrowedStr(v))) = map.next_entry()? {
-                    pairs.push((k, v));
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
                 }
                 Ok(Labels::from_pairs(pairs))
             }
         }
         deserializer.deserialize_map(LabelsVisitor)
-    }
-}
-
-impl Serialize for Labels<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
-/// A string borrowed from the input when it has no escapes (serde's `Cow<str>` always copies).
-struct BorrowedStr<'a>(Str<'a>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = BorrowedStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(StrVisitor)
     }
 }
 
@@ -146,12 +97,8 @@ pub(crate) struct Notification<'a> {
     pub common_labels: Option<Labels<'a>>,
     #[serde(borrow, default)]
     pub common_annotations: Option<Labels<'a>>,
-    #[serde(borrow, default)]
-    pub route_labels: Option<Labels<'a>>,
     #[serde(borrow, default, rename = "externalURL")]
     pub external_url: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    pub version: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub group_key: Option<Str<'a>>,
     #[serde(default)]
@@ -164,8 +111,8 @@ pub(crate) struct Notification<'a> {
 #[serde(expecting = "an Alertmanager alert (a JSON object)")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Alert<'a> {
-    #[serde(borrow, default)]
-    pub status: Option<Status<'a>>,
+    #[serde(default)]
+    pub status: Option<AlertStatus>,
     #[serde(borrow, default)]
     pub labels: Option<Labels<'a>>,
     #[serde(borrow, default)]
@@ -180,23 +127,16 @@ pub(crate) struct Alert<'a> {
     pub fingerprint: Option<Str<'a>>,
 }
 
-/// An alert's `status` as sent, and what it means, decided once while parsing (the mapping
-/// asks for it many times per alert).
-#[derive(Debug)]
-pub(crate) struct Status<'a> {
-    pub raw: Str<'a>,
-    pub kind: AlertStatus,
+/// Alert mode's second, shallow read of the body: each alert's exact text, so its event can
+/// carry the alert verbatim. Only called on a body that already parsed as a [`Notification`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawAlerts<'a> {
+    #[serde(borrow)]
+    pub alerts: Vec<&'a RawValue>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Status<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let BorrowedStr(raw) = BorrowedStr::deserialize(deserializer)?;
-        let kind = AlertStatus::parse(Some(&raw));
-        Ok(Self { raw, kind })
-    }
-}
-
-/// An alert's own status, as far as the adapter acts on it.
+/// An alert's own status, as far as the adapter acts on it; decided once while parsing (the
+/// mapping asks for it many times per alert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AlertStatus {
     Firing,
@@ -204,21 +144,19 @@ pub(crate) enum AlertStatus {
     Unknown,
 }
 
-impl AlertStatus {
-    pub fn parse(status: Option<&str>) -> Self {
-        match status {
-            Some("firing") => AlertStatus::Firing,
-            Some("resolved") => AlertStatus::Resolved,
+impl<'de> Deserialize<'de> for AlertStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Str::deserialize(deserializer)?.as_str() {
+            "firing" => AlertStatus::Firing,
+            "resolved" => AlertStatus::Resolved,
             _ => AlertStatus::Unknown,
-        }
+        })
     }
 }
 
 impl Alert<'_> {
     pub fn status(&self) -> AlertStatus {
-        self.status
-            .as_ref()
-            .map_or(AlertStatus::Unknown, |s| s.kind)
+        self.status.unwrap_or(AlertStatus::Unknown)
     }
 
     pub fn label(&self, name: &str) -> Option<&str> {
@@ -231,7 +169,7 @@ impl Alert<'_> {
 
     /// The alert's id: its `fingerprint` as sent, or, when absent or empty, computed the way
     /// Prometheus computes it from the labels.
-    pub fn fingerprint(&self) -> Str<'_> {
+    pub fn fingerprint(&self) -> Cow<'_, str> {
         match self.fingerprint.as_deref().filter(|f| !f.is_empty()) {
             Some(given) => Cow::Borrowed(given),
             None => Cow::Owned(crate::fingerprint::fingerprint(self.labels.as_ref())),
@@ -253,12 +191,8 @@ impl Alert<'_> {
 
 /// Go's zero `time.Time` (`0001-01-01T00:00:00Z`), in any RFC 3339 spelling.
 fn is_zero_time(t: &str) -> bool {
-    // The exact spelling Alertmanager sends for every firing alert first, without parsing.
     t.is_empty()
-        || t == "0001-01-01T00:00:00Z"
-        || t.starts_with("0001-01-01T00:00:00")
-            && chrono::DateTime::parse_from_rfc3339(t)
-                .is_ok_and(|d| d.timestamp() == -62_135_596_800)
+        || chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|d| d.timestamp() == -62_135_596_800)
 }
 
 /// Reverses Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name:
@@ -301,22 +235,28 @@ mod tests {
         );
         assert_eq!(l.get("b"), Some("3"));
         assert_eq!(l.get("z"), None);
-        // Past 16 labels, the binary search.
-        let many = Labels::from_pairs(
-            (0..40)
-                .map(|i| (Cow::Owned(format!("l{i:02}")), Cow::Owned(i.to_string())))
-                .collect(),
-        );
-        assert_eq!(many.get("l07"), Some("7"));
-        assert_eq!(many.get("l39"), Some("39"));
-        assert_eq!(many.get("l40"), None);
-        assert!(matches!(l.0[0].1, Cow::Borrowed(_)));
-        assert!(matches!(l.0[2].1, Cow::Owned(_)), "an escape forces a copy");
-        assert_eq!(
-            serde_json::to_string(&l).unwrap(),
-            r#"{"a":"1","b":"3","c":"x\ny"}"#
-        );
+        assert!(l.0[0].1.is_borrowed());
+        assert!(!l.0[2].1.is_borrowed(), "an escape forces a copy");
         assert!(serde_json::from_str::<Labels<'_>>(r#"{"a": 1}"#).is_err());
+    }
+
+    #[test]
+    fn escape_free_scalar_fields_borrow_from_the_body() {
+        let body = br#"{"receiver": "ops", "status": "firing", "groupKey": "{}:{a=\"b\"}",
+            "alerts": [{"status": "firing", "fingerprint": "f1", "startsAt": "2026-11-22T03:44:01Z"}]}"#;
+        let n: Notification<'_> = serde_json::from_slice(body).unwrap();
+        assert!(
+            n.receiver.as_ref().unwrap().is_borrowed(),
+            "Option<Str> borrows"
+        );
+        assert!(n.status.is_borrowed());
+        assert!(
+            !n.group_key.as_ref().unwrap().is_borrowed(),
+            "escaped: copied"
+        );
+        let alert = &n.alerts[0];
+        assert!(alert.fingerprint.as_ref().unwrap().is_borrowed());
+        assert!(alert.starts_at.as_ref().unwrap().is_borrowed());
     }
 
     #[test]

@@ -108,14 +108,20 @@ fn max_alerts_is_a_named_limit() {
 }
 
 #[test]
-fn text_limits_apply_and_full_values_stay_in_meta() {
+fn text_limits_apply_and_full_values_stay_in_the_raw_body() {
     let short = instance(&json!({"limits": {"max_title_chars": 12, "max_description_chars": 10}}));
-    let event = &short.handle(&fixture("group-mixed-firing")).unwrap()[0];
+    let req = fixture("group-mixed-firing");
+    let event = &short.handle(&req).unwrap()[0];
     assert_eq!(event.title, "CertExpirin…");
     assert_eq!(event.description.as_deref().unwrap().chars().count(), 10);
+    assert_eq!(event.raw_body(), req.body());
+    let alert_mode = instance(&json!({"grouping": "alert", "limits": {"max_title_chars": 12}}));
+    let event = &alert_mode.handle(&req).unwrap()[0];
+    assert_eq!(event.title, "CertExpirin…");
     assert_eq!(
-        event.meta_value()["alerts"][0]["labels"]["alertname"],
-        "CertExpiring"
+        event.meta_value()["alert"]["labels"]["alertname"],
+        "CertExpiring",
+        "the alert as sent"
     );
 }
 

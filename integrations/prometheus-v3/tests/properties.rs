@@ -15,14 +15,13 @@ use std::collections::BTreeMap;
 
 use common::{adapter, fixture_paths, request};
 use pager_core::Integration;
-use pager_prometheus_v3::PrometheusV3;
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
 
-fn both_modes() -> [PrometheusV3; 2] {
+fn both_modes() -> [pager_core::Instance; 2] {
     [adapter(json!({})), adapter(json!({"grouping": "alert"}))]
 }
 

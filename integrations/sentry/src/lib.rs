@@ -28,8 +28,7 @@ use pager_core::json::Object;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, Error, Event, Integration, Urgency,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Deserialize;
 
 use crate::payload::{Body, Data, Id, Issue, MetricAlert, SentryEvent};
 
@@ -84,13 +83,13 @@ fn resource<'r>(
     guess.into()
 }
 
-fn text<'a>(value: Option<&'a std::borrow::Cow<'_, str>>) -> Option<&'a str> {
+fn text<'a>(value: Option<&'a pager_core::json::Str<'_>>) -> Option<&'a str> {
     value.map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
 fn id_of(id: Option<&Id<'_>>, path: &str) -> Result<String, Error> {
     id.and_then(Id::text)
-        .ok_or_else(|| Error::invalid(ID, path, "missing or empty"))
+        .ok_or_else(|| Error::invalid(path, "missing or empty"))
 }
 
 fn issue_event(action: &str, issue: &Issue<'_>) -> Result<(Event, Option<String>), Error> {
@@ -250,26 +249,8 @@ fn metric_event(
     Ok((event, reason))
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    resource: &'a str,
-    action: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    installation: Option<&'a str>,
-    data: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawData<'a> {
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-}
-
 fn missing(resource: &str, member: &str) -> Error {
     Error::invalid(
-        ID,
         format!("data.{member}"),
         format!("missing: {resource} webhooks carry data.{member}"),
     )
@@ -281,8 +262,8 @@ impl Integration for Sentry {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        pager_core::json::require_json(ID, req)?;
-        let Object(body) = pager_core::json::from_slice::<Object<Body<'_>>>(ID, req.body())?;
+        pager_core::json::require_json(req)?;
+        let Object(body) = pager_core::json::from_slice::<Object<Body<'_>>>(req.body())?;
         let data = body.data.as_ref().map(|d| &d.0);
         let resource = resource(req, data);
         let action = text(body.action.as_ref()).unwrap_or_default();
@@ -325,7 +306,6 @@ impl Integration for Sentry {
             )?,
             ("issue" | "event_alert" | "error" | "metric_alert", None) => {
                 return Err(Error::invalid(
-                    ID,
                     "data",
                     format!("missing: {resource} webhooks carry data"),
                 ));
@@ -344,21 +324,16 @@ impl Integration for Sentry {
                 (event, Some(format!("{other} webhooks are not alerts")))
             }
         };
-        let raw: RawData<'_> = pager_core::json::from_slice(ID, req.body())?;
-        let meta = Meta {
-            resource: &resource,
-            action,
-            installation: body
-                .installation
-                .as_ref()
-                .and_then(|i| text(i.uuid.as_ref())),
-            data: raw.data,
-            reason,
-        };
-        event
-            .with_meta(&meta)
-            .map(|e| vec![e])
-            .map_err(|e| Error::meta(ID, &e))
+        let installation = body
+            .installation
+            .as_ref()
+            .and_then(|i| text(i.uuid.as_ref()));
+        let meta = pager_core::Meta::new()
+            .with("resource", resource.as_ref())
+            .with("action", action)
+            .with_optional("installation", installation)
+            .with_optional("reason", reason);
+        Ok(vec![event.with_meta(meta)])
     }
 }
 

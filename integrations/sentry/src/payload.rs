@@ -1,5 +1,6 @@
 //! Sentry's integration-platform webhook bodies, as far as the mapping reads them.
 
+use pager_core::json::Str;
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -8,7 +9,7 @@ use serde::Deserialize;
 #[serde(default)]
 pub(crate) struct Body<'a> {
     #[serde(borrow)]
-    pub action: Option<Cow<'a, str>>,
+    pub action: Option<Str<'a>>,
     pub data: Option<pager_core::json::Object<Data<'a>>>,
     pub installation: Option<Installation<'a>>,
 }
@@ -17,7 +18,7 @@ pub(crate) struct Body<'a> {
 #[serde(default)]
 pub(crate) struct Installation<'a> {
     #[serde(borrow)]
-    pub uuid: Option<Cow<'a, str>>,
+    pub uuid: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,13 +29,13 @@ pub(crate) struct Data<'a> {
     pub error: Option<pager_core::json::Object<SentryEvent<'a>>>,
     pub metric_alert: Option<pager_core::json::Object<MetricAlert<'a>>>,
     #[serde(borrow)]
-    pub triggered_rule: Option<Cow<'a, str>>,
+    pub triggered_rule: Option<Str<'a>>,
     #[serde(borrow)]
-    pub description_title: Option<Cow<'a, str>>,
+    pub description_title: Option<Str<'a>>,
     #[serde(borrow)]
-    pub description_text: Option<Cow<'a, str>>,
+    pub description_text: Option<Str<'a>>,
     #[serde(borrow)]
-    pub web_url: Option<Cow<'a, str>>,
+    pub web_url: Option<Str<'a>>,
 }
 
 /// Sentry sends ids as strings, and sometimes numbers.
@@ -61,21 +62,21 @@ pub(crate) struct Issue<'a> {
     #[serde(borrow)]
     pub id: Option<Id<'a>>,
     #[serde(borrow)]
-    pub title: Option<Cow<'a, str>>,
+    pub title: Option<Str<'a>>,
     #[serde(borrow)]
-    pub culprit: Option<Cow<'a, str>>,
+    pub culprit: Option<Str<'a>>,
     #[serde(borrow)]
-    pub short_id: Option<Cow<'a, str>>,
+    pub short_id: Option<Str<'a>>,
     #[serde(borrow)]
-    pub level: Option<Cow<'a, str>>,
+    pub level: Option<Str<'a>>,
     #[serde(borrow)]
-    pub permalink: Option<Cow<'a, str>>,
+    pub permalink: Option<Str<'a>>,
     #[serde(borrow)]
-    pub web_url: Option<Cow<'a, str>>,
+    pub web_url: Option<Str<'a>>,
     #[serde(borrow)]
-    pub first_seen: Option<Cow<'a, str>>,
+    pub first_seen: Option<Str<'a>>,
     #[serde(borrow)]
-    pub status: Option<Cow<'a, str>>,
+    pub status: Option<Str<'a>>,
     pub project: Option<Project<'a>>,
     pub assigned_to: Option<Assignee<'a>>,
     pub metadata: Option<Metadata<'a>>,
@@ -85,27 +86,27 @@ pub(crate) struct Issue<'a> {
 #[serde(default)]
 pub(crate) struct Project<'a> {
     #[serde(borrow)]
-    pub slug: Option<Cow<'a, str>>,
+    pub slug: Option<Str<'a>>,
     #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Assignee<'a> {
     #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub email: Option<Cow<'a, str>>,
+    pub email: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Metadata<'a> {
     #[serde(borrow, rename = "type")]
-    pub kind: Option<Cow<'a, str>>,
+    pub kind: Option<Str<'a>>,
     #[serde(borrow)]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Str<'a>>,
 }
 
 /// `data.event` of an issue alert, and `data.error` of an error webhook.
@@ -115,17 +116,17 @@ pub(crate) struct SentryEvent<'a> {
     #[serde(borrow)]
     pub issue_id: Option<Id<'a>>,
     #[serde(borrow)]
-    pub event_id: Option<Cow<'a, str>>,
+    pub event_id: Option<Str<'a>>,
     #[serde(borrow)]
-    pub title: Option<Cow<'a, str>>,
+    pub title: Option<Str<'a>>,
     #[serde(borrow)]
-    pub culprit: Option<Cow<'a, str>>,
+    pub culprit: Option<Str<'a>>,
     #[serde(borrow)]
-    pub level: Option<Cow<'a, str>>,
+    pub level: Option<Str<'a>>,
     #[serde(borrow)]
-    pub web_url: Option<Cow<'a, str>>,
+    pub web_url: Option<Str<'a>>,
     #[serde(borrow)]
-    pub datetime: Option<Cow<'a, str>>,
+    pub datetime: Option<Str<'a>>,
     #[serde(borrow, deserialize_with = "tags")]
     pub tags: Vec<Tag<'a>>,
 }
@@ -146,19 +147,19 @@ pub(crate) struct MetricAlert<'a> {
     #[serde(borrow)]
     pub id: Option<Id<'a>>,
     #[serde(borrow)]
-    pub title: Option<Cow<'a, str>>,
+    pub title: Option<Str<'a>>,
     pub alert_rule: Option<AlertRule<'a>>,
     #[serde(borrow)]
-    pub date_started: Option<Cow<'a, str>>,
+    pub date_started: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct AlertRule<'a> {
     #[serde(borrow)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow)]
-    pub query: Option<Cow<'a, str>>,
+    pub query: Option<Str<'a>>,
     #[serde(borrow)]
-    pub aggregate: Option<Cow<'a, str>>,
+    pub aggregate: Option<Str<'a>>,
 }

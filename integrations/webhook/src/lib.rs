@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, DataFormat, Error, Event, Incident, Integration,
-    Limits, Urgency,
+    Limits, Meta, Urgency,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -109,17 +109,17 @@ impl Webhook {
             struct Many<'a>(
                 #[serde(borrow, deserialize_with = "pager_core::json::objects")] Vec<Item<'a>>,
             );
-            let Many(items) = pager_core::json::from_slice(ID, body)?;
-            self.limits.check_max_alerts(ID, items.len(), "events")?;
+            let Many(items) = pager_core::json::from_slice(body)?;
+            self.limits.check_max_alerts(items.len(), "events")?;
             Ok(Body::Many(items))
         } else {
-            let pager_core::json::Object(item) = pager_core::json::from_slice(ID, body)?;
+            let pager_core::json::Object(item) = pager_core::json::from_slice(body)?;
             Ok(Body::One(item))
         }
     }
 }
 
-fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
+fn event(item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
     let field = |name: &str| {
         if at.is_empty() {
             name.to_owned()
@@ -129,7 +129,7 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
     };
     let key = item.id.to_key();
     if key.is_empty() {
-        return Err(Error::invalid(ID, field("id"), "must not be empty"));
+        return Err(Error::invalid(field("id"), "must not be empty"));
     }
     let title = item
         .title
@@ -146,7 +146,6 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
         (Some(title), _) => title.to_owned(),
         (None, Action::Create) => {
             return Err(Error::invalid(
-                ID,
                 field("title"),
                 "a create needs a non-empty title",
             ));
@@ -156,7 +155,6 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
     for (i, data) in item.additional_data.iter().enumerate() {
         if data.format == DataFormat::Link && !pager_core::is_http_url(&data.value) {
             return Err(Error::invalid(
-                ID,
                 field(&format!("additional_data[{i}].value")),
                 "a link must be an absolute http(s) URL",
             ));
@@ -175,10 +173,10 @@ fn event(item: Item<'_>, at: &str) -> Result<Event, Error> {
     }
     match item.meta {
         None => Ok(event),
-        Some(meta) if meta.get().starts_with('{') => event
-            .with_meta(meta)
-            .map_err(|e| Error::invalid(ID, field("meta"), e.to_string())),
-        Some(_) => Err(Error::invalid(ID, field("meta"), "must be a JSON object")),
+        Some(raw) => match Meta::verbatim_object(body, raw) {
+            Some(meta) => Ok(event.with_meta(meta)),
+            None => Err(Error::invalid(field("meta"), "must be a JSON object")),
+        },
     }
 }
 
@@ -188,13 +186,13 @@ impl Integration for Webhook {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        pager_core::json::require_json(ID, req)?;
+        pager_core::json::require_json(req)?;
         match self.parse(req.body())? {
-            Body::One(item) => Ok(vec![event(item, "")?]),
+            Body::One(item) => Ok(vec![event(item, "", req.body())?]),
             Body::Many(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| event(item, &format!("[{i}]")))
+                .map(|(i, item)| event(item, &format!("[{i}]"), req.body()))
                 .collect(),
         }
     }

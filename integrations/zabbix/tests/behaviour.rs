@@ -50,3 +50,28 @@ fn numeric_values_and_severity_names_are_read() {
     let odd = event(&serde_json::json!({"event_id": "7", "event_value": "2"}));
     assert_eq!(odd.action, Action::Other);
 }
+
+#[test]
+fn unresolved_macros_are_absent_and_meta_holds_only_the_reason() {
+    let e = event(&serde_json::json!({
+        "event_id": "23", "event_value": "1", "event_update_status": "{EVENT.UPDATE.STATUS}",
+        "trigger_id": "25066", "zabbix_url": "{$ZABBIX.URL}", "event_tags": "{EVENT.TAGS}",
+        "host_ip": " {HOST.IP} ", "subject": "{ALERT.SUBJECT}", "event_name": "$EVENT_NAME"
+    }));
+    assert_eq!(e.action, Action::Create);
+    assert!(e.tags.is_empty());
+    assert!(
+        e.additional_data
+            .iter()
+            .all(|d| d.label != "Zabbix event" && d.label != "Host IP"),
+        "{:?}",
+        e.additional_data
+    );
+    assert_eq!(e.title, "$EVENT_NAME", "a `$` name is not a Zabbix macro");
+    assert!(e.meta.is_empty(), "{:?}", e.meta);
+    let other = event(&serde_json::json!({"event_id": "23", "event_value": true}));
+    assert_eq!(
+        other.meta_value(),
+        serde_json::json!({"reason": "event value true is neither 1 (problem) nor 0 (recovery)"})
+    );
+}

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use pager_core::{Adapter, Event, Integration};
-use pager_prometheus_v3::{Config, PrometheusV3};
+use pager_core::{Event, Instance, Integration, Registry};
+use pager_prometheus_v3::PrometheusV3;
 
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/prometheus-v3")
@@ -35,8 +35,14 @@ pub fn fixture_json(name: &str) -> serde_json::Value {
     serde_json::from_slice(fixture(name).body()).unwrap()
 }
 
-pub fn adapter(config: serde_json::Value) -> PrometheusV3 {
-    PrometheusV3::from_config(serde_json::from_value::<Config>(config).unwrap()).unwrap()
+/// The adapter as hosts run it: built from (slug, options) through the registry, so errors
+/// carry the slug the `Instance` adds.
+#[allow(clippy::needless_pass_by_value)] // callers pass `json!(…)` literals
+pub fn adapter(config: serde_json::Value) -> Instance {
+    Registry::new()
+        .with::<PrometheusV3>()
+        .build(pager_prometheus_v3::ID, &config)
+        .unwrap()
 }
 
 pub fn handle(config: serde_json::Value, req: &http::Request<Bytes>) -> Vec<Event> {
