@@ -96,9 +96,6 @@ fn bench_sizes(c: &mut Criterion) {
         g.bench_function("part-parse", |b| {
             b.iter(|| pager_prometheus_v3::parts::parse(black_box(&body)).unwrap());
         });
-        g.bench_function("part-parse-meta", |b| {
-            b.iter(|| pager_prometheus_v3::parts::parse_and_group_meta(black_box(&body)).unwrap());
-        });
         g.bench_function("floor-owned", |b| {
             b.iter(|| owned_parse(black_box(&body)).unwrap());
         });
@@ -185,18 +182,9 @@ fn print_table(out_dir: &Path) {
             "floor-owned",
             "floor-ignored",
             "part-parse",
-            "part-parse-meta",
         ]
         .map(|f| mean_ns(out_dir, &group, f));
-        let [
-            Some(g),
-            Some(a),
-            Some(o),
-            Some(i),
-            Some(parse),
-            Some(parse_meta),
-        ] = times
-        else {
+        let [Some(g), Some(a), Some(o), Some(i), Some(parse)] = times else {
             println!("{alerts:>6} (no estimates: run without a filter)");
             continue;
         };
@@ -215,29 +203,28 @@ fn print_table(out_dir: &Path) {
             i / g,
             i / a,
         );
-        parts.push((alerts, o, parse, parse_meta, g));
+        parts.push((alerts, o, parse, g));
     }
     println!(
         "\nWhere group mode's time goes, as shares of the owned floor's time (floor = 100):\n"
     );
     println!(
-        "{:>6} | {:>7} {:>7} {:>7} {:>7} | {:>14}",
-        "alerts", "parse", "meta", "rest", "group", "best grp/own *"
+        "{:>6} | {:>7} {:>7} {:>7} | {:>14}",
+        "alerts", "parse", "rest", "group", "owned/parse *"
     );
-    for (alerts, owned, parse, parse_meta, group) in parts {
+    for (alerts, owned, parse, group) in parts {
         let share = |ns: f64| ns / owned * 100.0;
         println!(
-            "{alerts:>6} | {:>7.0} {:>7.0} {:>7.0} {:>7.0} | {:>14.2}",
+            "{alerts:>6} | {:>7.0} {:>7.0} {:>7.0} | {:>14.2}",
             share(parse),
-            share(parse_meta - parse),
-            share(group - parse_meta),
+            share(group - parse),
             share(group),
-            owned / parse_meta,
+            owned / parse,
         );
     }
     println!(
-        "\n* owned / (parse + meta): the best group/owned ratio with today's meta, were titles, \
-         links, data and dedup keys free."
+        "\n* owned / parse: the best group/owned ratio possible, were titles, links, data, \
+         dedup keys and meta free."
     );
 }
 
