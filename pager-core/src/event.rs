@@ -241,16 +241,30 @@ pub struct Event {
 impl PartialEq for Event {
     /// Every serialized field; not the raw body, which is not part of the event's JSON.
     fn eq(&self, other: &Self) -> bool {
-        self.action == other.action
-            && self.thirdparty_id == other.thirdparty_id
-            && self.dedup_keys == other.dedup_keys
-            && self.title == other.title
-            && self.description == other.description
-            && self.urgency == other.urgency
-            && self.incident == other.incident
-            && self.tags == other.tags
-            && self.additional_data == other.additional_data
-            && self.meta == other.meta
+        // Destructured, so a field added later cannot be left out of `==` by accident.
+        let Event {
+            action,
+            thirdparty_id,
+            dedup_keys,
+            title,
+            description,
+            urgency,
+            incident,
+            tags,
+            additional_data,
+            meta,
+            raw_body: _,
+        } = self;
+        *action == other.action
+            && *thirdparty_id == other.thirdparty_id
+            && *dedup_keys == other.dedup_keys
+            && *title == other.title
+            && *description == other.description
+            && *urgency == other.urgency
+            && *incident == other.incident
+            && *tags == other.tags
+            && *additional_data == other.additional_data
+            && *meta == other.meta
     }
 }
 

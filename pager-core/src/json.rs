@@ -146,8 +146,26 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 ///
 /// The value is parsed from its own text after the text is delimited, so a `Verbatim` costs
 /// one extra scan of its bytes; use it only for the parts an event keeps. Errors are the same
-/// as without it: a body that fails is re-read with the value in place, so the error names the
-/// full path (`alerts[3].labels`) and its line and column in the whole body.
+/// as without it (a body that fails is re-read with the value in place, so the error names the
+/// full path, `alerts[3].labels`, and its line and column in the whole body), with one
+/// addition: the kept text must be valid UTF-8 even in fields the value does not read, and
+/// invalid UTF-8 there is a malformed payload at the bad byte's line and column.
+///
+/// ```
+/// use pager_core::json::{Verbatim, from_slice};
+/// #[derive(serde::Deserialize)]
+/// struct Alert<'a> { #[serde(borrow)] id: pager_core::json::Str<'a> }
+/// #[derive(serde::Deserialize)]
+/// struct Body<'a> {
+///     #[serde(borrow, deserialize_with = "pager_core::json::verbatim_objects")]
+///     alerts: Vec<Verbatim<'a, Alert<'a>>>,
+/// }
+/// let body = br#"{"alerts": [{"id": "a1", "extra": [1, 2]}]}"#;
+/// let parsed: Body = from_slice(body)?;
+/// assert_eq!(parsed.alerts[0].id.as_str(), "a1");
+/// assert_eq!(parsed.alerts[0].raw().get(), r#"{"id": "a1", "extra": [1, 2]}"#);
+/// # Ok::<(), pager_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Verbatim<'a, T> {
     raw: &'a RawValue,
@@ -327,7 +345,7 @@ fn explain<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Error {
         // The value parsed: what failed is what follows it ("trailing characters").
         Ok(_) => match de.end() {
             Err(err) => ("the top level".to_owned(), err),
-            Ok(()) => return Error::malformed(1, 1, "unparseable body"),
+            Ok(()) => return unparseable(body),
         },
     };
     let (line, column) = (inner.line(), inner.column());
@@ -354,6 +372,24 @@ fn explain<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Error {
         serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
             Error::malformed(line, column, message)
         }
+    }
+}
+
+/// The body parsed when re-read in place, yet not in the fast path: what differs is a
+/// [`Verbatim`] part, whose text must be UTF-8 even where the rest of the parse skips it.
+fn unparseable(body: &[u8]) -> Error {
+    match std::str::from_utf8(body) {
+        Err(e) => {
+            let before = body.get(..e.valid_up_to()).unwrap_or_default();
+            let line = before.split(|b| *b == b'\n').count();
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            Error::malformed(
+                line,
+                column,
+                "invalid UTF-8 in a part of the body that is kept verbatim",
+            )
+        }
+        Ok(_) => Error::malformed(1, 1, "unparseable body"),
     }
 }
 
@@ -490,6 +526,13 @@ mod tests {
             err.to_string()
                 .contains("at items[1]: invalid type: integer `2`, expected a JSON object"),
             "{err}"
+        );
+        let err =
+            from_slice::<VerbatimItems<'_>>(b"{\"items\": [{\"a\": \"x\"},\n {\"z\": \"\xff\"}]}")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed payload at line 2, column 9: invalid UTF-8 in a part of the body that is kept verbatim"
         );
         let err = from_slice::<VerbatimItems<'_>>(br#"{"items": {}}"#).unwrap_err();
         assert!(

@@ -1,6 +1,7 @@
 //! An event's `meta` (see [`Meta`]).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use bytes::Bytes;
@@ -88,16 +89,7 @@ impl Meta {
     /// body); otherwise (a value parsed from another buffer) it is copied.
     #[must_use]
     pub fn verbatim(self, key: impl Into<Cow<'static, str>>, body: &Bytes, raw: &RawValue) -> Self {
-        let text = raw.get().as_bytes();
-        let start = body.as_ptr() as usize;
-        let at = text.as_ptr() as usize;
-        let inside = at >= start && at + text.len() <= start + body.len();
-        let value = if inside {
-            body.slice_ref(text)
-        } else {
-            Bytes::copy_from_slice(text)
-        };
-        self.set(key.into(), value)
+        self.set(key.into(), slice_or_copy(body, raw))
     }
 
     /// The entries of a JSON object from the payload, each value verbatim (see
@@ -128,9 +120,27 @@ impl Meta {
             }
         }
         let Entries(entries) = serde_json::from_str(raw.get()).ok()?;
-        Some(entries.into_iter().fold(Meta::new(), |meta, (key, value)| {
-            meta.verbatim(key.0.into_owned(), body, value)
-        }))
+        let entries = entries
+            .into_iter()
+            .map(|(key, value)| (Cow::Owned(key.0.into_owned()), slice_or_copy(body, value)))
+            .collect();
+        Some(Meta::from_entries(entries))
+    }
+
+    /// A `meta` from entries read off a JSON object, in linear time: a key sent twice keeps
+    /// its last value, in its first place (as `set` would, without a scan per key).
+    fn from_entries(entries: Vec<(Cow<'static, str>, Bytes)>) -> Self {
+        let mut index: HashMap<Cow<'static, str>, usize> = HashMap::with_capacity(entries.len());
+        let mut kept: Vec<(Cow<'static, str>, Bytes)> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            if let Some(slot) = index.get(&key).and_then(|&at| kept.get_mut(at)) {
+                slot.1 = value;
+            } else {
+                index.insert(key.clone(), kept.len());
+                kept.push((key, value));
+            }
+        }
+        Self { entries: kept }
     }
 
     fn set(mut self, key: Cow<'static, str>, value: Bytes) -> Self {
@@ -173,6 +183,18 @@ impl Meta {
     }
 }
 
+/// `raw`'s text as a zero-copy slice of `body` when it lies inside it, else copied.
+fn slice_or_copy(body: &Bytes, raw: &RawValue) -> Bytes {
+    let text = raw.get().as_bytes();
+    let start = body.as_ptr() as usize;
+    let at = text.as_ptr() as usize;
+    if at >= start && at + text.len() <= start + body.len() {
+        body.slice_ref(text)
+    } else {
+        Bytes::copy_from_slice(text)
+    }
+}
+
 impl fmt::Debug for Meta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -202,12 +224,12 @@ impl<'de> Deserialize<'de> for Meta {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Meta, A::Error> {
-                let mut meta = Meta::new();
+                let mut entries = Vec::new();
                 while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
                     let text: Box<str> = value.into();
-                    meta = meta.set(Cow::Owned(key), Bytes::from(String::from(text)));
+                    entries.push((Cow::Owned(key), Bytes::from(String::from(text))));
                 }
-                Ok(meta)
+                Ok(Meta::from_entries(entries))
             }
         }
         deserializer.deserialize_map(MetaVisitor)

@@ -3,7 +3,9 @@
 //! - its fixtures folder has a README (provenance) and at least one fixture;
 //! - every fixture is accepted with default options and gives events with the documented
 //!   shape (non-empty key and title, `dedup_keys` starting with `thirdparty_id`, every key
-//!   of the CLI's JSON present, `meta` an object, the raw body shared with the request);
+//!   of the CLI's JSON present, `meta` an object, the raw body shared with the request, the
+//!   event read back equal from its JSON, and no `meta` value over 1 KiB that is a copy
+//!   rather than a slice of the body);
 //! - every fixture under `invalid/` is rejected with a 4xx error naming the adapter.
 
 // Test code: a failed unwrap or index is a test failure with its location.
@@ -91,6 +93,19 @@ fn every_registered_adapter_conforms() {
                     "{}: meta is not an object",
                     path.display()
                 );
+                let text = serde_json::to_string(event).unwrap();
+                let back: pager_core::Event = serde_json::from_str(&text).unwrap();
+                assert_eq!(&back, event, "{}: does not read back equal", path.display());
+                let body =
+                    req.body().as_ptr() as usize..req.body().as_ptr() as usize + req.body().len();
+                for (key, value) in event.meta.iter() {
+                    assert!(
+                        value.len() <= 1024 || body.contains(&(value.as_ptr() as usize)),
+                        "{}: meta.{key} is a {}-byte copy, not a slice of the body",
+                        path.display(),
+                        value.len()
+                    );
+                }
             }
         }
 

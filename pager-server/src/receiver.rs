@@ -184,6 +184,7 @@ fn outcome_name(error: &Error) -> &'static str {
         Error::Unauthorized { .. } => "unauthorized",
         Error::PayloadTooLarge { .. } => "payload_too_large",
         Error::UnsupportedContentType { .. } => "unsupported_content_type",
+        Error::Internal { .. } => "internal_error",
         _ => "invalid",
     }
 }

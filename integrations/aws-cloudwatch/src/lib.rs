@@ -62,7 +62,8 @@ pub struct AwsCloudwatch {
     config: Config,
 }
 
-/// The SNS envelope's own small fields, for `meta` (the alarm itself is in the raw body).
+/// The SNS envelope's own small fields, for `meta` (the alarm itself, and the long
+/// `UnsubscribeURL` of every notification, are in the raw body).
 fn sns_meta(envelope: &Envelope<'_>) -> serde_json::Value {
     let mut sns = serde_json::Map::new();
     let fields = [
@@ -72,7 +73,6 @@ fn sns_meta(envelope: &Envelope<'_>) -> serde_json::Value {
         ("Subject", envelope.subject.as_deref()),
         ("Timestamp", envelope.timestamp.as_deref()),
         ("SubscribeURL", envelope.subscribe_url.as_deref()),
-        ("UnsubscribeURL", envelope.unsubscribe_url.as_deref()),
     ];
     for (name, value) in fields {
         if let Some(value) = value {

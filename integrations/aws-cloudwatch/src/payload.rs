@@ -21,8 +21,6 @@ pub(crate) struct Envelope<'a> {
     pub timestamp: Option<Str<'a>>,
     #[serde(rename = "SubscribeURL", borrow)]
     pub subscribe_url: Option<Str<'a>>,
-    #[serde(rename = "UnsubscribeURL", borrow)]
-    pub unsubscribe_url: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

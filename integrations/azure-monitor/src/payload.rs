@@ -1,9 +1,10 @@
-//! The common alert schema, as far as the mapping reads it. Sections the mapping only passes
-//! on (`alertContext`, `customProperties`) are kept raw; `alertContext` is read leniently, so
-//! an alert type whose context has another shape still pages.
+//! The common alert schema, as far as the mapping reads it. `alertContext` and
+//! `customProperties` are delimited raw and read leniently afterwards, so an alert type whose
+//! context has another shape still pages.
+
+use std::collections::BTreeMap;
 
 use pager_core::json::Str;
-use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;

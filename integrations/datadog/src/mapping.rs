@@ -1,6 +1,7 @@
 //! A filled-in template → its event. Pure functions over the payload; the mapping table is in
 //! the adapter's README.
 
+use pager_core::severity::UrgencyMap;
 use pager_core::template::epoch_millis_to_rfc3339;
 use pager_core::{Action, AdditionalData, DataFormat, Error, Event, Meta, Urgency};
 
@@ -89,19 +90,11 @@ fn treat(treatment: Treatment, transition: &str) -> (Action, Option<String>) {
     }
 }
 
-/// `$ALERT_PRIORITY` (P1–P5), else `$ALERT_TYPE`.
+/// `$ALERT_PRIORITY` (P1–P5, read with pagerhook's severity vocabulary), else `$ALERT_TYPE`.
 fn urgency(payload: &Payload<'_>) -> Option<Urgency> {
-    let by_priority = match payload
+    let by_priority = payload
         .get("alert_priority")
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        Some("P1") => Some(Urgency::Critical),
-        Some("P2") => Some(Urgency::High),
-        Some("P3") => Some(Urgency::Medium),
-        Some("P4" | "P5") => Some(Urgency::Low),
-        _ => None,
-    };
+        .and_then(|p| UrgencyMap::default().get(p));
     by_priority.or_else(
         || match payload.get("alert_type")?.to_ascii_lowercase().as_str() {
             "error" => Some(Urgency::High),

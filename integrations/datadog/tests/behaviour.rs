@@ -101,39 +101,3 @@ fn values_may_be_numbers_or_booleans_and_org_is_flattened() {
     let org = e.additional_data.iter().find(|d| d.label == "Organization");
     assert_eq!(org.map(|d| d.value.as_str()), Some("Acme"));
 }
-
-/// `Event at` as chrono rendered it before the adapter used `pager_core::template`.
-#[test]
-fn event_at_renders_date_as_chrono_did() {
-    let adapter = Datadog::default();
-    let mut samples = vec![
-        0,
-        -1,
-        1,
-        1_406_662_672_000,
-        951_782_400_000,
-        -62_167_219_200_000,
-        253_402_300_799_999,
-    ];
-    // Every 9 999 999 997 ms (≈ 116 days, drifting through times of day) from 1900 to 2200.
-    let mut at = -2_208_988_800_000_i64;
-    while at < 7_258_118_400_000 {
-        samples.push(at);
-        at += 9_999_999_997;
-    }
-    for millis in samples {
-        let chrono = chrono::DateTime::from_timestamp_millis(millis)
-            .unwrap()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let e = event(
-            &adapter,
-            &serde_json::json!({"aggreg_key": "k", "date": millis.to_string()}),
-        );
-        let at = e.additional_data.iter().find(|d| d.label == "Event at");
-        assert_eq!(
-            at.map(|d| d.value.as_str()),
-            Some(chrono.as_str()),
-            "{millis}"
-        );
-    }
-}

@@ -221,7 +221,6 @@ impl Grafana {
         }
         let meta = Meta::new()
             .verbatim("alert", body, alert.raw())
-            .with_optional("groupKey", notification.group_key.as_deref())
             .with("key_source", key_source);
         Ok(event.with_meta(meta))
     }

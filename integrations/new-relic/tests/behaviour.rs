@@ -91,22 +91,3 @@ fn fields_of_an_oddly_edited_template_read_as_absent() {
     assert_eq!(e.urgency, None);
     assert_eq!(e.tags, ["policy:Disks", "policy:7", "entity:db-1"]);
 }
-
-/// `Created at` as chrono rendered it before the adapter used `pager_core::template`.
-#[test]
-fn created_at_renders_as_chrono_did() {
-    let mut at = 0_i64;
-    while at < 4_102_444_800_000 {
-        let chrono = chrono::DateTime::from_timestamp_millis(at)
-            .unwrap()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let e = event(&serde_json::json!({"id": "i-1", "state": "ACTIVATED", "createdAt": at}));
-        let created = e.additional_data.iter().find(|d| d.label == "Created at");
-        assert_eq!(
-            created.map(|d| d.value.as_str()),
-            Some(chrono.as_str()),
-            "{at}"
-        );
-        at += 7_777_777_777;
-    }
-}

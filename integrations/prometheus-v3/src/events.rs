@@ -133,7 +133,6 @@ impl Mapper<'_> {
         let meta = Meta::new()
             .verbatim("alert", body, raw)
             .with("key_source", if sent { "fingerprint" } else { "labels" })
-            .with_optional("groupKey", n.group_key.as_deref())
             .with_optional("reason", reason);
         Event::new(action, alert.fingerprint().into_owned(), title)
             .with_description(description)

@@ -438,7 +438,11 @@ fn alert_mode_meta_is_the_alert_as_sent_and_the_group_key() {
     );
     assert_eq!(data(&events[1], "Ended at"), None);
     assert_eq!(meta["key_source"], "fingerprint");
-    assert_eq!(meta["groupKey"], r#"{}/{env!="dev",scenario="nogroup"}:{}"#);
+    assert_eq!(
+        meta.get("groupKey"),
+        None,
+        "the group is not copied into every event"
+    );
     // Group mode keeps no copy of the notification: only what it derived.
     let group_meta = handle(group(), &req)[0].meta_value();
     assert_eq!(group_meta, json!({"key_source": "groupKey"}));
@@ -453,6 +457,20 @@ fn alert_mode_meta_is_the_alert_as_sent_and_the_group_key() {
     assert_eq!(computed.thirdparty_id, events[0].thirdparty_id);
     assert_eq!(computed.meta_value()["key_source"], "labels");
     assert_eq!(computed.meta_value()["alert"].get("fingerprint"), None);
+}
+
+#[test]
+fn invalid_utf8_in_a_field_alert_mode_keeps_is_the_senders_400_not_a_500() {
+    let body = b"{\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\",\"fingerprint\":\"f\",\n\"x\":\"\xff\"}]}";
+    let req = http::Request::post("/")
+        .body(bytes::Bytes::from_static(body))
+        .unwrap();
+    // Group mode never reads that field: accepted, as serde_json skips it unchecked.
+    assert_eq!(handle(group(), &req).len(), 1);
+    // Alert mode keeps the alert verbatim, so its bytes must be UTF-8.
+    let err = common::adapter(alert()).handle(&req).unwrap_err();
+    assert_eq!(err.status(), 400, "{err}");
+    assert!(err.to_string().contains("line 2"), "{err}");
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Sentry's integration-platform webhook bodies, as far as the mapping reads them.
 
 use pager_core::json::Str;
-use std::borrow::Cow;
 
 use serde::Deserialize;
 
@@ -42,7 +41,7 @@ pub(crate) struct Data<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(untagged, expecting = "expected a string or a number (an id)")]
 pub(crate) enum Id<'a> {
-    Text(#[serde(borrow)] Cow<'a, str>),
+    Text(#[serde(borrow)] Str<'a>),
     Number(u64),
 }
 
@@ -132,7 +131,7 @@ pub(crate) struct SentryEvent<'a> {
 }
 
 /// One event tag: `["key", "value"]`.
-pub(crate) type Tag<'a> = (Cow<'a, str>, Cow<'a, str>);
+pub(crate) type Tag<'a> = (Str<'a>, Str<'a>);
 
 /// `tags` as `[["key", "value"], ...]`; `null` means none.
 fn tags<'de: 'a, 'a, D: serde::Deserializer<'de>>(

@@ -18,7 +18,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::borrow::Cow;
+use pager_core::json::Str;
 
 use bytes::Bytes;
 use pager_core::{
@@ -60,7 +60,7 @@ struct Item<'a> {
     #[serde(borrow)]
     id: Id<'a>,
     #[serde(default, borrow)]
-    title: Option<Cow<'a, str>>,
+    title: Option<Str<'a>>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
@@ -81,7 +81,7 @@ struct Item<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(untagged, expecting = "expected a string or an integer")]
 enum Id<'a> {
-    Text(#[serde(borrow)] Cow<'a, str>),
+    Text(#[serde(borrow)] Str<'a>),
     Number(i64),
 }
 
