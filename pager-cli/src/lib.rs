@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use pager_core::auth::ReceivedAt;
+use pager_core::auth::{ReceivedAt, Secret};
 use pager_core::{Event, Integration};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -128,10 +128,21 @@ where
     }
 }
 
+/// An API token for the read routes, added to the configuration's `[api] tokens`.
+const API_TOKEN_VAR: &str = "PAGERHOOK_API_TOKEN";
+
 fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
     use pager_server::{Receiver, config::ServeConfig};
 
-    let config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(token) = std::env::var_os(API_TOKEN_VAR) {
+        let token = token
+            .into_string()
+            .ok()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Failure::Usage(format!("{API_TOKEN_VAR} must be non-empty UTF-8")))?;
+        config.api.tokens.push(Secret::new(token));
+    }
     let _ = tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_env_filter(
@@ -142,7 +153,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
     let store =
         pager_server::open_store(&config.store).map_err(|e| Failure::Rejected(e.to_string()))?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_api(config.api.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

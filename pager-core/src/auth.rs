@@ -49,6 +49,19 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether `presented` is this secret, compared in constant time (as SHA-256 digests, so
+    /// neither the content nor the length leaks through an early exit). For hosts that check
+    /// their own tokens (pager-server's read API) the way the guard checks an instance's.
+    ///
+    /// ```
+    /// let token = pager_core::auth::Secret::new("t-1");
+    /// assert!(token.matches(b"t-1"));
+    /// assert!(!token.matches(b"t-2"));
+    /// ```
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        secret_eq(presented, self.0.as_bytes())
+    }
 }
 
 impl fmt::Debug for Secret {

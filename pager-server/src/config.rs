@@ -10,12 +10,16 @@
 //! options = { grouping = "group" }   # the adapter's options (optional)
 //! auth = { api_key = "s3cret" }      # the auth guard (optional; absent = open)
 //! limits = { max_body_bytes = 10485760 }  # optional
+//!
+//! [api]                              # the read API (GET /alerts, /deliveries, …)
+//! tokens = ["…"]                     # Authorization: Bearer <token>; none = loopback only
+//! public_metrics = false             # true: GET /metrics answers anyone
 //! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use pager_core::auth::AuthConfig;
+use pager_core::auth::{AuthConfig, Secret};
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
@@ -33,6 +37,47 @@ pub struct ServeConfig {
     /// The adapter instances served, each at `POST /integrations/{name}`.
     #[serde(default)]
     pub instances: Vec<InstanceEntry>,
+    /// Who may call the read and admin routes, and `/metrics`.
+    #[serde(default)]
+    pub api: ApiConfig,
+}
+
+/// The `[api]` table: who may call the read and admin routes (`GET /alerts`,
+/// `GET /alerts/{id}`, `GET /deliveries`) and `GET /metrics`.
+///
+/// With tokens, a request needs `Authorization: Bearer <one of them>` (compared in constant
+/// time), wherever it comes from. Without tokens, only clients on a loopback address
+/// (127.0.0.0/8, `::1`) are answered. `/metrics` follows the same rule unless
+/// `public_metrics`; `/healthz` and the webhook routes are not affected.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ApiConfig {
+    /// Bearer tokens accepted on the read and admin routes. Secrets: redacted in `Debug`.
+    pub tokens: Vec<Secret>,
+    /// Whether `GET /metrics` answers everyone.
+    pub public_metrics: bool,
+}
+
+impl ApiConfig {
+    /// No tokens (loopback only), metrics behind the same rule.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts `token` too.
+    #[must_use]
+    pub fn with_token(mut self, token: Secret) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    /// Sets whether `GET /metrics` answers everyone.
+    #[must_use]
+    pub fn with_public_metrics(mut self, public: bool) -> Self {
+        self.public_metrics = public;
+        self
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -124,6 +169,9 @@ impl ServeConfig {
                 let path = e.path().to_string();
                 located(text, e.inner(), if path == "." { "" } else { &path })
             })?;
+        if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
+            return Err("at api.tokens: a token must not be empty".to_owned());
+        }
         if let StoreLocation::Sqlite(path) = &mut config.store {
             if path.is_relative() {
                 *path = base.join(&*path);

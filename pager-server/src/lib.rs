@@ -52,7 +52,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
-    axum::serve(listener, receiver.router())
+    if receiver.api_is_loopback_only() {
+        tracing::warn!(
+            "no [api] token configured: the read API (/alerts, /deliveries) and /metrics \
+             answer loopback clients only"
+        );
+    }
+    let service = receiver
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     store.close().await.map_err(std::io::Error::other)

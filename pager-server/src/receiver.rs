@@ -1,14 +1,16 @@
 //! The HTTP receiver: an axum [`Router`] over named adapter instances and a [`Store`].
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::{Bytes, BytesMut};
@@ -19,7 +21,7 @@ use pager_core::{Error, Instance, Integration, Registry};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::InstanceEntry;
+use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
 use crate::store::{AlertFilter, Delivery, Outcome, Store};
@@ -81,10 +83,19 @@ pub enum ReceiverError {
 /// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
 /// | `GET /healthz` | `{"status": "ok"}` when the store answers, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
+///
+/// Who may call them: the webhook route is public, each instance checks its own auth guard;
+/// `/healthz` is open; the read routes (and `/metrics` unless [`ApiConfig::public_metrics`])
+/// need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
+/// configured, a client on a loopback address. The client's address is the request's
+/// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()`); without it a request is not
+/// loopback, so a host that does not provide it must configure a token.
 #[derive(Debug, Clone)]
 pub struct Receiver {
     instances: BTreeMap<String, Arc<Instance>>,
     store: Arc<dyn Store>,
+    api: ApiConfig,
 }
 
 impl Receiver {
@@ -93,7 +104,20 @@ impl Receiver {
         Self {
             instances: BTreeMap::new(),
             store,
+            api: ApiConfig::default(),
         }
+    }
+
+    /// Who may call the read and admin routes and `/metrics` (default: loopback clients only).
+    #[must_use]
+    pub fn with_api(mut self, api: ApiConfig) -> Self {
+        self.api = api;
+        self
+    }
+
+    /// Whether the read API answers loopback clients only (no token configured).
+    pub fn api_is_loopback_only(&self) -> bool {
+        self.api.tokens.is_empty()
     }
 
     /// Serves `instance` at `POST /integrations/{name}`.
@@ -154,19 +178,71 @@ impl Receiver {
 
     /// The routes, as an axum router (a tower service).
     pub fn router(self) -> Router {
+        let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
             receiver: self,
             metrics: Metrics::new(),
         });
-        Router::new()
-            .route("/integrations/{name}", post(deliver))
+        let guarded = || middleware::from_fn_with_state(Arc::clone(&shared), require_api_access);
+        let read = Router::new()
             .route("/alerts", get(list_alerts))
             .route("/alerts/{id}", get(show_alert))
             .route("/deliveries", get(list_deliveries))
+            .route_layer(guarded());
+        let mut metrics_route = Router::new().route("/metrics", get(metrics));
+        if !public_metrics {
+            metrics_route = metrics_route.route_layer(guarded());
+        }
+        Router::new()
+            .route("/integrations/{name}", post(deliver))
             .route("/healthz", get(healthz))
-            .route("/metrics", get(metrics))
+            .merge(read)
+            .merge(metrics_route)
             .with_state(shared)
     }
+}
+
+/// The read API's door: a configured bearer token, or, with none configured, a loopback client.
+fn api_allowed(api: &ApiConfig, request: &Request) -> bool {
+    if api.tokens.is_empty() {
+        return request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
+    }
+    let Some(presented) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+        .and_then(|value| {
+            let space = value.iter().position(|b| *b == b' ')?;
+            let (scheme, token) = value.split_at(space);
+            scheme
+                .eq_ignore_ascii_case(b"bearer")
+                .then(|| token.trim_ascii())
+        })
+    else {
+        return false;
+    };
+    // Every token is compared, whichever matches.
+    api.tokens
+        .iter()
+        .fold(false, |found, token| found | token.matches(presented))
+}
+
+async fn require_api_access(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if api_allowed(&shared.receiver.api, &request) {
+        return next.run(request).await;
+    }
+    let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized");
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 #[derive(Debug)]

@@ -6,11 +6,13 @@
 )]
 //! The receiver's HTTP behaviour, through the Router as a tower service.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use pager_server::config::ServeConfig;
@@ -70,8 +72,162 @@ fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
         .unwrap()
 }
 
+/// A GET from a loopback client (as `pager_server::serve` marks it).
 fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
+    get_from(uri, "127.0.0.1:40000")
+}
+
+fn get_from(uri: &str, peer: &str) -> Request<Body> {
+    let mut request = Request::get(uri).body(Body::empty()).unwrap();
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+const READ_ROUTES: [&str; 4] = ["/alerts", "/alerts/1", "/deliveries", "/metrics"];
+
+#[tokio::test]
+async fn without_a_token_the_read_api_answers_loopback_clients_only() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app(Arc::clone(&store));
+    call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("single-firing.json"),
+        ),
+    )
+    .await;
+    for route in READ_ROUTES {
+        for peer in [
+            "127.0.0.1:5000",
+            "127.1.2.3:5000",
+            "[::1]:5000",
+            "[::ffff:127.0.0.1]:5000",
+        ] {
+            let (status, body) = call(&app, get_from(route, peer)).await;
+            assert_eq!(status, StatusCode::OK, "{route} from {peer}: {body}");
+        }
+        for peer in ["10.0.0.7:5000", "192.168.1.2:5000", "[2001:db8::1]:5000"] {
+            let (status, body) = call(&app, get_from(route, peer)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} from {peer}");
+            assert_eq!(body["error"], "unauthorized");
+        }
+        let unknown_peer = Request::get(route).body(Body::empty()).unwrap();
+        assert_eq!(
+            call(&app, unknown_peer).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{route} with no ConnectInfo is not loopback"
+        );
+    }
+    let (status, _) = call(&app, get_from("/healthz", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK, "healthz stays open");
+    let (status, _) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("single-firing.json"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "webhooks are not behind the API door"
+    );
+}
+
+fn app_with(api: &str, store: Arc<dyn Store>) -> Router {
+    let config = ServeConfig::from_toml(&format!("{CONFIG}\n{api}"), Path::new(".")).unwrap();
+    Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
+        .unwrap()
+        .with_api(config.api)
+        .router()
+}
+
+fn with_auth(mut request: Request<Body>, value: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert(header::AUTHORIZATION, value.parse().unwrap());
+    request
+}
+
+#[tokio::test]
+async fn with_tokens_the_read_api_needs_one_even_from_loopback() {
+    let app = app_with(
+        "[api]\ntokens = [\"tok-one\", \"tok-two\"]",
+        Arc::new(MemoryStore::new()),
+    );
+    for route in READ_ROUTES {
+        for peer in ["127.0.0.1:5000", "10.0.0.7:5000"] {
+            let (status, _) = call(&app, get_from(route, peer)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{route} from {peer}, no token"
+            );
+            for wrong in [
+                "Bearer tok-three",
+                "Bearer tok-one-",
+                "Basic tok-one",
+                "tok-one",
+                "Bearer ",
+            ] {
+                let response = app
+                    .clone()
+                    .oneshot(with_auth(get_from(route, peer), wrong))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{route} {wrong:?}"
+                );
+                assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+            }
+            for right in ["Bearer tok-one", "bearer tok-two"] {
+                let (status, body) = call(&app, with_auth(get_from(route, peer), right)).await;
+                let expected = if route == "/alerts/1" {
+                    StatusCode::NOT_FOUND // no alert yet: past the door
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(status, expected, "{route} from {peer} {right:?}: {body}");
+            }
+        }
+    }
+    let (status, _) = call(&app, get_from("/healthz", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn public_metrics_opens_metrics_only() {
+    let app = app_with(
+        "[api]\ntokens = [\"tok-one\"]\npublic_metrics = true",
+        Arc::new(MemoryStore::new()),
+    );
+    let (status, _) = call(&app, get_from("/metrics", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, get_from("/alerts", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let open = app_with("[api]\npublic_metrics = true", Arc::new(MemoryStore::new()));
+    let (status, _) = call(&open, get_from("/metrics", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&open, get_from("/deliveries", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn api_tokens_are_secrets() {
+    let config =
+        ServeConfig::from_toml("[api]\ntokens = [\"tok-SECRET\"]", Path::new(".")).unwrap();
+    assert!(!format!("{config:?}").contains("tok-SECRET"));
+    let receiver = Receiver::new(Arc::new(MemoryStore::new())).with_api(config.api);
+    assert!(!format!("{receiver:?}").contains("tok-SECRET"));
+    let err = ServeConfig::from_toml("[api]\ntokens = [\"\"]", Path::new(".")).unwrap_err();
+    assert!(err.contains("api.tokens"), "{err}");
 }
 
 #[tokio::test]
@@ -336,6 +492,7 @@ async fn healthz_and_metrics() {
     )
     .await;
     let response = app.clone().oneshot(get("/metrics")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
