@@ -165,9 +165,14 @@ fn main() {
             listener.local_addr().unwrap()
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = runtime.spawn(pager_server::serve(listener, receiver, async {
-            let _ = stopped.await;
-        }));
+        let server = runtime.spawn(pager_server::serve(
+            listener,
+            receiver,
+            &pager_server::config::ServerConfig::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
 
         let scenario = drive(&url, alerts, clients, seconds);
 

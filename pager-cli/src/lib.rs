@@ -172,9 +172,14 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
             "pagerhook: listening on http://{local} (instances: {})",
             names.join(", ")
         );
-        pager_server::serve(listener, receiver, pager_server::shutdown_signal())
-            .await
-            .map_err(|e| Failure::Rejected(format!("server failed: {e}")))?;
+        pager_server::serve(
+            listener,
+            receiver,
+            &config.server,
+            pager_server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| Failure::Rejected(format!("server failed: {e}")))?;
         eprintln!("pagerhook: stopped");
         Ok(())
     })

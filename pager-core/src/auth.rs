@@ -333,18 +333,50 @@ impl AuthGuard {
     /// running the guard names its integration).
     pub fn check<B: AsRef<[u8]>>(&self, req: &http::Request<B>) -> Result<(), Error> {
         // `&` rather than `&&`: every configured check runs, whatever the first one says.
-        let passed = self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
-            & self
-                .authorization
-                .as_ref()
-                .is_none_or(|(s, c)| check_authorization(s, c, req))
-            & self.basic.as_ref().is_none_or(|b| check_basic(b, req))
-            & self.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
+        let passed = self.head_passes(req) & self.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
         if passed {
             Ok(())
         } else {
             Err(Error::unauthorized())
         }
+    }
+
+    /// Whether a request's body is needed to decide: only an HMAC signature is computed over
+    /// it. When `false`, [`AuthGuard::check_head`] decides alone and a host can refuse a
+    /// request before reading its body.
+    ///
+    /// ```
+    /// use pager_core::auth::{AuthConfig, AuthGuard};
+    /// let key: AuthConfig = serde_json::from_value(serde_json::json!({"api_key": "k"}))?;
+    /// assert!(!AuthGuard::new(key)?.needs_body());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn needs_body(&self) -> bool {
+        self.hmac.is_some()
+    }
+
+    /// Checks what the head decides (URI and headers: API key, `Authorization`, Basic), so a
+    /// host can refuse a request before reading its body. A failure is final; a pass is the
+    /// whole answer only when [`AuthGuard::needs_body`] is `false` — [`AuthGuard::check`]
+    /// (which [`crate::Instance`] runs) is still the check of record.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when a head-only method fails.
+    pub fn check_head<B>(&self, req: &http::Request<B>) -> Result<(), Error> {
+        if self.head_passes(req) {
+            Ok(())
+        } else {
+            Err(Error::unauthorized())
+        }
+    }
+
+    fn head_passes<B>(&self, req: &http::Request<B>) -> bool {
+        self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
+            & self
+                .authorization
+                .as_ref()
+                .is_none_or(|(s, c)| check_authorization(s, c, req))
+            & self.basic.as_ref().is_none_or(|b| check_basic(b, req))
     }
 }
 

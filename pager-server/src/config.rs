@@ -14,10 +14,18 @@
 //! [api]                              # the read API (GET /alerts, /deliveries, …)
 //! tokens = ["…"]                     # Authorization: Bearer <token>; none = loopback only
 //! public_metrics = false             # true: GET /metrics answers anyone
+//!
+//! [server]                           # slow and idle clients (the defaults)
+//! header_timeout_seconds = 10        # a request's head must arrive within this
+//! body_timeout_seconds = 30          # its whole body within this, else 408
+//! idle_timeout_seconds = 60          # a kept-alive connection with nothing to do
+//! max_connections = 1024             # beyond it, new connections wait to be accepted
+//! shutdown_timeout_seconds = 10      # after SIGTERM, for requests in flight
 //! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use pager_core::auth::{AuthConfig, Secret};
 use pager_core::{InstanceConfig, Limits};
@@ -40,6 +48,119 @@ pub struct ServeConfig {
     /// Who may call the read and admin routes, and `/metrics`.
     #[serde(default)]
     pub api: ApiConfig,
+    /// Timeouts and the connection limit.
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+/// The `[server]` table: how long slow and idle clients may hold the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// A request's head (request line and headers) must arrive within this many seconds,
+    /// counted from the accept (first request) or from its first byte (later requests on a
+    /// kept-alive connection); else the connection is closed. Default 10.
+    pub header_timeout_seconds: u64,
+    /// A delivery's whole body must arrive within this many seconds of its head; else 408 and
+    /// the connection is closed. Default 30.
+    pub body_timeout_seconds: u64,
+    /// A kept-alive connection with no request in progress and no bytes moving for this many
+    /// seconds is closed. Default 60.
+    pub idle_timeout_seconds: u64,
+    /// Connections served at once; further ones wait to be accepted. Default 1024.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT, requests in flight get this many seconds; then the remaining
+    /// connections are closed and the server stops. Default 10.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            max_connections: 1024,
+            shutdown_timeout_seconds: 10,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The header timeout.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_seconds)
+    }
+
+    /// The body timeout.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds)
+    }
+
+    /// The idle (keep-alive) timeout.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_seconds)
+    }
+
+    /// The shutdown timeout.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_seconds)
+    }
+
+    /// Sets the header timeout, in seconds.
+    #[must_use]
+    pub fn with_header_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.header_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the body timeout, in seconds.
+    #[must_use]
+    pub fn with_body_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.body_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the idle timeout, in seconds.
+    #[must_use]
+    pub fn with_idle_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.idle_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the connection limit.
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets the shutdown timeout, in seconds.
+    #[must_use]
+    pub fn with_shutdown_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.shutdown_timeout_seconds = seconds;
+        self
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+            ("max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(format!("at server.{key}: must be at least 1"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `[api]` table: who may call the read and admin routes (`GET /alerts`,
@@ -169,6 +290,7 @@ impl ServeConfig {
                 let path = e.path().to_string();
                 located(text, e.inner(), if path == "." { "" } else { &path })
             })?;
+        config.server.validate()?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
             return Err("at api.tokens: a token must not be empty".to_owned());
         }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod lifecycle;
 mod metrics;
 mod receiver;
+mod server;
 pub mod store;
 
 use std::future::Future;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 pub use receiver::{Receiver, ReceiverError};
 pub use store::Store;
 
-use config::StoreLocation;
+use config::{ServerConfig, StoreLocation};
 use store::{MemoryStore, SqliteStore, StoreError};
 
 /// Opens the store a configuration names.
@@ -41,14 +42,19 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
     })
 }
 
-/// Serves `receiver` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish and closes the store.
+/// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
+/// in flight `server.shutdown_timeout` to finish and closes the store.
+///
+/// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
+/// timeouts, `max_connections`), and each request carries the client's address as
+/// `axum::extract::ConnectInfo<SocketAddr>`, which the read API's loopback rule reads.
 ///
 /// # Errors
-/// When accepting connections fails, or the store fails to close.
+/// When the store fails to close.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     receiver: Receiver,
+    server: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
@@ -58,12 +64,8 @@ pub async fn serve(
              answer loopback clients only"
         );
     }
-    let service = receiver
-        .router()
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let router = receiver.with_body_timeout(server.body_timeout()).router();
+    server::run(listener, router, server, shutdown).await;
     store.close().await.map_err(std::io::Error::other)
 }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Json;
 use axum::Router;
@@ -96,6 +96,7 @@ pub struct Receiver {
     instances: BTreeMap<String, Arc<Instance>>,
     store: Arc<dyn Store>,
     api: ApiConfig,
+    body_timeout: Duration,
 }
 
 impl Receiver {
@@ -105,7 +106,16 @@ impl Receiver {
             instances: BTreeMap::new(),
             store,
             api: ApiConfig::default(),
+            body_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// How long a delivery's whole body may take to arrive (default 30 s); past it the
+    /// answer is 408 and the connection is closed.
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
     }
 
     /// Who may call the read and admin routes and `/metrics` (default: loopback clients only).
@@ -286,6 +296,40 @@ async fn read_limited(
     Ok(Ok(buffer.freeze()))
 }
 
+/// What became of a delivery's body.
+enum BodyRead {
+    Complete(Bytes),
+    /// Over the limit: the declared or the read size.
+    TooLarge(usize),
+    /// The sender went away mid-body, or was too slow (408): the answer.
+    Failed(Response),
+}
+
+/// Reads the body: refused from a declared size over `limit` before reading, stopped as soon
+/// as the bytes read pass it, and given `timeout` to arrive whole.
+async fn read_body(
+    timeout: Duration,
+    body: Body,
+    limit: usize,
+    declared: Option<usize>,
+) -> BodyRead {
+    if let Some(size) = declared.filter(|size| *size > limit) {
+        return BodyRead::TooLarge(size);
+    }
+    match tokio::time::timeout(timeout, read_limited(body, limit, declared.unwrap_or(0))).await {
+        Ok(Ok(Ok(body))) => BodyRead::Complete(body),
+        Ok(Ok(Err(size))) => BodyRead::TooLarge(size),
+        Ok(Err(error)) => BodyRead::Failed(error_response(
+            StatusCode::BAD_REQUEST,
+            format!("could not read the body: {error}"),
+        )),
+        Err(_) => BodyRead::Failed(closing(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            "the body did not arrive in time",
+        ))),
+    }
+}
+
 async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
@@ -312,7 +356,7 @@ async fn receive(
     // One clock read: the delivery log's time and the auth guard's `ReceivedAt` agree.
     let now = SystemTime::now();
     let received_at = chrono::DateTime::<Utc>::from(now);
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -324,13 +368,25 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
 
-    let read = match declared {
-        Some(size) if size > limit => Ok(Err(size)),
-        _ => read_limited(body, limit, declared.unwrap_or(0)).await,
-    };
-    let body = match read {
-        Ok(Ok(body)) => body,
-        Ok(Err(size)) => {
+    // Auth that needs no body is decided before a byte of it is read (only HMAC reads it).
+    let head = http::Request::from_parts(parts, ());
+    let before_body = instance.check_before_body(&head);
+    let (mut parts, ()) = head.into_parts();
+    if let Err(error) = before_body {
+        let delivery = Delivery::new(
+            name,
+            received_at,
+            content_type,
+            None,
+            declared.unwrap_or(0) as u64,
+            Outcome::rejected(&error),
+        );
+        return closing(record(shared, name, delivery, Err(error)).await);
+    }
+
+    let body = match read_body(shared.receiver.body_timeout, body, limit, declared).await {
+        BodyRead::Complete(body) => body,
+        BodyRead::TooLarge(size) => {
             let error = Error::PayloadTooLarge {
                 integration: instance.id(),
                 size,
@@ -346,13 +402,8 @@ async fn receive(
             );
             return record(shared, name, delivery, Err(error)).await;
         }
-        Err(error) => {
-            // The sender went away mid-body: nothing was delivered, nothing to record.
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the body: {error}"),
-            );
-        }
+        // Nothing was delivered: nothing to record.
+        BodyRead::Failed(response) => return response,
     };
 
     parts.extensions.insert(ReceivedAt(now));
@@ -386,6 +437,15 @@ async fn receive(
         outcome,
     );
     record(shared, name, delivery, result).await
+}
+
+/// `response` with `Connection: close`: the body was not read (or not all of it), so the
+/// connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Stores the delivery, then answers: the typed error's status and message, or 200 with what

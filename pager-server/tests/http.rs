@@ -420,8 +420,9 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
             .contains("exceeds the limit of 4096 bytes"),
         "{body}"
     );
-    // A declared Content-Length over the limit is refused before reading anything.
-    let declared = Request::post("/integrations/keyed")
+    // A declared Content-Length over the limit is refused before reading anything (once the
+    // key is right: a wrong key is refused first, see the next assertion).
+    let declared = Request::post("/integrations/keyed?x-api-key=s3cret")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CONTENT_LENGTH, "1000000000")
         .body(Body::empty())
@@ -432,10 +433,25 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
         body["error"],
         "prometheus-v3: payload of 1000000000 bytes exceeds the limit of 4096 bytes"
     );
+    let wrong_key = Request::post("/integrations/keyed?x-api-key=guess")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000000000")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(wrong_key).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()[header::CONNECTION],
+        "close",
+        "the body was not read"
+    );
 
     let log = store.deliveries(None, 10).await.unwrap();
-    assert_eq!(log.iter().map(|d| d.status).collect::<Vec<_>>(), [413, 413]);
-    assert_eq!(log[0].body_bytes, 1_000_000_000, "the declared size");
+    assert_eq!(
+        log.iter().map(|d| d.status).collect::<Vec<_>>(),
+        [401, 413, 413]
+    );
+    assert_eq!(log[1].body_bytes, 1_000_000_000, "the declared size");
     for record in &log {
         let full = store.delivery(record.id).await.unwrap().unwrap();
         assert_eq!(full.body, None);
