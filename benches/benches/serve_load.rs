@@ -168,7 +168,7 @@ fn main() {
         let server = runtime.spawn(pager_server::serve(
             listener,
             receiver,
-            &pager_server::config::ServerConfig::default(),
+            pager_server::config::ServerConfig::default(),
             async {
                 let _ = stopped.await;
             },

@@ -175,7 +175,7 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         pager_server::serve(
             listener,
             receiver,
-            &config.server,
+            config.server.clone(),
             pager_server::shutdown_signal(),
         )
         .await

@@ -54,7 +54,7 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
 pub async fn serve(
     listener: tokio::net::TcpListener,
     receiver: Receiver,
-    server: &ServerConfig,
+    server: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
@@ -65,7 +65,7 @@ pub async fn serve(
         );
     }
     let router = receiver.with_body_timeout(server.body_timeout()).router();
-    server::run(listener, router, server, shutdown).await;
+    server::run(listener, router, &server, shutdown).await;
     store.close().await.map_err(std::io::Error::other)
 }
 

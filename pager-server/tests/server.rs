@@ -69,7 +69,7 @@ async fn start(server: ServerConfig) -> Running {
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        pager_server::serve(listener, receiver, &server, async {
+        pager_server::serve(listener, receiver, server, async {
             let _ = stopped.await;
         })
         .await
