@@ -12,8 +12,10 @@
 //! - [`config`] reads `pagerhook serve`'s TOML, and [`serve`] runs a receiver until a
 //!   shutdown signal.
 //!
-//! Every delivery is recorded before it is answered, rejected ones included; the answer to a
-//! delivery the store could not record is 503, so senders that retry (Alertmanager) resend it.
+//! Every delivery is recorded before it is answered, rejected ones included — except 401s,
+//! 404s and 408s, which are counted in `/metrics` but not written, so that a flood of them
+//! costs no disk; the answer to a delivery the store could not record is 503, so senders that
+//! retry (Alertmanager) resend it.
 
 pub mod config;
 pub mod lifecycle;

@@ -248,6 +248,7 @@ async fn require_api_access(
     if api_allowed(&shared.receiver.api, &request) {
         return next.run(request).await;
     }
+    shared.metrics.rejected("", "api_unauthorized");
     let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized");
     response
         .headers_mut()
@@ -267,7 +268,6 @@ fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
 
 fn outcome_name(error: &Error) -> &'static str {
     match error {
-        Error::Unauthorized { .. } => "unauthorized",
         Error::PayloadTooLarge { .. } => "payload_too_large",
         Error::UnsupportedContentType { .. } => "unsupported_content_type",
         _ => "invalid",
@@ -337,7 +337,7 @@ async fn deliver(
 ) -> Response {
     let started = Instant::now();
     let Some(instance) = shared.receiver.instances.get(&name).cloned() else {
-        shared.metrics.delivery("", "unknown_instance");
+        shared.metrics.rejected("", "unknown_instance");
         return error_response(StatusCode::NOT_FOUND, format!("no instance named {name:?}"));
     };
     let response = receive(&shared, &name, instance, request).await;
@@ -373,15 +373,7 @@ async fn receive(
     let before_body = instance.check_before_body(&head);
     let (mut parts, ()) = head.into_parts();
     if let Err(error) = before_body {
-        let delivery = Delivery::new(
-            name,
-            received_at,
-            content_type,
-            None,
-            declared.unwrap_or(0) as u64,
-            Outcome::rejected(&error),
-        );
-        return closing(record(shared, name, delivery, Err(error)).await);
+        return closing(unauthorized(shared, name, &error));
     }
 
     let body = match read_body(shared.receiver.body_timeout, body, limit, declared).await {
@@ -403,7 +395,12 @@ async fn receive(
             return record(shared, name, delivery, Err(error)).await;
         }
         // Nothing was delivered: nothing to record.
-        BodyRead::Failed(response) => return response,
+        BodyRead::Failed(response) => {
+            if response.status() == StatusCode::REQUEST_TIMEOUT {
+                shared.metrics.rejected(name, "body_timeout");
+            }
+            return response;
+        }
     };
 
     parts.extensions.insert(ReceivedAt(now));
@@ -420,10 +417,10 @@ async fn receive(
         instance.handle(&request)
     };
 
-    let keep_body = !matches!(
-        result,
-        Err(Error::Unauthorized { .. } | Error::PayloadTooLarge { .. })
-    );
+    if let Err(error @ Error::Unauthorized { .. }) = &result {
+        return unauthorized(shared, name, error);
+    }
+    let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
     let (outcome, result) = match result {
         Ok(events) => (Outcome::Accepted(events), Ok(())),
         Err(error) => (Outcome::rejected(&error), Err(error)),
@@ -437,6 +434,17 @@ async fn receive(
         outcome,
     );
     record(shared, name, delivery, result).await
+}
+
+/// A 401 for a delivery: counted, not written to the delivery log (a flood of them must cost
+/// no disk), and saying nothing about which part failed.
+fn unauthorized(shared: &Shared, name: &str, error: &Error) -> Response {
+    shared.metrics.rejected(name, "unauthorized");
+    let mut response = error_response(StatusCode::UNAUTHORIZED, error.to_string());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 /// `response` with `Connection: close`: the body was not read (or not all of it), so the
@@ -476,17 +484,11 @@ async fn record(
         Err(error) => {
             shared.metrics.delivery(name, outcome_name(&error));
             let status = error.status();
-            let mut response = (
+            (
                 status,
                 Json(json!({ "error": error.to_string(), "delivery_id": ingested.delivery_id })),
             )
-                .into_response();
-            if status == StatusCode::UNAUTHORIZED {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            response
+                .into_response()
         }
     }
 }

@@ -384,8 +384,8 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
     let log = store.deliveries(None, 100).await.unwrap();
     assert_eq!(
         log.iter().rev().map(|d| d.status).collect::<Vec<_>>(),
-        [401, 401, 200, 415, 400],
-        "every delivery to a known instance is logged; the unknown one is not"
+        [200, 415, 400],
+        "every delivery is logged; 401s and 404s are not (they are counted)"
     );
     let malformed = store.delivery(malformed_id).await.unwrap().unwrap();
     assert_eq!(malformed.body.as_deref(), Some(&b"{\"alerts\": 7}"[..]));
@@ -447,11 +447,8 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
     );
 
     let log = store.deliveries(None, 10).await.unwrap();
-    assert_eq!(
-        log.iter().map(|d| d.status).collect::<Vec<_>>(),
-        [401, 413, 413]
-    );
-    assert_eq!(log[1].body_bytes, 1_000_000_000, "the declared size");
+    assert_eq!(log.iter().map(|d| d.status).collect::<Vec<_>>(), [413, 413]);
+    assert_eq!(log[0].body_bytes, 1_000_000_000, "the declared size");
     for record in &log {
         let full = store.delivery(record.id).await.unwrap().unwrap();
         assert_eq!(full.body, None);
@@ -462,8 +459,12 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
 async fn listing_queries_are_validated() {
     let app = app(Arc::new(MemoryStore::new()));
     for _ in 0..3 {
-        let request = post("/integrations/keyed", "application/json", b"{}".to_vec());
-        assert_eq!(call(&app, request).await.0, StatusCode::UNAUTHORIZED);
+        let request = post(
+            "/integrations/keyed?x-api-key=s3cret",
+            "application/json",
+            b"{}".to_vec(),
+        );
+        assert_eq!(call(&app, request).await.0, StatusCode::BAD_REQUEST);
     }
     let (status, body) = call(&app, get("/alerts?status=pending")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -526,7 +527,7 @@ async fn healthz_and_metrics() {
     for line in [
         r#"pagerhook_deliveries_total{instance="am",outcome="accepted"} 1"#,
         r#"pagerhook_deliveries_total{instance="am",outcome="invalid"} 1"#,
-        r#"pagerhook_deliveries_total{instance="",outcome="unknown_instance"} 1"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="unknown_instance"} 1"#,
         r#"pagerhook_events_total{instance="am",action="create"} 1"#,
         r#"pagerhook_transitions_total{instance="am",transition="opened"} 1"#,
         r#"pagerhook_unresolved_alerts{instance="am",status="open"} 1"#,
@@ -661,7 +662,11 @@ async fn no_secret_reaches_the_database_file() {
             .unwrap();
         call(&app, request).await;
     }
-    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store.deliveries(None, 10).await.unwrap().len(),
+        1,
+        "the 401 is not logged"
+    );
     store.close().await.unwrap();
     let mut files = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -685,4 +690,55 @@ fn configuration_errors_name_the_place_but_never_quote_a_secret() {
         "{err}"
     );
     assert!(!err.contains("TOPSECRET"), "{err}");
+}
+
+#[tokio::test]
+async fn unauthorized_and_unknown_are_counted_not_logged() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app_with(
+        "[[instances]]\nname = \"signed\"\nintegration = \"prometheus-v3\"\n\
+         auth = { hmac = { secret = \"hmac-s3cret\", header = \"X-Signature\" } }\n\
+         [api]\ntokens = [\"tok\"]",
+        Arc::clone(&store),
+    );
+    let single = fixture("single-firing.json");
+    for uri in [
+        "/integrations/keyed",
+        "/integrations/keyed?x-api-key=guess",
+        "/integrations/signed",
+        "/integrations/nope",
+        "/integrations/nope-2",
+    ] {
+        let response = app
+            .clone()
+            .oneshot(post(uri, "application/json", single.clone()))
+            .await
+            .unwrap();
+        let expected = if uri.contains("nope") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(response.status(), expected, "{uri}");
+    }
+    let (status, _) = call(&app, get_from("/alerts", "10.0.0.1:1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        store.deliveries(None, 100).await.unwrap().is_empty(),
+        "no delivery row for a 401 or a 404"
+    );
+    let (_, text) = call(&app, with_auth(get("/metrics"), "Bearer tok")).await;
+    let text = text.as_str().unwrap();
+    for line in [
+        r#"pagerhook_rejected_requests_total{instance="keyed",reason="unauthorized"} 2"#,
+        r#"pagerhook_rejected_requests_total{instance="signed",reason="unauthorized"} 1"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="unknown_instance"} 2"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="api_unauthorized"} 1"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert!(!text.contains("outcome=\"unauthorized\""), "{text}");
 }
