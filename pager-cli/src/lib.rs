@@ -132,7 +132,9 @@ where
 const API_TOKEN_VAR: &str = "PAGERHOOK_API_TOKEN";
 
 fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
-    use pager_server::{Receiver, config::ServeConfig};
+    use pager_server::Receiver;
+    use pager_server::config::{ServeConfig, StoreLocation};
+    use std::io::IsTerminal;
 
     let mut config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(token) = std::env::var_os(API_TOKEN_VAR) {
@@ -145,13 +147,23 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
     }
     let _ = tracing_subscriber::fmt()
         .with_writer(io::stderr)
+        // Colour codes only for a person at a terminal, not in files or a journal.
+        .with_ansi(io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    let store =
-        pager_server::open_store(&config.store).map_err(|e| Failure::Rejected(e.to_string()))?;
+    let store = pager_server::open_store(&config.store).map_err(|e| {
+        let location = match &config.store {
+            StoreLocation::Sqlite(path) => path.display().to_string(),
+            StoreLocation::Memory => "memory".to_owned(),
+        };
+        Failure::Usage(format!(
+            "cannot open the store {location}: {}",
+            pager_server::open_failure_reason(&e)
+        ))
+    })?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .map_err(|e| Failure::Usage(e.to_string()))?
         .with_api(config.api.clone());

@@ -117,6 +117,10 @@ fn the_read_api_is_loopback_only_without_a_token() {
     assert_eq!(status(&server.url("/metrics"), None), 200);
     let (exit, stderr, _) = server.terminate(15);
     assert!(exit.success(), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes when stderr is not a terminal: {stderr:?}"
+    );
     assert_eq!(
         stderr.matches("answer loopback clients only").count(),
         1,

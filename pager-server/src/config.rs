@@ -332,9 +332,40 @@ fn located(text: &str, error: &toml::de::Error, path: &str) -> String {
     if !path.is_empty() {
         place.push(format!("at {path}"));
     }
+    let message = without_values(error.message());
     if place.is_empty() {
-        error.message().to_owned()
+        message
     } else {
-        format!("{}: {}", place.join(", "), error.message())
+        format!("{}: {}", place.join(", "), message)
     }
+}
+
+/// serde's "invalid type: string \"admin:S3CRET\", expected struct Basic" quotes the value,
+/// which may be a secret: keep its kind and what was expected only ("invalid type: string,
+/// expected struct Basic"); "unknown variant `…`" likewise. Other messages name keys, never
+/// values, and pass.
+fn without_values(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let expected = rest
+            .rfind(", expected ")
+            .and_then(|at| rest.get(at..))
+            .unwrap_or_default();
+        return format!("unknown variant{expected}");
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            // The value may itself contain ", expected ": the last one is serde's.
+            let (unexpected, expected) = match rest.rfind(", expected ") {
+                Some(at) => rest.split_at(at),
+                None => (rest, ""),
+            };
+            let kind = unexpected
+                .split(['"', '`'])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            return format!("{prefix}{kind}{expected}");
+        }
+    }
+    message.to_owned()
 }

@@ -44,6 +44,28 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
     })
 }
 
+/// One line saying why a store could not be opened, for a person: SQLite's message without
+/// the SQL it was running (a foreign database file would otherwise print our whole schema),
+/// with a hint when the file is not a pagerhook database.
+pub fn open_failure_reason(error: &StoreError) -> String {
+    match error {
+        StoreError::Database(rusqlite::Error::SqlInputError { msg, .. }) => {
+            format!("{msg} (is it another program's database?)")
+        }
+        StoreError::Database(rusqlite::Error::SqliteFailure(code, _))
+            if code.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            "the file is not an SQLite database".to_owned()
+        }
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
 /// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
 /// in flight `server.shutdown_timeout` to finish and closes the store.
 ///

@@ -742,3 +742,28 @@ async fn unauthorized_and_unknown_are_counted_not_logged() {
     }
     assert!(!text.contains("outcome=\"unauthorized\""), "{text}");
 }
+
+#[test]
+fn a_value_of_the_wrong_type_is_never_quoted() {
+    let text = "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n\
+                auth = { basic = \"admin:S3CRET\" }\n";
+    let err = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
+    assert!(!err.contains("S3CRET"), "{err}");
+    assert!(
+        err.contains("at instances[0].auth.basic: invalid type: string, expected "),
+        "{err}"
+    );
+    for (text, key) in [
+        ("[api]\ntokens = \"tok-S3CRET\"", "api.tokens"),
+        ("[api]\ntokens = [7, \"S3CRET, expected x\"]", "api.tokens"),
+        (
+            "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n\
+             auth = { hmac = { secret = \"S3CRET\", header = \"X-Sig\", encoding = \"S3CRET\" } }",
+            "instances[0].auth.hmac.encoding",
+        ),
+    ] {
+        let err = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
+        assert!(!err.contains("S3CRET"), "{err}");
+        assert!(err.contains(key), "{err}");
+    }
+}
