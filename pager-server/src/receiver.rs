@@ -67,7 +67,9 @@ pub enum ReceiverError {
 /// let am = pager_integrations::registry().build("prometheus-v3", &serde_json::Value::Null)?;
 /// let receiver = pager_server::Receiver::new(store).with_instance("am", am)?;
 /// let app: axum::Router = axum::Router::new().nest("/pagerhook", receiver.router());
-/// // Serve `app` with axum::serve, or pager_server::serve for graceful shutdown.
+/// // Serve `app` with pager_server::serve (timeouts, connection limit, bounded shutdown), or
+/// // axum::serve with app.into_make_service_with_connect_info::<std::net::SocketAddr>():
+/// // without a token, the read API answers loopback clients only, and needs their address.
 /// # let _ = app;
 /// # Ok(())
 /// # }
@@ -193,6 +195,7 @@ impl Receiver {
             receiver: self,
             metrics: Metrics::new(),
         });
+        // The read routes, and any admin route, sit behind the API door.
         let guarded = || middleware::from_fn_with_state(Arc::clone(&shared), require_api_access);
         let read = Router::new()
             .route("/alerts", get(list_alerts))
