@@ -150,3 +150,28 @@ fn the_token_from_the_environment_is_required_and_never_logged() {
     assert!(!stderr.contains("S3"), "{stderr}");
     assert!(!stderr.contains("loopback clients only"), "{stderr}");
 }
+
+#[test]
+fn sigterm_gives_requests_in_flight_the_shutdown_timeout_then_exits() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("{INSTANCES}[server]\nshutdown_timeout_seconds = 1\n");
+    let server = start(dir.path(), &config, &[]);
+    // A delivery whose body never comes (the body timeout, 30 s, is far away).
+    let mut stuck = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stuck
+        .write_all(
+            b"POST /integrations/am HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let (exit, stderr, took) = server.terminate(5);
+    assert!(exit.success(), "{stderr}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "stopped after {took:?}: {stderr}"
+    );
+    assert!(stderr.contains("pagerhook: stopped"), "{stderr}");
+}

@@ -536,6 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn the_head_decides_unless_a_signature_is_configured() {
+        let key = guard(json!({"api_key": "k"}));
+        assert!(!key.needs_body());
+        assert!(key.check_head(&req("/?x-api-key=k", &[], b"")).is_ok());
+        assert!(key.check_head(&req("/?x-api-key=guess", &[], b"")).is_err());
+        let signed = guard(json!({"api_key": "k", "hmac": {"secret": "s", "header": "X-Sig"}}));
+        assert!(signed.needs_body());
+        // A head failure is final, whatever the body would say.
+        assert!(
+            signed
+                .check_head(&req("/?x-api-key=guess", &[], b""))
+                .is_err()
+        );
+        // A head pass is not a pass: the signature is still checked.
+        let unsigned = req("/?x-api-key=k", &[], b"{}");
+        assert!(signed.check_head(&unsigned).is_ok());
+        assert!(!ok(&signed, &unsigned));
+        let signature = sign("s", b"{}");
+        let both = req("/?x-api-key=k", &[("X-Sig", signature.as_str())], b"{}");
+        assert!(ok(&signed, &both));
+    }
+
+    #[test]
     fn api_key_from_query_or_header() {
         let g = guard(json!({"api_key": "capture-api-key"}));
         assert!(ok(&g, &req("/spot?x-api-key=capture-api-key", &[], b"")));

@@ -276,3 +276,50 @@ async fn shutdown_waits_for_requests_in_flight_at_most_the_shutdown_timeout() {
         "{took:?}"
     );
 }
+
+/// Sends a keep-alive GET /healthz on `stream` and reads its status line, within `limit`.
+async fn healthz_on(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut status = [0u8; 15];
+    let read = tokio::time::timeout(limit, stream.read_exact(&mut status)).await;
+    let answer = String::from_utf8_lossy(&status).into_owned();
+    // The rest of the short answer.
+    let mut rest = [0u8; 512];
+    let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut rest)).await;
+    read.ok().map(|_| answer)
+}
+
+#[tokio::test]
+async fn beyond_max_connections_new_ones_wait_and_open_ones_keep_working() {
+    let running = start(ServerConfig::new().with_max_connections(2)).await;
+    let mut working = running.connect().await;
+    let limit = Duration::from_secs(2);
+    assert_eq!(
+        healthz_on(&mut working, limit).await.as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
+    let silent = running.connect().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut waiting = running.connect().await;
+    assert_eq!(
+        healthz_on(&mut waiting, Duration::from_millis(500)).await,
+        None,
+        "the third connection waits to be accepted"
+    );
+    assert_eq!(
+        healthz_on(&mut working, limit).await.as_deref(),
+        Some("HTTP/1.1 200 OK"),
+        "an open connection keeps working"
+    );
+    drop(silent);
+    let mut status = [0u8; 15];
+    tokio::time::timeout(limit, waiting.read_exact(&mut status))
+        .await
+        .expect("answered once a slot is free")
+        .unwrap();
+    assert_eq!(&status, b"HTTP/1.1 200 OK");
+    running.stop().await;
+}
