@@ -83,10 +83,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
     if receiver.api_is_loopback_only() {
-        tracing::warn!(
-            "no [api] token configured: the read API (/alerts, /deliveries) and /metrics \
-             answer loopback clients only"
-        );
+        let routes = if receiver.metrics_are_public() {
+            "the read API (/alerts, /deliveries)"
+        } else {
+            "the read API (/alerts, /deliveries) and /metrics"
+        };
+        tracing::warn!("no [api] token configured: {routes} answer loopback clients only");
     }
     let router = receiver.with_body_timeout(server.body_timeout()).router();
     server::run(listener, router, &server, shutdown).await;

@@ -132,6 +132,11 @@ impl Receiver {
         self.api.tokens.is_empty()
     }
 
+    /// Whether `GET /metrics` answers everyone.
+    pub fn metrics_are_public(&self) -> bool {
+        self.api.public_metrics
+    }
+
     /// Serves `instance` at `POST /integrations/{name}`.
     ///
     /// # Errors
@@ -395,7 +400,7 @@ async fn receive(
                 size as u64,
                 Outcome::rejected(&error),
             );
-            return record(shared, name, delivery, Err(error)).await;
+            return closing(record(shared, name, delivery, Err(error)).await);
         }
         // Nothing was delivered: nothing to record.
         BodyRead::Failed(response) => {

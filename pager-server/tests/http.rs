@@ -427,7 +427,15 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
         .header(header::CONTENT_LENGTH, "1000000000")
         .body(Body::empty())
         .unwrap();
-    let (status, body) = call(&app, declared).await;
+    let response = app.clone().oneshot(declared).await.unwrap();
+    assert_eq!(
+        response.headers()[header::CONNECTION],
+        "close",
+        "the body was not read"
+    );
+    let status = response.status();
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         body["error"],
