@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use pager_server::Receiver;
-use pager_server::config::ServeConfig;
+use pager_server::config::{ServeConfig, ServerConfig};
 use pager_server::lifecycle::AlertStatus;
 use pager_server::store::{AlertFilter, SqliteStore, Store};
 
@@ -168,10 +168,8 @@ fn main() {
         let server = runtime.spawn(pager_server::serve(
             listener,
             receiver,
-            pager_server::config::ServerConfig::default(),
-            async {
-                let _ = stopped.await;
-            },
+            ServerConfig::default(),
+            async { drop(stopped.await) },
         ));
 
         let scenario = drive(&url, alerts, clients, seconds);
