@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use pager_server::Receiver;
-use pager_server::config::ServeConfig;
+use pager_server::config::{ServeConfig, ServerConfig};
 use pager_server::lifecycle::AlertStatus;
 use pager_server::store::{AlertFilter, SqliteStore, Store};
 
@@ -165,9 +165,12 @@ fn main() {
             listener.local_addr().unwrap()
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = runtime.spawn(pager_server::serve(listener, receiver, async {
-            let _ = stopped.await;
-        }));
+        let server = runtime.spawn(pager_server::serve(
+            listener,
+            receiver,
+            ServerConfig::default(),
+            async { drop(stopped.await) },
+        ));
 
         let scenario = drive(&url, alerts, clients, seconds);
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use pager_core::auth::ReceivedAt;
+use pager_core::auth::{ReceivedAt, Secret};
 use pager_core::{Event, Integration};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -128,21 +128,45 @@ where
     }
 }
 
-fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
-    use pager_server::{Receiver, config::ServeConfig};
+/// An API token for the read routes, added to the configuration's `[api] tokens`.
+const API_TOKEN_VAR: &str = "PAGERHOOK_API_TOKEN";
 
-    let config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
+fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
+    use pager_server::Receiver;
+    use pager_server::config::{ServeConfig, StoreLocation};
+    use std::io::IsTerminal;
+
+    let mut config = ServeConfig::from_file(config).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(token) = std::env::var_os(API_TOKEN_VAR) {
+        let token = token
+            .into_string()
+            .ok()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Failure::Usage(format!("{API_TOKEN_VAR} must be non-empty UTF-8")))?;
+        config.api.tokens.push(Secret::new(token));
+    }
     let _ = tracing_subscriber::fmt()
         .with_writer(io::stderr)
+        // Colour codes only for a person at a terminal, not in files or a journal.
+        .with_ansi(io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    let store =
-        pager_server::open_store(&config.store).map_err(|e| Failure::Rejected(e.to_string()))?;
+    let store = pager_server::open_store(&config.store).map_err(|e| {
+        let location = match &config.store {
+            StoreLocation::Sqlite(path) => path.display().to_string(),
+            StoreLocation::Memory => "memory".to_owned(),
+        };
+        Failure::Usage(format!(
+            "cannot open the store {location}: {}",
+            pager_server::open_failure_reason(&e)
+        ))
+    })?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_api(config.api.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -160,9 +184,14 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
             "pagerhook: listening on http://{local} (instances: {})",
             names.join(", ")
         );
-        pager_server::serve(listener, receiver, pager_server::shutdown_signal())
-            .await
-            .map_err(|e| Failure::Rejected(format!("server failed: {e}")))?;
+        pager_server::serve(
+            listener,
+            receiver,
+            config.server.clone(),
+            pager_server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| Failure::Rejected(format!("server failed: {e}")))?;
         eprintln!("pagerhook: stopped");
         Ok(())
     })

@@ -310,6 +310,30 @@ fn serve_refuses_a_bad_configuration_before_listening() {
         "{message}"
     );
 
+    // A database file that is not ours: the path and SQLite's reason, not our schema.
+    let foreign = dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE alerts (x INTEGER);")
+        .unwrap();
+    std::fs::write(&config, "store = \"sqlite:foreign.db\"\n").unwrap();
+    let out = pagerhook(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with("error: cannot open the store ")
+            && message.contains(foreign.to_str().unwrap())
+            && message.contains("table alerts already exists"),
+        "{message}"
+    );
+    assert!(!message.contains("CREATE"), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    std::fs::write(dir.path().join("garbage.db"), [0x5a_u8; 4096]).unwrap();
+    std::fs::write(&config, "store = \"sqlite:garbage.db\"\n").unwrap();
+    let out = pagerhook(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("garbage.db"), "{}", stderr(&out));
+
     let out = pagerhook(&["serve", "--config", "/nonexistent/serve.toml"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -385,8 +385,9 @@ fn check_restart(config: &Path, port: u16, pagerhook: Process, group: &Value) {
     };
     let before = everything(port);
     let delivered = deliveries(port);
-    // group: fire, join, partial, resolve, re-fire; per-alert 1; keyed 1; the 401 1.
-    assert!(delivered >= 8, "{delivered} deliveries logged");
+    // group: fire, join, partial, resolve, re-fire; per-alert 1; keyed 1 (the 401 is not
+    // logged, only counted).
+    assert!(delivered >= 7, "{delivered} deliveries logged");
     let history_before =
         get_json(&format!("http://127.0.0.1:{port}/alerts/{}", group["id"])).unwrap();
     pagerhook.terminate();

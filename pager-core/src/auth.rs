@@ -49,6 +49,19 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether `presented` is this secret, compared in constant time (as SHA-256 digests, so
+    /// neither the content nor the length leaks through an early exit). For hosts that check
+    /// their own tokens (pager-server's read API) the way the guard checks an instance's.
+    ///
+    /// ```
+    /// let token = pager_core::auth::Secret::new("t-1");
+    /// assert!(token.matches(b"t-1"));
+    /// assert!(!token.matches(b"t-2"));
+    /// ```
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        secret_eq(presented, self.0.as_bytes())
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -320,18 +333,50 @@ impl AuthGuard {
     /// running the guard names its integration).
     pub fn check<B: AsRef<[u8]>>(&self, req: &http::Request<B>) -> Result<(), Error> {
         // `&` rather than `&&`: every configured check runs, whatever the first one says.
-        let passed = self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
-            & self
-                .authorization
-                .as_ref()
-                .is_none_or(|(s, c)| check_authorization(s, c, req))
-            & self.basic.as_ref().is_none_or(|b| check_basic(b, req))
-            & self.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
+        let passed = self.head_passes(req) & self.hmac.as_ref().is_none_or(|h| check_hmac(h, req));
         if passed {
             Ok(())
         } else {
             Err(Error::unauthorized())
         }
+    }
+
+    /// Whether a request's body is needed to decide: only an HMAC signature is computed over
+    /// it. When `false`, [`AuthGuard::check_head`] decides alone and a host can refuse a
+    /// request before reading its body.
+    ///
+    /// ```
+    /// use pager_core::auth::{AuthConfig, AuthGuard};
+    /// let key: AuthConfig = serde_json::from_value(serde_json::json!({"api_key": "k"}))?;
+    /// assert!(!AuthGuard::new(key)?.needs_body());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn needs_body(&self) -> bool {
+        self.hmac.is_some()
+    }
+
+    /// Checks what the head decides (URI and headers: API key, `Authorization`, Basic), so a
+    /// host can refuse a request before reading its body. A failure is final; a pass is the
+    /// whole answer only when [`AuthGuard::needs_body`] is `false` — [`AuthGuard::check`]
+    /// (which [`crate::Instance`] runs) is still the check of record.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when a head-only method fails.
+    pub fn check_head<B>(&self, req: &http::Request<B>) -> Result<(), Error> {
+        if self.head_passes(req) {
+            Ok(())
+        } else {
+            Err(Error::unauthorized())
+        }
+    }
+
+    fn head_passes<B>(&self, req: &http::Request<B>) -> bool {
+        self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
+            & self
+                .authorization
+                .as_ref()
+                .is_none_or(|(s, c)| check_authorization(s, c, req))
+            & self.basic.as_ref().is_none_or(|b| check_basic(b, req))
     }
 }
 
@@ -488,6 +533,29 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(data);
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn the_head_decides_unless_a_signature_is_configured() {
+        let key = guard(json!({"api_key": "k"}));
+        assert!(!key.needs_body());
+        assert!(key.check_head(&req("/?x-api-key=k", &[], b"")).is_ok());
+        assert!(key.check_head(&req("/?x-api-key=guess", &[], b"")).is_err());
+        let signed = guard(json!({"api_key": "k", "hmac": {"secret": "s", "header": "X-Sig"}}));
+        assert!(signed.needs_body());
+        // A head failure is final, whatever the body would say.
+        assert!(
+            signed
+                .check_head(&req("/?x-api-key=guess", &[], b""))
+                .is_err()
+        );
+        // A head pass is not a pass: the signature is still checked.
+        let unsigned = req("/?x-api-key=k", &[], b"{}");
+        assert!(signed.check_head(&unsigned).is_ok());
+        assert!(!ok(&signed, &unsigned));
+        let signature = sign("s", b"{}");
+        let both = req("/?x-api-key=k", &[("X-Sig", signature.as_str())], b"{}");
+        assert!(ok(&signed, &both));
     }
 
     #[test]

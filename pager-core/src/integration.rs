@@ -175,6 +175,21 @@ impl Instance {
     pub fn limits(&self) -> Limits {
         self.limits
     }
+
+    /// Runs the part of the auth guard that needs no body ([`AuthGuard::check_head`]), for
+    /// hosts that want to refuse a request before reading its body. [`Instance::handle`] still
+    /// runs the whole guard.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`], naming the integration.
+    pub fn check_before_body<B>(&self, req: &http::Request<B>) -> Result<(), Error> {
+        match &self.guard {
+            Some(guard) => guard
+                .check_head(req)
+                .map_err(|e| e.with_integration(self.id())),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Integration for Instance {

@@ -10,12 +10,24 @@
 //! options = { grouping = "group" }   # the adapter's options (optional)
 //! auth = { api_key = "s3cret" }      # the auth guard (optional; absent = open)
 //! limits = { max_body_bytes = 10485760 }  # optional
+//!
+//! [api]                              # the read API (GET /alerts, /deliveries, …)
+//! tokens = ["…"]                     # Authorization: Bearer <token>; none = loopback only
+//! public_metrics = false             # true: GET /metrics answers anyone
+//!
+//! [server]                           # slow and idle clients (the defaults)
+//! header_timeout_seconds = 10        # a request's head must arrive within this
+//! body_timeout_seconds = 30          # its whole body within this, else 408
+//! idle_timeout_seconds = 60          # a kept-alive connection with nothing to do
+//! max_connections = 1024             # beyond it, new connections wait to be accepted
+//! shutdown_timeout_seconds = 10      # after SIGTERM, for requests in flight
 //! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use pager_core::auth::AuthConfig;
+use pager_core::auth::{AuthConfig, Secret};
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
@@ -33,6 +45,160 @@ pub struct ServeConfig {
     /// The adapter instances served, each at `POST /integrations/{name}`.
     #[serde(default)]
     pub instances: Vec<InstanceEntry>,
+    /// Who may call the read and admin routes, and `/metrics`.
+    #[serde(default)]
+    pub api: ApiConfig,
+    /// Timeouts and the connection limit.
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+/// The `[server]` table: how long slow and idle clients may hold the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// A request's head (request line and headers) must arrive within this many seconds,
+    /// counted from the accept (first request) or from its first byte (later requests on a
+    /// kept-alive connection); else the connection is closed. Default 10.
+    pub header_timeout_seconds: u64,
+    /// A delivery's whole body must arrive within this many seconds of its head; else 408 and
+    /// the connection is closed. Default 30.
+    pub body_timeout_seconds: u64,
+    /// A kept-alive connection with no request in progress and no bytes moving for this many
+    /// seconds is closed. Default 60.
+    pub idle_timeout_seconds: u64,
+    /// Connections served at once; further ones wait to be accepted. Default 1024.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT, requests in flight get this many seconds; then the remaining
+    /// connections are closed and the server stops. Default 10.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            max_connections: 1024,
+            shutdown_timeout_seconds: 10,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The header timeout.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_seconds)
+    }
+
+    /// The body timeout.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds)
+    }
+
+    /// The idle (keep-alive) timeout.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_seconds)
+    }
+
+    /// The shutdown timeout.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_seconds)
+    }
+
+    /// Sets the header timeout, in seconds.
+    #[must_use]
+    pub fn with_header_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.header_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the body timeout, in seconds.
+    #[must_use]
+    pub fn with_body_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.body_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the idle timeout, in seconds.
+    #[must_use]
+    pub fn with_idle_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.idle_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets the connection limit.
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets the shutdown timeout, in seconds.
+    #[must_use]
+    pub fn with_shutdown_timeout_seconds(mut self, seconds: u64) -> Self {
+        self.shutdown_timeout_seconds = seconds;
+        self
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+            ("max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(format!("at server.{key}: must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `[api]` table: who may call the read and admin routes (`GET /alerts`,
+/// `GET /alerts/{id}`, `GET /deliveries`) and `GET /metrics`.
+///
+/// With tokens, a request needs `Authorization: Bearer <one of them>` (compared in constant
+/// time), wherever it comes from. Without tokens, only clients on a loopback address
+/// (127.0.0.0/8, `::1`) are answered. `/metrics` follows the same rule unless
+/// `public_metrics`; `/healthz` and the webhook routes are not affected.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ApiConfig {
+    /// Bearer tokens accepted on the read and admin routes. Secrets: redacted in `Debug`.
+    pub tokens: Vec<Secret>,
+    /// Whether `GET /metrics` answers everyone.
+    pub public_metrics: bool,
+}
+
+impl ApiConfig {
+    /// No tokens (loopback only), metrics behind the same rule.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts `token` too.
+    #[must_use]
+    pub fn with_token(mut self, token: Secret) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    /// Sets whether `GET /metrics` answers everyone.
+    #[must_use]
+    pub fn with_public_metrics(mut self, public: bool) -> Self {
+        self.public_metrics = public;
+        self
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -124,6 +290,10 @@ impl ServeConfig {
                 let path = e.path().to_string();
                 located(text, e.inner(), if path == "." { "" } else { &path })
             })?;
+        config.server.validate()?;
+        if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
+            return Err("at api.tokens: a token must not be empty".to_owned());
+        }
         if let StoreLocation::Sqlite(path) = &mut config.store {
             if path.is_relative() {
                 *path = base.join(&*path);
@@ -162,9 +332,40 @@ fn located(text: &str, error: &toml::de::Error, path: &str) -> String {
     if !path.is_empty() {
         place.push(format!("at {path}"));
     }
+    let message = without_values(error.message());
     if place.is_empty() {
-        error.message().to_owned()
+        message
     } else {
-        format!("{}: {}", place.join(", "), error.message())
+        format!("{}: {}", place.join(", "), message)
     }
+}
+
+/// serde's "invalid type: string \"admin:S3CRET\", expected struct Basic" quotes the value,
+/// which may be a secret: keep its kind and what was expected only ("invalid type: string,
+/// expected struct Basic"); "unknown variant `…`" likewise. Other messages name keys, never
+/// values, and pass.
+fn without_values(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let expected = rest
+            .rfind(", expected ")
+            .and_then(|at| rest.get(at..))
+            .unwrap_or_default();
+        return format!("unknown variant{expected}");
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            // The value may itself contain ", expected ": the last one is serde's.
+            let (unexpected, expected) = match rest.rfind(", expected ") {
+                Some(at) => rest.split_at(at),
+                None => (rest, ""),
+            };
+            let kind = unexpected
+                .split(['"', '`'])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            return format!("{prefix}{kind}{expected}");
+        }
+    }
+    message.to_owned()
 }

@@ -12,13 +12,16 @@
 //! - [`config`] reads `pagerhook serve`'s TOML, and [`serve`] runs a receiver until a
 //!   shutdown signal.
 //!
-//! Every delivery is recorded before it is answered, rejected ones included; the answer to a
-//! delivery the store could not record is 503, so senders that retry (Alertmanager) resend it.
+//! Every delivery is recorded before it is answered, rejected ones included — except 401s,
+//! 404s and 408s, which are counted in `/metrics` but not written, so that a flood of them
+//! costs no disk; the answer to a delivery the store could not record is 503, so senders that
+//! retry (Alertmanager) resend it.
 
 pub mod config;
 pub mod lifecycle;
 mod metrics;
 mod receiver;
+mod server;
 pub mod store;
 
 use std::future::Future;
@@ -27,7 +30,7 @@ use std::sync::Arc;
 pub use receiver::{Receiver, ReceiverError};
 pub use store::Store;
 
-use config::StoreLocation;
+use config::{ServerConfig, StoreLocation};
 use store::{MemoryStore, SqliteStore, StoreError};
 
 /// Opens the store a configuration names.
@@ -41,20 +44,54 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
     })
 }
 
-/// Serves `receiver` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish and closes the store.
+/// One line saying why a store could not be opened, for a person: SQLite's message without
+/// the SQL it was running (a foreign database file would otherwise print our whole schema),
+/// with a hint when the file is not a pagerhook database.
+pub fn open_failure_reason(error: &StoreError) -> String {
+    match error {
+        StoreError::Database(rusqlite::Error::SqlInputError { msg, .. }) => {
+            format!("{msg} (is it another program's database?)")
+        }
+        StoreError::Database(rusqlite::Error::SqliteFailure(code, _))
+            if code.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            "the file is not an SQLite database".to_owned()
+        }
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
+/// in flight `server.shutdown_timeout` to finish and closes the store.
+///
+/// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
+/// timeouts, `max_connections`), and each request carries the client's address as
+/// `axum::extract::ConnectInfo<SocketAddr>`, which the read API's loopback rule reads.
 ///
 /// # Errors
-/// When accepting connections fails, or the store fails to close.
+/// When the store fails to close.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     receiver: Receiver,
+    server: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
-    axum::serve(listener, receiver.router())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    if receiver.api_is_loopback_only() {
+        let routes = if receiver.metrics_are_public() {
+            "the read API (/alerts, /deliveries)"
+        } else {
+            "the read API (/alerts, /deliveries) and /metrics"
+        };
+        tracing::warn!("no [api] token configured: {routes} answer loopback clients only");
+    }
+    let router = receiver.with_body_timeout(server.body_timeout()).router();
+    server::run(listener, router, &server, shutdown).await;
     store.close().await.map_err(std::io::Error::other)
 }
 

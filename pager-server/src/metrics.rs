@@ -1,9 +1,13 @@
 //! The receiver's metrics, served at `GET /metrics` in the OpenMetrics text format (which
 //! Prometheus scrapes natively):
 //!
-//! - `pagerhook_deliveries_total{instance, outcome}` — outcome `accepted`, `unauthorized`,
-//!   `payload_too_large`, `unsupported_content_type`, `invalid` (400s), `store_unavailable`;
-//!   unknown instances count under `instance=""`, outcome `unknown_instance`;
+//! - `pagerhook_deliveries_total{instance, outcome}` — deliveries written to the log: outcome
+//!   `accepted`, `payload_too_large`, `unsupported_content_type`, `invalid` (400s), and
+//!   `store_unavailable` (not written);
+//! - `pagerhook_rejected_requests_total{instance, reason}` — requests refused without a row in
+//!   the delivery log, so that a flood of them costs no disk: `unauthorized` (a webhook's 401),
+//!   `unknown_instance` (404, `instance=""`: the name is the sender's), `body_timeout` (408),
+//!   `api_unauthorized` (401 on the read API or `/metrics`, `instance=""`);
 //! - `pagerhook_events_total{instance, action}`;
 //! - `pagerhook_transitions_total{instance, transition}` (opened, deduplicated, …);
 //! - `pagerhook_unresolved_alerts{instance, status}` — read from the store at scrape time;
@@ -20,6 +24,12 @@ use prometheus_client::registry::Registry;
 struct DeliveryLabels {
     instance: String,
     outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectedLabels {
+    instance: String,
+    reason: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -52,6 +62,7 @@ type HistogramFamily = Family<InstanceLabels, Histogram, fn() -> Histogram>;
 pub(crate) struct Metrics {
     registry: Registry,
     deliveries: Family<DeliveryLabels, Counter>,
+    rejected: Family<RejectedLabels, Counter>,
     events: Family<ActionLabels, Counter>,
     transitions: Family<TransitionLabels, Counter>,
     unresolved: Family<StatusLabels, Gauge>,
@@ -67,6 +78,7 @@ impl Metrics {
     pub(crate) fn new() -> Self {
         let mut registry = Registry::with_prefix("pagerhook");
         let deliveries = Family::default();
+        let rejected = Family::default();
         let events = Family::default();
         let transitions = Family::default();
         let unresolved = Family::default();
@@ -75,6 +87,11 @@ impl Metrics {
             "deliveries",
             "Deliveries received, by instance and outcome",
             deliveries.clone(),
+        );
+        registry.register(
+            "rejected_requests",
+            "Requests refused without a delivery log row (401, 404, 408), by instance and reason",
+            rejected.clone(),
         );
         registry.register(
             "events",
@@ -99,6 +116,7 @@ impl Metrics {
         Self {
             registry,
             deliveries,
+            rejected,
             events,
             transitions,
             unresolved,
@@ -111,6 +129,15 @@ impl Metrics {
             .get_or_create(&DeliveryLabels {
                 instance: instance.to_owned(),
                 outcome,
+            })
+            .inc();
+    }
+
+    pub(crate) fn rejected(&self, instance: &str, reason: &'static str) {
+        self.rejected
+            .get_or_create(&RejectedLabels {
+                instance: instance.to_owned(),
+                reason,
             })
             .inc();
     }

@@ -1,14 +1,16 @@
 //! The HTTP receiver: an axum [`Router`] over named adapter instances and a [`Store`].
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::{Bytes, BytesMut};
@@ -19,7 +21,7 @@ use pager_core::{Error, Instance, Integration, Registry};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::InstanceEntry;
+use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
 use crate::store::{AlertFilter, Delivery, Outcome, Store};
@@ -65,7 +67,9 @@ pub enum ReceiverError {
 /// let am = pager_integrations::registry().build("prometheus-v3", &serde_json::Value::Null)?;
 /// let receiver = pager_server::Receiver::new(store).with_instance("am", am)?;
 /// let app: axum::Router = axum::Router::new().nest("/pagerhook", receiver.router());
-/// // Serve `app` with axum::serve, or pager_server::serve for graceful shutdown.
+/// // Serve `app` with pager_server::serve (timeouts, connection limit, bounded shutdown), or
+/// // axum::serve with app.into_make_service_with_connect_info::<std::net::SocketAddr>():
+/// // without a token, the read API answers loopback clients only, and needs their address.
 /// # let _ = app;
 /// # Ok(())
 /// # }
@@ -81,10 +85,20 @@ pub enum ReceiverError {
 /// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
 /// | `GET /healthz` | `{"status": "ok"}` when the store answers, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
+///
+/// Who may call them: the webhook route is public, each instance checks its own auth guard;
+/// `/healthz` is open; the read routes (and `/metrics` unless [`ApiConfig::public_metrics`])
+/// need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
+/// configured, a client on a loopback address. The client's address is the request's
+/// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()`); without it a request is not
+/// loopback, so a host that does not provide it must configure a token.
 #[derive(Debug, Clone)]
 pub struct Receiver {
     instances: BTreeMap<String, Arc<Instance>>,
     store: Arc<dyn Store>,
+    api: ApiConfig,
+    body_timeout: Duration,
 }
 
 impl Receiver {
@@ -93,7 +107,34 @@ impl Receiver {
         Self {
             instances: BTreeMap::new(),
             store,
+            api: ApiConfig::default(),
+            body_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// How long a delivery's whole body may take to arrive (default 30 s); past it the
+    /// answer is 408 and the connection is closed.
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Who may call the read and admin routes and `/metrics` (default: loopback clients only).
+    #[must_use]
+    pub fn with_api(mut self, api: ApiConfig) -> Self {
+        self.api = api;
+        self
+    }
+
+    /// Whether the read API answers loopback clients only (no token configured).
+    pub fn api_is_loopback_only(&self) -> bool {
+        self.api.tokens.is_empty()
+    }
+
+    /// Whether `GET /metrics` answers everyone.
+    pub fn metrics_are_public(&self) -> bool {
+        self.api.public_metrics
     }
 
     /// Serves `instance` at `POST /integrations/{name}`.
@@ -154,19 +195,73 @@ impl Receiver {
 
     /// The routes, as an axum router (a tower service).
     pub fn router(self) -> Router {
+        let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
             receiver: self,
             metrics: Metrics::new(),
         });
-        Router::new()
-            .route("/integrations/{name}", post(deliver))
+        // The read routes, and any admin route, sit behind the API door.
+        let guarded = || middleware::from_fn_with_state(Arc::clone(&shared), require_api_access);
+        let read = Router::new()
             .route("/alerts", get(list_alerts))
             .route("/alerts/{id}", get(show_alert))
             .route("/deliveries", get(list_deliveries))
+            .route_layer(guarded());
+        let mut metrics_route = Router::new().route("/metrics", get(metrics));
+        if !public_metrics {
+            metrics_route = metrics_route.route_layer(guarded());
+        }
+        Router::new()
+            .route("/integrations/{name}", post(deliver))
             .route("/healthz", get(healthz))
-            .route("/metrics", get(metrics))
+            .merge(read)
+            .merge(metrics_route)
             .with_state(shared)
     }
+}
+
+/// The read API's door: a configured bearer token, or, with none configured, a loopback client.
+fn api_allowed(api: &ApiConfig, request: &Request) -> bool {
+    if api.tokens.is_empty() {
+        return request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
+    }
+    let Some(presented) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+        .and_then(|value| {
+            let space = value.iter().position(|b| *b == b' ')?;
+            let (scheme, token) = value.split_at(space);
+            scheme
+                .eq_ignore_ascii_case(b"bearer")
+                .then(|| token.trim_ascii())
+        })
+    else {
+        return false;
+    };
+    // Every token is compared, whichever matches.
+    api.tokens
+        .iter()
+        .fold(false, |found, token| found | token.matches(presented))
+}
+
+async fn require_api_access(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if api_allowed(&shared.receiver.api, &request) {
+        return next.run(request).await;
+    }
+    shared.metrics.rejected("", "api_unauthorized");
+    let mut response = error_response(StatusCode::UNAUTHORIZED, "unauthorized");
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 #[derive(Debug)]
@@ -181,7 +276,6 @@ fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
 
 fn outcome_name(error: &Error) -> &'static str {
     match error {
-        Error::Unauthorized { .. } => "unauthorized",
         Error::PayloadTooLarge { .. } => "payload_too_large",
         Error::UnsupportedContentType { .. } => "unsupported_content_type",
         Error::Internal { .. } => "internal_error",
@@ -211,6 +305,40 @@ async fn read_limited(
     Ok(Ok(buffer.freeze()))
 }
 
+/// What became of a delivery's body.
+enum BodyRead {
+    Complete(Bytes),
+    /// Over the limit: the declared or the read size.
+    TooLarge(usize),
+    /// The sender went away mid-body, or was too slow (408): the answer.
+    Failed(Response),
+}
+
+/// Reads the body: refused from a declared size over `limit` before reading, stopped as soon
+/// as the bytes read pass it, and given `timeout` to arrive whole.
+async fn read_body(
+    timeout: Duration,
+    body: Body,
+    limit: usize,
+    declared: Option<usize>,
+) -> BodyRead {
+    if let Some(size) = declared.filter(|size| *size > limit) {
+        return BodyRead::TooLarge(size);
+    }
+    match tokio::time::timeout(timeout, read_limited(body, limit, declared.unwrap_or(0))).await {
+        Ok(Ok(Ok(body))) => BodyRead::Complete(body),
+        Ok(Ok(Err(size))) => BodyRead::TooLarge(size),
+        Ok(Err(error)) => BodyRead::Failed(error_response(
+            StatusCode::BAD_REQUEST,
+            format!("could not read the body: {error}"),
+        )),
+        Err(_) => BodyRead::Failed(closing(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            "the body did not arrive in time",
+        ))),
+    }
+}
+
 async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
@@ -218,7 +346,7 @@ async fn deliver(
 ) -> Response {
     let started = Instant::now();
     let Some(instance) = shared.receiver.instances.get(&name).cloned() else {
-        shared.metrics.delivery("", "unknown_instance");
+        shared.metrics.rejected("", "unknown_instance");
         return error_response(StatusCode::NOT_FOUND, format!("no instance named {name:?}"));
     };
     let response = receive(&shared, &name, instance, request).await;
@@ -237,7 +365,7 @@ async fn receive(
     // One clock read: the delivery log's time and the auth guard's `ReceivedAt` agree.
     let now = SystemTime::now();
     let received_at = chrono::DateTime::<Utc>::from(now);
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -249,13 +377,17 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
 
-    let read = match declared {
-        Some(size) if size > limit => Ok(Err(size)),
-        _ => read_limited(body, limit, declared.unwrap_or(0)).await,
-    };
-    let body = match read {
-        Ok(Ok(body)) => body,
-        Ok(Err(size)) => {
+    // Auth that needs no body is decided before a byte of it is read (only HMAC reads it).
+    let head = http::Request::from_parts(parts, ());
+    let before_body = instance.check_before_body(&head);
+    let (mut parts, ()) = head.into_parts();
+    if let Err(error) = before_body {
+        return closing(unauthorized(shared, name, &error));
+    }
+
+    let body = match read_body(shared.receiver.body_timeout, body, limit, declared).await {
+        BodyRead::Complete(body) => body,
+        BodyRead::TooLarge(size) => {
             let error = Error::PayloadTooLarge {
                 integration: instance.id(),
                 size,
@@ -269,14 +401,14 @@ async fn receive(
                 size as u64,
                 Outcome::rejected(&error),
             );
-            return record(shared, name, delivery, Err(error)).await;
+            return closing(record(shared, name, delivery, Err(error)).await);
         }
-        Err(error) => {
-            // The sender went away mid-body: nothing was delivered, nothing to record.
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the body: {error}"),
-            );
+        // Nothing was delivered: nothing to record.
+        BodyRead::Failed(response) => {
+            if response.status() == StatusCode::REQUEST_TIMEOUT {
+                shared.metrics.rejected(name, "body_timeout");
+            }
+            return response;
         }
     };
 
@@ -294,10 +426,10 @@ async fn receive(
         instance.handle(&request)
     };
 
-    let keep_body = !matches!(
-        result,
-        Err(Error::Unauthorized { .. } | Error::PayloadTooLarge { .. })
-    );
+    if let Err(error @ Error::Unauthorized { .. }) = &result {
+        return unauthorized(shared, name, error);
+    }
+    let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
     let (outcome, result) = match result {
         Ok(events) => (Outcome::Accepted(events), Ok(())),
         Err(error) => (Outcome::rejected(&error), Err(error)),
@@ -311,6 +443,26 @@ async fn receive(
         outcome,
     );
     record(shared, name, delivery, result).await
+}
+
+/// A 401 for a delivery: counted, not written to the delivery log (a flood of them must cost
+/// no disk), and saying nothing about which part failed.
+fn unauthorized(shared: &Shared, name: &str, error: &Error) -> Response {
+    shared.metrics.rejected(name, "unauthorized");
+    let mut response = error_response(StatusCode::UNAUTHORIZED, error.to_string());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// `response` with `Connection: close`: the body was not read (or not all of it), so the
+/// connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Stores the delivery, then answers: the typed error's status and message, or 200 with what
@@ -341,17 +493,11 @@ async fn record(
         Err(error) => {
             shared.metrics.delivery(name, outcome_name(&error));
             let status = error.status();
-            let mut response = (
+            (
                 status,
                 Json(json!({ "error": error.to_string(), "delivery_id": ingested.delivery_id })),
             )
-                .into_response();
-            if status == StatusCode::UNAUTHORIZED {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            response
+                .into_response()
         }
     }
 }

@@ -6,11 +6,13 @@
 )]
 //! The receiver's HTTP behaviour, through the Router as a tower service.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use pager_server::config::ServeConfig;
@@ -70,8 +72,162 @@ fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
         .unwrap()
 }
 
+/// A GET from a loopback client (as `pager_server::serve` marks it).
 fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
+    get_from(uri, "127.0.0.1:40000")
+}
+
+fn get_from(uri: &str, peer: &str) -> Request<Body> {
+    let mut request = Request::get(uri).body(Body::empty()).unwrap();
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+const READ_ROUTES: [&str; 4] = ["/alerts", "/alerts/1", "/deliveries", "/metrics"];
+
+#[tokio::test]
+async fn without_a_token_the_read_api_answers_loopback_clients_only() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app(Arc::clone(&store));
+    call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("single-firing.json"),
+        ),
+    )
+    .await;
+    for route in READ_ROUTES {
+        for peer in [
+            "127.0.0.1:5000",
+            "127.1.2.3:5000",
+            "[::1]:5000",
+            "[::ffff:127.0.0.1]:5000",
+        ] {
+            let (status, body) = call(&app, get_from(route, peer)).await;
+            assert_eq!(status, StatusCode::OK, "{route} from {peer}: {body}");
+        }
+        for peer in ["10.0.0.7:5000", "192.168.1.2:5000", "[2001:db8::1]:5000"] {
+            let (status, body) = call(&app, get_from(route, peer)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} from {peer}");
+            assert_eq!(body["error"], "unauthorized");
+        }
+        let unknown_peer = Request::get(route).body(Body::empty()).unwrap();
+        assert_eq!(
+            call(&app, unknown_peer).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{route} with no ConnectInfo is not loopback"
+        );
+    }
+    let (status, _) = call(&app, get_from("/healthz", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK, "healthz stays open");
+    let (status, _) = call(
+        &app,
+        post(
+            "/integrations/am",
+            "application/json",
+            fixture("single-firing.json"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "webhooks are not behind the API door"
+    );
+}
+
+fn app_with(api: &str, store: Arc<dyn Store>) -> Router {
+    let config = ServeConfig::from_toml(&format!("{CONFIG}\n{api}"), Path::new(".")).unwrap();
+    Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
+        .unwrap()
+        .with_api(config.api)
+        .router()
+}
+
+fn with_auth(mut request: Request<Body>, value: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert(header::AUTHORIZATION, value.parse().unwrap());
+    request
+}
+
+#[tokio::test]
+async fn with_tokens_the_read_api_needs_one_even_from_loopback() {
+    let app = app_with(
+        "[api]\ntokens = [\"tok-one\", \"tok-two\"]",
+        Arc::new(MemoryStore::new()),
+    );
+    for route in READ_ROUTES {
+        for peer in ["127.0.0.1:5000", "10.0.0.7:5000"] {
+            let (status, _) = call(&app, get_from(route, peer)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{route} from {peer}, no token"
+            );
+            for wrong in [
+                "Bearer tok-three",
+                "Bearer tok-one-",
+                "Basic tok-one",
+                "tok-one",
+                "Bearer ",
+            ] {
+                let response = app
+                    .clone()
+                    .oneshot(with_auth(get_from(route, peer), wrong))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{route} {wrong:?}"
+                );
+                assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+            }
+            for right in ["Bearer tok-one", "bearer tok-two"] {
+                let (status, body) = call(&app, with_auth(get_from(route, peer), right)).await;
+                let expected = if route == "/alerts/1" {
+                    StatusCode::NOT_FOUND // no alert yet: past the door
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(status, expected, "{route} from {peer} {right:?}: {body}");
+            }
+        }
+    }
+    let (status, _) = call(&app, get_from("/healthz", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn public_metrics_opens_metrics_only() {
+    let app = app_with(
+        "[api]\ntokens = [\"tok-one\"]\npublic_metrics = true",
+        Arc::new(MemoryStore::new()),
+    );
+    let (status, _) = call(&app, get_from("/metrics", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, get_from("/alerts", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let open = app_with("[api]\npublic_metrics = true", Arc::new(MemoryStore::new()));
+    let (status, _) = call(&open, get_from("/metrics", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&open, get_from("/deliveries", "10.0.0.7:5000")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn api_tokens_are_secrets() {
+    let config =
+        ServeConfig::from_toml("[api]\ntokens = [\"tok-SECRET\"]", Path::new(".")).unwrap();
+    assert!(!format!("{config:?}").contains("tok-SECRET"));
+    let receiver = Receiver::new(Arc::new(MemoryStore::new())).with_api(config.api);
+    assert!(!format!("{receiver:?}").contains("tok-SECRET"));
+    let err = ServeConfig::from_toml("[api]\ntokens = [\"\"]", Path::new(".")).unwrap_err();
+    assert!(err.contains("api.tokens"), "{err}");
 }
 
 #[tokio::test]
@@ -228,8 +384,8 @@ async fn rejections_have_their_status_and_are_logged_without_secrets() {
     let log = store.deliveries(None, 100).await.unwrap();
     assert_eq!(
         log.iter().rev().map(|d| d.status).collect::<Vec<_>>(),
-        [401, 401, 200, 415, 400],
-        "every delivery to a known instance is logged; the unknown one is not"
+        [200, 415, 400],
+        "every delivery is logged; 401s and 404s are not (they are counted)"
     );
     let malformed = store.delivery(malformed_id).await.unwrap().unwrap();
     assert_eq!(malformed.body.as_deref(), Some(&b"{\"alerts\": 7}"[..]));
@@ -264,17 +420,38 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
             .contains("exceeds the limit of 4096 bytes"),
         "{body}"
     );
-    // A declared Content-Length over the limit is refused before reading anything.
-    let declared = Request::post("/integrations/keyed")
+    // A declared Content-Length over the limit is refused before reading anything (once the
+    // key is right: a wrong key is refused first, see the next assertion).
+    let declared = Request::post("/integrations/keyed?x-api-key=s3cret")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CONTENT_LENGTH, "1000000000")
         .body(Body::empty())
         .unwrap();
-    let (status, body) = call(&app, declared).await;
+    let response = app.clone().oneshot(declared).await.unwrap();
+    assert_eq!(
+        response.headers()[header::CONNECTION],
+        "close",
+        "the body was not read"
+    );
+    let status = response.status();
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         body["error"],
         "prometheus-v3: payload of 1000000000 bytes exceeds the limit of 4096 bytes"
+    );
+    let wrong_key = Request::post("/integrations/keyed?x-api-key=guess")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000000000")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(wrong_key).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()[header::CONNECTION],
+        "close",
+        "the body was not read"
     );
 
     let log = store.deliveries(None, 10).await.unwrap();
@@ -290,8 +467,12 @@ async fn bodies_over_the_limit_are_refused_while_reading_and_not_kept() {
 async fn listing_queries_are_validated() {
     let app = app(Arc::new(MemoryStore::new()));
     for _ in 0..3 {
-        let request = post("/integrations/keyed", "application/json", b"{}".to_vec());
-        assert_eq!(call(&app, request).await.0, StatusCode::UNAUTHORIZED);
+        let request = post(
+            "/integrations/keyed?x-api-key=s3cret",
+            "application/json",
+            b"{}".to_vec(),
+        );
+        assert_eq!(call(&app, request).await.0, StatusCode::BAD_REQUEST);
     }
     let (status, body) = call(&app, get("/alerts?status=pending")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -336,6 +517,7 @@ async fn healthz_and_metrics() {
     )
     .await;
     let response = app.clone().oneshot(get("/metrics")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -353,7 +535,7 @@ async fn healthz_and_metrics() {
     for line in [
         r#"pagerhook_deliveries_total{instance="am",outcome="accepted"} 1"#,
         r#"pagerhook_deliveries_total{instance="am",outcome="invalid"} 1"#,
-        r#"pagerhook_deliveries_total{instance="",outcome="unknown_instance"} 1"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="unknown_instance"} 1"#,
         r#"pagerhook_events_total{instance="am",action="create"} 1"#,
         r#"pagerhook_transitions_total{instance="am",transition="opened"} 1"#,
         r#"pagerhook_unresolved_alerts{instance="am",status="open"} 1"#,
@@ -488,7 +670,11 @@ async fn no_secret_reaches_the_database_file() {
             .unwrap();
         call(&app, request).await;
     }
-    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store.deliveries(None, 10).await.unwrap().len(),
+        1,
+        "the 401 is not logged"
+    );
     store.close().await.unwrap();
     let mut files = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -512,4 +698,80 @@ fn configuration_errors_name_the_place_but_never_quote_a_secret() {
         "{err}"
     );
     assert!(!err.contains("TOPSECRET"), "{err}");
+}
+
+#[tokio::test]
+async fn unauthorized_and_unknown_are_counted_not_logged() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = app_with(
+        "[[instances]]\nname = \"signed\"\nintegration = \"prometheus-v3\"\n\
+         auth = { hmac = { secret = \"hmac-s3cret\", header = \"X-Signature\" } }\n\
+         [api]\ntokens = [\"tok\"]",
+        Arc::clone(&store),
+    );
+    let single = fixture("single-firing.json");
+    for uri in [
+        "/integrations/keyed",
+        "/integrations/keyed?x-api-key=guess",
+        "/integrations/signed",
+        "/integrations/nope",
+        "/integrations/nope-2",
+    ] {
+        let response = app
+            .clone()
+            .oneshot(post(uri, "application/json", single.clone()))
+            .await
+            .unwrap();
+        let expected = if uri.contains("nope") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(response.status(), expected, "{uri}");
+    }
+    let (status, _) = call(&app, get_from("/alerts", "10.0.0.1:1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        store.deliveries(None, 100).await.unwrap().is_empty(),
+        "no delivery row for a 401 or a 404"
+    );
+    let (_, text) = call(&app, with_auth(get("/metrics"), "Bearer tok")).await;
+    let text = text.as_str().unwrap();
+    for line in [
+        r#"pagerhook_rejected_requests_total{instance="keyed",reason="unauthorized"} 2"#,
+        r#"pagerhook_rejected_requests_total{instance="signed",reason="unauthorized"} 1"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="unknown_instance"} 2"#,
+        r#"pagerhook_rejected_requests_total{instance="",reason="api_unauthorized"} 1"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert!(!text.contains("outcome=\"unauthorized\""), "{text}");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_never_quoted() {
+    let text = "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n\
+                auth = { basic = \"admin:S3CRET\" }\n";
+    let err = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
+    assert!(!err.contains("S3CRET"), "{err}");
+    assert!(
+        err.contains("at instances[0].auth.basic: invalid type: string, expected "),
+        "{err}"
+    );
+    for (text, key) in [
+        ("[api]\ntokens = \"tok-S3CRET\"", "api.tokens"),
+        ("[api]\ntokens = [7, \"S3CRET, expected x\"]", "api.tokens"),
+        (
+            "[[instances]]\nname = \"a\"\nintegration = \"prometheus-v3\"\n\
+             auth = { hmac = { secret = \"S3CRET\", header = \"X-Sig\", encoding = \"S3CRET\" } }",
+            "instances[0].auth.hmac.encoding",
+        ),
+    ] {
+        let err = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
+        assert!(!err.contains("S3CRET"), "{err}");
+        assert!(err.contains(key), "{err}");
+    }
 }
