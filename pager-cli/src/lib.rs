@@ -142,7 +142,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
     let store =
         pager_server::open_store(&config.store).map_err(|e| Failure::Rejected(e.to_string()))?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_retention(config.retention);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

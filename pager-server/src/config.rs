@@ -10,6 +10,10 @@
 //! options = { grouping = "group" }   # the adapter's options (optional)
 //! auth = { api_key = "s3cret" }      # the auth guard (optional; absent = open)
 //! limits = { max_body_bytes = 10485760 }  # optional
+//!
+//! [retention]                        # optional; these are the defaults
+//! deliveries = "30d"
+//! resolved_alerts = "90d"
 //! ```
 
 use std::net::SocketAddr;
@@ -18,6 +22,8 @@ use std::path::{Path, PathBuf};
 use pager_core::auth::AuthConfig;
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
+
+use crate::retention::Retention;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +39,9 @@ pub struct ServeConfig {
     /// The adapter instances served, each at `POST /integrations/{name}`.
     #[serde(default)]
     pub instances: Vec<InstanceEntry>,
+    /// How long deliveries and resolved alerts are kept.
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 fn default_listen() -> SocketAddr {

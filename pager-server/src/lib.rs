@@ -19,6 +19,7 @@ pub mod config;
 pub mod lifecycle;
 mod metrics;
 mod receiver;
+pub mod retention;
 pub mod store;
 
 use std::future::Future;
@@ -42,7 +43,8 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
 }
 
 /// Serves `receiver` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish and closes the store.
+/// finish and closes the store. Meanwhile the receiver's retention task prunes the store
+/// ([`Receiver::spawn_retention`]).
 ///
 /// # Errors
 /// When accepting connections fails, or the store fails to close.
@@ -52,9 +54,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
-    axum::serve(listener, receiver.router())
+    let retention = receiver.spawn_retention();
+    let served = axum::serve(listener, receiver.router())
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    retention.abort();
+    let _ = retention.await;
+    served?;
     store.close().await.map_err(std::io::Error::other)
 }
 

@@ -7,7 +7,9 @@
 //! - `pagerhook_events_total{instance, action}`;
 //! - `pagerhook_transitions_total{instance, transition}` (opened, deduplicated, …);
 //! - `pagerhook_unresolved_alerts{instance, status}` — read from the store at scrape time;
-//! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time.
+//! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time;
+//! - `pagerhook_pruned_total{what}` — rows removed by retention, `what` = `deliveries` or
+//!   `alerts` (resolved alerts, with their history).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -41,6 +43,11 @@ struct StatusLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PrunedLabels {
+    what: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct InstanceLabels {
     instance: String,
 }
@@ -56,6 +63,7 @@ pub(crate) struct Metrics {
     transitions: Family<TransitionLabels, Counter>,
     unresolved: Family<StatusLabels, Gauge>,
     duration: HistogramFamily,
+    pruned: Family<PrunedLabels, Counter>,
 }
 
 fn duration_histogram() -> Histogram {
@@ -71,6 +79,7 @@ impl Metrics {
         let transitions = Family::default();
         let unresolved = Family::default();
         let duration: HistogramFamily = Family::new_with_constructor(duration_histogram);
+        let pruned = Family::default();
         registry.register(
             "deliveries",
             "Deliveries received, by instance and outcome",
@@ -96,6 +105,11 @@ impl Metrics {
             "Time to handle a delivery, from its first byte read to its answer",
             duration.clone(),
         );
+        registry.register(
+            "pruned",
+            "Rows removed by retention: deliveries, and resolved alerts with their history",
+            pruned.clone(),
+        );
         Self {
             registry,
             deliveries,
@@ -103,7 +117,14 @@ impl Metrics {
             transitions,
             unresolved,
             duration,
+            pruned,
         }
+    }
+
+    pub(crate) fn pruned(&self, what: &'static str, count: u64) {
+        self.pruned
+            .get_or_create(&PrunedLabels { what })
+            .inc_by(count);
     }
 
     pub(crate) fn delivery(&self, instance: &str, outcome: &'static str) {

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::{Bytes, BytesMut};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use pager_core::auth::ReceivedAt;
 use pager_core::{Error, Instance, Integration, Registry};
@@ -22,7 +22,8 @@ use serde_json::json;
 use crate::config::InstanceEntry;
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
-use crate::store::{AlertFilter, Delivery, Outcome, Store};
+use crate::retention::Retention;
+use crate::store::{AlertFilter, Delivery, Outcome, Pruned, Store, StoreError};
 
 /// Bodies at least this large are normalized on the blocking pool, not on the async worker.
 const BLOCKING_BODY_BYTES: usize = 256 * 1024;
@@ -85,15 +86,67 @@ pub enum ReceiverError {
 pub struct Receiver {
     instances: BTreeMap<String, Arc<Instance>>,
     store: Arc<dyn Store>,
+    retention: Retention,
+    metrics: Arc<Metrics>,
 }
 
 impl Receiver {
-    /// A receiver with no instances yet.
+    /// A receiver with no instances yet and the default [`Retention`].
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             instances: BTreeMap::new(),
             store,
+            retention: Retention::default(),
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Keeps deliveries and resolved alerts as long as `retention` says.
+    #[must_use]
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Prunes the store as the retention says at `now`, and counts what went in the metrics
+    /// (`pagerhook_pruned_total`).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let (deliveries_before, resolved_alerts_before) = self.retention.cutoffs(now);
+        let pruned = self
+            .store
+            .prune(deliveries_before, resolved_alerts_before)
+            .await?;
+        self.metrics.pruned("deliveries", pruned.deliveries);
+        self.metrics.pruned("alerts", pruned.alerts);
+        Ok(pruned)
+    }
+
+    /// Starts the retention task on the current tokio runtime: it prunes now, then every
+    /// [`Retention::interval`] (a tenth of the shorter retention, at most an hour), until the
+    /// handle is aborted. [`crate::serve`] runs it for the server's lifetime.
+    pub fn spawn_retention(&self) -> tokio::task::JoinHandle<()> {
+        let receiver = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(receiver.retention.interval());
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match receiver.prune(Utc::now()).await {
+                    Ok(pruned) if pruned != Pruned::default() => {
+                        tracing::info!(
+                            deliveries = pruned.deliveries,
+                            alerts = pruned.alerts,
+                            "retention: pruned the store"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "retention: pruning failed"),
+                }
+            }
+        })
     }
 
     /// Serves `instance` at `POST /integrations/{name}`.
@@ -124,6 +177,7 @@ impl Receiver {
     ///
     /// # Errors
     /// The first instance that cannot be built or named.
+    /// Set the retention with [`Receiver::with_retention`].
     pub fn from_config(
         registry: &Registry,
         entries: &[InstanceEntry],
@@ -155,8 +209,8 @@ impl Receiver {
     /// The routes, as an axum router (a tower service).
     pub fn router(self) -> Router {
         let shared = Arc::new(Shared {
+            metrics: Arc::clone(&self.metrics),
             receiver: self,
-            metrics: Metrics::new(),
         });
         Router::new()
             .route("/integrations/{name}", post(deliver))
@@ -172,7 +226,7 @@ impl Receiver {
 #[derive(Debug)]
 struct Shared {
     receiver: Receiver,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
 }
 
 fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
@@ -399,7 +453,7 @@ async fn list_alerts(
     }
 }
 
-fn store_error(error: &crate::store::StoreError) -> Response {
+fn store_error(error: &StoreError) -> Response {
     tracing::error!(%error, "store query failed");
     error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
 }

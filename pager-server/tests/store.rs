@@ -37,6 +37,44 @@ async fn memory_delivery_log() {
     conformance::delivery_log(&MemoryStore::new()).await;
 }
 
+#[tokio::test]
+async fn memory_retention() {
+    conformance::retention(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_bounded_deliveries() {
+    conformance::bounded_deliveries(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_retention() {
+    let (_dir, store) = sqlite();
+    conformance::retention(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_bounded_deliveries() {
+    let (_dir, store) = sqlite();
+    conformance::bounded_deliveries(&store).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = sqlite();
+    store.ingest(create("k")).await.unwrap();
+    for name in ["pagerhook.db", "pagerhook.db-wal", "pagerhook.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+    store.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_concurrent_creates() {
     conformance::concurrent_creates(Arc::new(MemoryStore::new())).await;

@@ -13,6 +13,14 @@
 //!   would use the same index and a transaction per delivery).
 //! - Nothing secret is stored: no headers but the content type, no query string, and no body
 //!   for a delivery that failed authentication or was over the size limit.
+//! - What one delivery stores is bounded: its content type is cut to
+//!   [`MAX_CONTENT_TYPE_BYTES`], and a rejected delivery's body to [`MAX_REJECTED_BODY_BYTES`]
+//!   (its full size stays in `body_bytes`); [`Delivery::new`] applies both.
+//! - [`Store::prune`] forgets what is past its retention: resolved alerts (with their
+//!   history) resolved before one cutoff, and deliveries received before another that no kept
+//!   alert's history refers to. Open and acknowledged alerts, their history and the
+//!   deliveries it refers to are never pruned; nor are the newest delivery and the newest
+//!   alert, so that an id is never given twice (SQLite would reuse the largest one).
 //!
 //! [`conformance`] holds the behaviour tests every implementation must pass.
 
@@ -34,6 +42,13 @@ use crate::lifecycle::{Alert, AlertStatus, Transition, decide};
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
+/// The most bytes of a delivery's `Content-Type` header kept (cut on a character boundary).
+pub const MAX_CONTENT_TYPE_BYTES: usize = 256;
+
+/// The most bytes of a rejected delivery's body kept: enough to see what the sender sent,
+/// not so much that a stream of bad requests fills the disk. Its full size is kept.
+pub const MAX_REJECTED_BODY_BYTES: usize = 64 * 1024;
+
 /// One delivery as the receiver hands it to the store.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -53,15 +68,31 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// A delivery received at `received_at`.
+    /// A delivery received at `received_at`. The content type is cut to
+    /// [`MAX_CONTENT_TYPE_BYTES`] and, when the outcome is a rejection, the body to
+    /// [`MAX_REJECTED_BODY_BYTES`]; `body_bytes` stays the size received.
     pub fn new(
         instance: impl Into<String>,
         received_at: DateTime<Utc>,
-        content_type: Option<String>,
-        body: Option<Bytes>,
+        mut content_type: Option<String>,
+        mut body: Option<Bytes>,
         body_bytes: u64,
         outcome: Outcome,
     ) -> Self {
+        if let Some(text) = &mut content_type {
+            if text.len() > MAX_CONTENT_TYPE_BYTES {
+                let cut = (0..=MAX_CONTENT_TYPE_BYTES)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                text.truncate(cut);
+            }
+        }
+        if let (Outcome::Rejected { .. }, Some(kept)) = (&outcome, &mut body) {
+            if kept.len() > MAX_REJECTED_BODY_BYTES {
+                kept.truncate(MAX_REJECTED_BODY_BYTES);
+            }
+        }
         Self {
             instance: instance.into(),
             received_at,
@@ -230,6 +261,16 @@ impl AlertFilter {
     }
 }
 
+/// What [`Store::prune`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Pruned {
+    /// Deliveries removed from the log.
+    pub deliveries: u64,
+    /// Resolved alerts removed (with their history).
+    pub alerts: u64,
+}
+
 /// Why the store could not do what was asked. The receiver answers 503, so senders that
 /// retry (Alertmanager does) send the delivery again.
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +320,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// One delivery with its raw body and events JSON, if it exists.
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError>;
+
+    /// Removes resolved alerts resolved before `resolved_alerts_before` (with their history),
+    /// then deliveries received before `deliveries_before` that no remaining alert's history
+    /// refers to. Open and acknowledged alerts are never removed. The times are arguments, not
+    /// a clock read, so retention is testable without waiting.
+    async fn prune(
+        &self,
+        deliveries_before: DateTime<Utc>,
+        resolved_alerts_before: DateTime<Utc>,
+    ) -> Result<Pruned, StoreError>;
+
+    /// Why the store cannot write right now, if it cannot: the last commit failed and no
+    /// commit has succeeded since. `None` for a store that is writing (the default).
+    fn write_failure(&self) -> Option<String> {
+        None
+    }
 
     /// How many alerts are unresolved, by instance and status (open, acknowledged).
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;

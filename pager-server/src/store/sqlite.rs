@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -21,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Store,
+    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Pruned, Store,
     StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
@@ -30,9 +31,15 @@ use crate::lifecycle::{Alert, AlertStatus, Transition};
 const MAX_BATCH: usize = 512;
 /// How many deliveries may wait for the writer before `ingest` waits too.
 const QUEUE: usize = 4096;
+/// The most rows one retention transaction deletes: a prune is done in steps, with the
+/// deliveries waiting between them committed in between, so it never holds the writer long.
+const PRUNE_STEP: usize = 2000;
+/// How long a connection waits for a lock another process holds before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE deliveries (
     id           INTEGER PRIMARY KEY,
     instance     TEXT    NOT NULL,
@@ -79,7 +86,14 @@ CREATE TABLE alert_history (
     transition  TEXT    NOT NULL
 );
 CREATE INDEX alert_history_by_alert ON alert_history (alert_id, id);
-"];
+",
+    r"
+-- Retention: find expired rows, and whether a delivery is still referred to, by index.
+CREATE INDEX alert_history_by_delivery ON alert_history (delivery_id);
+CREATE INDEX deliveries_by_time ON deliveries (received_at);
+CREATE INDEX alerts_resolved ON alerts (resolved_at) WHERE status = 'resolved';
+",
+];
 
 const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
     dedup_keys, tags, additional_data, dedup_count, created_at, updated_at, acknowledged_at, \
@@ -92,11 +106,22 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// The writer's last commit failure; cleared by its next successful commit.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 enum Job {
     Ingest(Box<Prepared>, oneshot::Sender<Result<Ingested, StoreError>>),
+    Prune(Box<Prune>),
     Close(oneshot::Sender<()>),
+}
+
+/// A prune in progress on the writer: its cutoffs, what it removed so far, who waits.
+struct Prune {
+    deliveries_before: String,
+    resolved_alerts_before: String,
+    pruned: Pruned,
+    reply: oneshot::Sender<Result<Pruned, StoreError>>,
 }
 
 /// A delivery with its events already serialized (on the caller's task, not the writer's).
@@ -110,27 +135,47 @@ struct Prepared {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts its writer thread.
     ///
+    /// A new database file is created readable and writable by its owner only (mode 0600 on
+    /// Unix; SQLite gives its `-wal` and `-shm` files the database file's mode): it holds
+    /// every delivery's body.
+    ///
     /// # Errors
     /// When the file cannot be opened or its schema is newer than this build knows.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with_busy_timeout(path, BUSY_TIMEOUT)
+    }
+
+    /// As [`SqliteStore::open`], waiting at most `busy_timeout` (default 5 s) for a lock held
+    /// by another process before a write or read fails.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn open_with_busy_timeout(
+        path: impl AsRef<Path>,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let mut writer = Connection::open(&path)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-        configure(&writer)?;
+        let failed =
+            |e: &dyn std::fmt::Display| StoreError::Open(format!("{}: {e}", path.display()));
+        create_private(&path).map_err(|e| failed(&e))?;
+        let mut writer = Connection::open(&path).map_err(|e| failed(&e))?;
+        configure(&writer, busy_timeout)?;
         migrate(&mut writer)?;
-        let reader = Connection::open(&path)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-        configure(&reader)?;
+        let reader = Connection::open(&path).map_err(|e| failed(&e))?;
+        configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
+        let failure = Arc::new(Mutex::new(None));
+        let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || write_loop(&mut writer, queue))
+            .spawn(move || write_loop(&mut writer, queue, &writer_failure))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
             jobs,
             reader: Arc::new(Mutex::new(reader)),
             writer: Mutex::new(Some(handle)),
+            failure,
         })
     }
 
@@ -151,14 +196,23 @@ impl SqliteStore {
     }
 }
 
-fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    connection
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+/// Creates the database file, if it does not exist, with mode 0600.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+fn configure(conn: &Connection, busy_timeout: Duration) -> Result<(), StoreError> {
+    conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -189,16 +243,38 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// checkpoint thread beside the writer cost more CPU than it saved on two cores.
 const CHECKPOINT_FRAMES: i64 = 8192;
 
-fn write_loop(conn: &mut Connection, mut queue: mpsc::Receiver<Job>) {
+fn write_loop(
+    conn: &mut Connection,
+    mut queue: mpsc::Receiver<Job>,
+    failure: &Mutex<Option<String>>,
+) {
     let mut closing = None;
+    let mut pruning: Option<Box<Prune>> = None;
     while closing.is_none() {
-        let Some(first) = queue.blocking_recv() else {
-            break;
+        // While a prune is under way, deliveries are not waited for: they are committed
+        // between its steps.
+        let first = if pruning.is_some() {
+            queue.try_recv().ok()
+        } else {
+            let Some(job) = queue.blocking_recv() else {
+                break;
+            };
+            Some(job)
         };
         let mut batch = Vec::new();
-        for job in std::iter::once(first).chain(std::iter::from_fn(|| queue.try_recv().ok())) {
+        for job in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| queue.try_recv().ok()))
+        {
             match job {
                 Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
+                Job::Prune(prune) => match &mut pruning {
+                    // One prune at a time; a second one asked meanwhile gets the same answer.
+                    Some(_) => {
+                        let _ = prune.reply.send(Ok(Pruned::default()));
+                    }
+                    None => pruning = Some(prune),
+                },
                 Job::Close(done) => {
                     closing = Some(done);
                     break;
@@ -209,24 +285,87 @@ fn write_loop(conn: &mut Connection, mut queue: mpsc::Receiver<Job>) {
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch);
+            commit_batch(conn, batch, failure);
+        }
+        if let Some(mut prune) = pruning.take() {
+            match prune_step(conn, &mut prune) {
+                Ok(false) => pruning = Some(prune),
+                Ok(true) => {
+                    let _ = prune.reply.send(Ok(prune.pruned));
+                }
+                Err(error) => {
+                    *lock(failure) = Some(error.to_string());
+                    let _ = prune.reply.send(Err(error.into()));
+                }
+            }
         }
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
     while let Ok(job) = queue.try_recv() {
-        if let Job::Ingest(_, reply) = job {
-            let _ = reply.send(Err(StoreError::Closed));
+        match job {
+            Job::Ingest(_, reply) => {
+                let _ = reply.send(Err(StoreError::Closed));
+            }
+            Job::Prune(prune) => {
+                let _ = prune.reply.send(Err(StoreError::Closed));
+            }
+            Job::Close(_) => {}
         }
+    }
+    if let Some(prune) = pruning {
+        let _ = prune.reply.send(Err(StoreError::Closed));
     }
     if let Some(done) = closing {
         let _ = done.send(());
     }
 }
 
+/// Deletes at most [`PRUNE_STEP`] expired alerts and [`PRUNE_STEP`] expired deliveries in one
+/// transaction; `Ok(true)` when nothing expired is left.
+fn prune_step(conn: &mut Connection, prune: &mut Prune) -> rusqlite::Result<bool> {
+    let step = i64::try_from(PRUNE_STEP).unwrap_or(i64::MAX);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let alerts: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM alerts WHERE status = 'resolved' AND resolved_at < ?1 \
+             AND id < (SELECT max(id) FROM alerts) ORDER BY resolved_at LIMIT ?2",
+        )?
+        .query_map(params![prune.resolved_alerts_before, step], |row| {
+            row.get(0)
+        })?
+        .collect::<Result<_, _>>()?;
+    for id in &alerts {
+        tx.prepare_cached("DELETE FROM alert_history WHERE alert_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM alerts WHERE id = ?1")?
+            .execute([id])?;
+    }
+    let deliveries: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM deliveries WHERE received_at < ?1 AND NOT EXISTS \
+             (SELECT 1 FROM alert_history WHERE delivery_id = deliveries.id) \
+             AND id < (SELECT max(id) FROM deliveries) ORDER BY received_at LIMIT ?2",
+        )?
+        .query_map(params![prune.deliveries_before, step], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &deliveries {
+        tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?
+            .execute([id])?;
+    }
+    tx.commit()?;
+    prune.pruned.alerts += alerts.len() as u64;
+    prune.pruned.deliveries += deliveries.len() as u64;
+    Ok(alerts.len() < PRUNE_STEP && deliveries.len() < PRUNE_STEP)
+}
+
 type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
 
-fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
+fn commit_batch(
+    conn: &mut Connection,
+    batch: Vec<(Box<Prepared>, Reply)>,
+    failure: &Mutex<Option<String>>,
+) {
     let outcome = (|| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
@@ -243,6 +382,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
         tx.commit()?;
         Ok::<_, rusqlite::Error>(results)
     })();
+    *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     match outcome {
         Ok(results) => {
             for ((_, reply), result) in batch.into_iter().zip(results) {
@@ -626,6 +766,29 @@ impl Store for SqliteStore {
             .transpose()
         })
         .await
+    }
+
+    async fn prune(
+        &self,
+        deliveries_before: DateTime<Utc>,
+        resolved_alerts_before: DateTime<Utc>,
+    ) -> Result<Pruned, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let prune = Box::new(Prune {
+            deliveries_before: timestamp(deliveries_before),
+            resolved_alerts_before: timestamp(resolved_alerts_before),
+            pruned: Pruned::default(),
+            reply,
+        });
+        self.jobs
+            .send(Job::Prune(prune))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn write_failure(&self) -> Option<String> {
+        lock(&self.failure).clone()
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {

@@ -1,0 +1,92 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! The receiver stays bounded in production: retention, a store that cannot commit, listings.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use pager_server::Receiver;
+use pager_server::config::ServeConfig;
+use pager_server::store::{MemoryStore, Store};
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn receiver(store: Arc<dyn Store>, toml: &str) -> Receiver {
+    let config = ServeConfig::from_toml(
+        &format!("store = \"memory\"\n{toml}\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n"),
+        Path::new("."),
+    )
+    .unwrap();
+    Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
+        .unwrap()
+        .with_retention(config.retention)
+}
+
+async fn call(app: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn post(uri: &str, body: &'static [u8]) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn retention_is_configured_and_what_it_prunes_is_counted_in_metrics() {
+    let receiver = receiver(
+        Arc::new(MemoryStore::new()),
+        "[retention]\ndeliveries = \"10s\"\nresolved_alerts = \"1h\"\n",
+    );
+    let app = receiver.clone().router();
+    for _ in 0..3 {
+        let (status, _) = call(&app, post("/integrations/am", b"[")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let now = chrono::Utc::now();
+    assert_eq!(receiver.prune(now).await.unwrap().deliveries, 0, "not yet");
+    let pruned = receiver
+        .prune(now + chrono::Duration::seconds(11))
+        .await
+        .unwrap();
+    assert_eq!(pruned.deliveries, 2, "all but the newest: {pruned:?}");
+    let (_, text) = call(&app, get("/metrics")).await;
+    for line in [
+        r#"pagerhook_pruned_total{what="deliveries"} 2"#,
+        r#"pagerhook_pruned_total{what="alerts"} 0"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    let (_, deliveries) = call(&app, get("/deliveries")).await;
+    let deliveries: Value = serde_json::from_str(&deliveries).unwrap();
+    assert_eq!(deliveries["deliveries"].as_array().unwrap().len(), 1);
+
+    let bad = ServeConfig::from_toml("[retention]\ndeliveries = \"30 days\"", Path::new("."))
+        .unwrap_err();
+    assert!(
+        bad.contains("at retention.deliveries") && bad.contains("unknown unit"),
+        "{bad}"
+    );
+    let zero = ServeConfig::from_toml("[retention]\nresolved_alerts = \"0s\"", Path::new("."))
+        .unwrap_err();
+    assert!(zero.contains("at least 1s"), "{zero}");
+}
