@@ -80,7 +80,7 @@ pub enum ReceiverError {
 /// | `GET /alerts?status=&instance=&thirdparty_id=&limit=` | `{"alerts": [...]}`, newest first |
 /// | `GET /alerts/{id}` | `{"alert": {...}, "history": [...]}` |
 /// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
-/// | `GET /healthz` | `{"status": "ok"}` when the store answers, else 503 |
+/// | `GET /healthz` | `{"status": "ok"}` when the store answers and its last commit succeeded, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
 #[derive(Debug, Clone)]
 pub struct Receiver {
@@ -498,7 +498,16 @@ async fn list_deliveries(
     }
 }
 
+/// 503 while the store cannot commit (its last commit failed: a full disk, a database locked
+/// by another process) or cannot be read; 200 otherwise.
 async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.receiver.store.write_failure().is_some() {
+        // The failure itself is logged where it happened; the answer says only what it means.
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store cannot commit deliveries",
+        );
+    }
     match shared.receiver.store.unresolved_counts().await {
         Ok(_) => Json(json!({ "status": "ok" })).into_response(),
         Err(error) => store_error(&error),

@@ -90,3 +90,36 @@ async fn retention_is_configured_and_what_it_prunes_is_counted_in_metrics() {
         .unwrap_err();
     assert!(zero.contains("at least 1s"), "{zero}");
 }
+
+#[tokio::test]
+async fn a_store_that_cannot_commit_answers_503_and_healthz_says_so_until_it_can() {
+    use pager_server::store::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pagerhook.db");
+    let store = Arc::new(
+        SqliteStore::open_with_busy_timeout(&path, std::time::Duration::from_millis(50)).unwrap(),
+    );
+    let app = receiver(Arc::clone(&store) as Arc<dyn Store>, "").router();
+    let (status, _) = call(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Another process holds the write lock: the writer cannot commit.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (status, body) = call(&app, post("/integrations/am", b"[")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(store.write_failure().is_some());
+    let (status, body) = call(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("cannot commit"), "{body}");
+
+    other.execute_batch("ROLLBACK").unwrap();
+    let (status, _) = call(&app, post("/integrations/am", b"[")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "recorded again");
+    assert!(
+        store.write_failure().is_none(),
+        "a commit clears the failure"
+    );
+    let (status, _) = call(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+}
