@@ -23,7 +23,7 @@ use crate::config::InstanceEntry;
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
 use crate::retention::Retention;
-use crate::store::{AlertFilter, Delivery, Outcome, Pruned, Store, StoreError};
+use crate::store::{AlertFilter, Delivery, DeliveryFilter, Outcome, Pruned, Store, StoreError};
 
 /// Bodies at least this large are normalized on the blocking pool, not on the async worker.
 const BLOCKING_BODY_BYTES: usize = 256 * 1024;
@@ -31,8 +31,10 @@ const BLOCKING_BODY_BYTES: usize = 256 * 1024;
 /// The most a declared `Content-Length` makes the receiver allocate before bytes arrive.
 const PREALLOCATE_MAX: usize = 1024 * 1024;
 
-/// The most alerts or deliveries one listing returns.
-const MAX_LISTING: usize = 10_000;
+/// The most alerts or deliveries one page of a listing returns; a larger `limit` is a 400
+/// (not clamped, so a client never mistakes a short page for the whole set). Further pages
+/// are asked for with `before=<next_before>`.
+const MAX_PAGE: usize = 1000;
 
 /// Why a receiver could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -77,9 +79,9 @@ pub enum ReceiverError {
 /// | route | what |
 /// |---|---|
 /// | `POST /integrations/{name}` | a delivery for instance `name` |
-/// | `GET /alerts?status=&instance=&thirdparty_id=&limit=` | `{"alerts": [...]}`, newest first |
+/// | `GET /alerts?status=&instance=&thirdparty_id=&limit=&before=` | `{"alerts": [...], "next_before": id or null}`, newest first |
 /// | `GET /alerts/{id}` | `{"alert": {...}, "history": [...]}` |
-/// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
+/// | `GET /deliveries?instance=&limit=&before=` | `{"deliveries": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `GET /healthz` | `{"status": "ok"}` when the store answers and its last commit succeeded, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
 #[derive(Debug, Clone)]
@@ -416,6 +418,34 @@ struct AlertQuery {
     instance: Option<String>,
     thirdparty_id: Option<String>,
     limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// `limit` checked against [`MAX_PAGE`].
+fn page_limit(limit: Option<usize>, default: usize) -> Result<usize, String> {
+    match limit.unwrap_or(default) {
+        limit @ 1..=MAX_PAGE => Ok(limit),
+        limit => Err(format!(
+            "limit {limit} is out of range: at most {MAX_PAGE} per page; \
+             ask for the next page with before=<next_before>"
+        )),
+    }
+}
+
+/// Cuts `rows` (fetched with one extra) to `limit`, and says where the next page starts: the
+/// id of the last row kept, when there is more.
+fn paged<T>(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more { rows.last().map(id) } else { None };
+    (rows, next)
+}
+
+/// A page of `GET /alerts`, serialized as it is (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct AlertPage {
+    alerts: Vec<crate::lifecycle::Alert>,
+    next_before: Option<i64>,
 }
 
 async fn list_alerts(
@@ -426,12 +456,14 @@ async fn list_alerts(
         Ok(query) => query,
         Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    let mut filter = AlertFilter::new().limit(
-        query
-            .limit
-            .unwrap_or(AlertFilter::DEFAULT_LIMIT)
-            .min(MAX_LISTING),
-    );
+    let limit = match page_limit(query.limit, AlertFilter::DEFAULT_LIMIT) {
+        Ok(limit) => limit,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
+    let mut filter = AlertFilter::new().limit(limit + 1);
+    if let Some(before) = query.before {
+        filter = filter.before(before);
+    }
     if let Some(status) = &query.status {
         let Some(status) = AlertStatus::parse(status) else {
             return error_response(
@@ -448,7 +480,14 @@ async fn list_alerts(
         filter = filter.thirdparty_id(thirdparty_id);
     }
     match shared.receiver.store.alerts(&filter).await {
-        Ok(alerts) => Json(json!({ "alerts": alerts })).into_response(),
+        Ok(alerts) => {
+            let (alerts, next_before) = paged(alerts, limit, |a| a.id);
+            Json(AlertPage {
+                alerts,
+                next_before,
+            })
+            .into_response()
+        }
         Err(error) => store_error(&error),
     }
 }
@@ -476,6 +515,14 @@ async fn show_alert(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -
 struct DeliveryQuery {
     instance: Option<String>,
     limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// A page of `GET /deliveries`, serialized as it is (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct DeliveryPage {
+    deliveries: Vec<crate::store::DeliveryRecord>,
+    next_before: Option<i64>,
 }
 
 async fn list_deliveries(
@@ -486,14 +533,22 @@ async fn list_deliveries(
         Ok(query) => query,
         Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    let limit = query.limit.unwrap_or(100).min(MAX_LISTING);
-    match shared
-        .receiver
-        .store
-        .deliveries(query.instance.as_deref(), limit)
-        .await
-    {
-        Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
+    let limit = match page_limit(query.limit, DeliveryFilter::DEFAULT_LIMIT) {
+        Ok(limit) => limit,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
+    let mut filter = DeliveryFilter::new().limit(limit + 1);
+    filter.instance = query.instance;
+    filter.before = query.before;
+    match shared.receiver.store.deliveries_matching(&filter).await {
+        Ok(deliveries) => {
+            let (deliveries, next_before) = paged(deliveries, limit, |d| d.id);
+            Json(DeliveryPage {
+                deliveries,
+                next_before,
+            })
+            .into_response()
+        }
         Err(error) => store_error(&error),
     }
 }

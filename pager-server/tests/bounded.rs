@@ -123,3 +123,63 @@ async fn a_store_that_cannot_commit_answers_503_and_healthz_says_so_until_it_can
     let (status, _) = call(&app, get("/healthz")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn listings_are_paged_with_before_and_say_where_the_next_page_starts() {
+    let app = receiver(Arc::new(MemoryStore::new()), "").router();
+    for _ in 0..5 {
+        call(&app, post("/integrations/am", b"[")).await;
+    }
+    let page = |uri: &str| {
+        let app = app.clone();
+        let uri = uri.to_owned();
+        async move {
+            let (status, body) = call(&app, get(&uri)).await;
+            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    let ids = |v: &Value| {
+        v["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = page("/deliveries?limit=2").await;
+    assert_eq!(
+        (ids(&first), &first["next_before"]),
+        (vec![5, 4], &Value::from(4))
+    );
+    let second = page("/deliveries?limit=2&before=4").await;
+    assert_eq!(
+        (ids(&second), &second["next_before"]),
+        (vec![3, 2], &Value::from(2))
+    );
+    let last = page("/deliveries?limit=2&before=2").await;
+    assert_eq!((ids(&last), &last["next_before"]), (vec![1], &Value::Null));
+    let exact = page("/deliveries?limit=5").await;
+    assert_eq!(
+        exact["next_before"],
+        Value::Null,
+        "no empty page to ask for"
+    );
+
+    let alerts = page("/alerts?limit=1000").await;
+    assert_eq!(
+        alerts,
+        serde_json::json!({"alerts": [], "next_before": null})
+    );
+    for uri in [
+        "/alerts?limit=1001",
+        "/deliveries?limit=5000",
+        "/alerts?limit=0",
+    ] {
+        let (status, body) = call(&app, get(uri)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(body.contains("at most 1000 per page"), "{uri}: {body}");
+    }
+    let (status, _) = call(&app, get("/deliveries?before=x")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use pager_core::{Action, AdditionalData, Event, Urgency};
 
-use super::{AlertFilter, Delivery, Outcome, Store};
+use super::{AlertFilter, Delivery, DeliveryFilter, Outcome, Store};
 use crate::lifecycle::{AlertStatus, IgnoreReason, Transition};
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -133,6 +133,15 @@ pub async fn lifecycle(store: &dyn Store) {
         "newest first"
     );
     assert_eq!(all[1].resolved_at, Some(at(40)));
+    let older = store
+        .alerts(&AlertFilter::new().thirdparty_id(key).before(second_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        older.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [first_id],
+        "before: the page after an id"
+    );
 
     let (alert, history) = store.alert(first_id).await.unwrap().unwrap();
     assert_eq!(alert.status, AlertStatus::Resolved);
@@ -256,6 +265,20 @@ pub async fn delivery_log(store: &dyn Store) {
     );
     assert!(store.deliveries(Some("nope"), 10).await.unwrap().is_empty());
     assert_eq!(store.deliveries(None, 2).await.unwrap().len(), 2);
+    let page = store
+        .deliveries_matching(
+            &DeliveryFilter::new()
+                .instance("am")
+                .before(accepted.delivery_id)
+                .limit(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|d| d.status).collect::<Vec<_>>(),
+        [401],
+        "before: the page after an id"
+    );
 
     let first = store.delivery(logged.delivery_id).await.unwrap().unwrap();
     assert_eq!(first.body.as_deref(), Some(&b"not json"[..]));

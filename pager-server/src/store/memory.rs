@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Pruned, Store,
-    StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
+    Outcome, Pruned, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus};
 
@@ -224,18 +224,17 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn deliveries(
+    async fn deliveries_matching(
         &self,
-        instance: Option<&str>,
-        limit: usize,
+        filter: &DeliveryFilter,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let inner = self.lock();
         Ok(inner
             .deliveries
             .values()
             .rev()
-            .filter(|d| instance.is_none_or(|i| d.instance == i))
-            .take(limit)
+            .filter(|d| filter.matches(d))
+            .take(filter.effective_limit())
             .map(|d| DeliveryRecord {
                 body: None,
                 events_json: None,

@@ -208,6 +208,9 @@ pub struct AlertFilter {
     pub thirdparty_id: Option<String>,
     /// At most this many (`None`: [`AlertFilter::DEFAULT_LIMIT`]).
     pub limit: Option<usize>,
+    /// Only alerts with an id below this one: the next page after a listing whose last
+    /// alert had this id.
+    pub before: Option<i64>,
 }
 
 impl AlertFilter {
@@ -247,17 +250,81 @@ impl AlertFilter {
         self
     }
 
+    /// Only alerts with an id below `id` (newest first, so: the page after `id`).
+    #[must_use]
+    pub fn before(mut self, id: i64) -> Self {
+        self.before = Some(id);
+        self
+    }
+
     fn effective_limit(&self) -> usize {
         self.limit.unwrap_or(Self::DEFAULT_LIMIT)
     }
 
     fn matches(&self, alert: &Alert) -> bool {
-        self.instance.as_ref().is_none_or(|i| *i == alert.instance)
+        self.before.is_none_or(|b| alert.id < b)
+            && self.instance.as_ref().is_none_or(|i| *i == alert.instance)
             && self.status.is_none_or(|s| s == alert.status)
             && self
                 .thirdparty_id
                 .as_ref()
                 .is_none_or(|t| *t == alert.thirdparty_id)
+    }
+}
+
+/// Which deliveries [`Store::deliveries_matching`] returns: every set field must match.
+/// Newest first, without bodies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryFilter {
+    /// Only deliveries to this instance.
+    pub instance: Option<String>,
+    /// Only deliveries with an id below this one (the page after it).
+    pub before: Option<i64>,
+    /// At most this many (`None`: [`DeliveryFilter::DEFAULT_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl DeliveryFilter {
+    /// How many deliveries a filter without a limit returns.
+    pub const DEFAULT_LIMIT: usize = 100;
+
+    /// Every delivery (up to the default limit).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only deliveries to `instance`.
+    #[must_use]
+    pub fn instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// Only deliveries with an id below `id`.
+    #[must_use]
+    pub fn before(mut self, id: i64) -> Self {
+        self.before = Some(id);
+        self
+    }
+
+    /// At most `limit` deliveries.
+    #[must_use]
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn effective_limit(&self) -> usize {
+        self.limit.unwrap_or(Self::DEFAULT_LIMIT)
+    }
+
+    fn matches(&self, delivery: &DeliveryRecord) -> bool {
+        self.before.is_none_or(|b| delivery.id < b)
+            && self
+                .instance
+                .as_ref()
+                .is_none_or(|i| *i == delivery.instance)
     }
 }
 
@@ -311,12 +378,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One alert and its history (oldest first), if it exists.
     async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError>;
 
+    /// Deliveries matching `filter`, newest first, without bodies.
+    async fn deliveries_matching(
+        &self,
+        filter: &DeliveryFilter,
+    ) -> Result<Vec<DeliveryRecord>, StoreError>;
+
     /// The newest `limit` deliveries (of `instance`, if given), newest first, without bodies.
     async fn deliveries(
         &self,
         instance: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<DeliveryRecord>, StoreError>;
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let mut filter = DeliveryFilter::new().limit(limit);
+        filter.instance = instance.map(str::to_owned);
+        self.deliveries_matching(&filter).await
+    }
 
     /// One delivery with its raw body and events JSON, if it exists.
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError>;

@@ -22,8 +22,8 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Pruned, Store,
-    StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
+    Outcome, Pruned, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
 
@@ -682,7 +682,7 @@ impl Store for SqliteStore {
             let mut statement = conn.prepare_cached(&format!(
                 "SELECT {ALERT_COLUMNS} FROM alerts \
                  WHERE (?1 IS NULL OR instance = ?1) AND (?2 IS NULL OR status = ?2) \
-                   AND (?3 IS NULL OR thirdparty_id = ?3) \
+                   AND (?3 IS NULL OR thirdparty_id = ?3) AND (?5 IS NULL OR id < ?5) \
                  ORDER BY id DESC LIMIT ?4"
             ))?;
             let rows = statement.query_map(
@@ -691,6 +691,7 @@ impl Store for SqliteStore {
                     filter.status.map(AlertStatus::as_str),
                     filter.thirdparty_id,
                     i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                    filter.before,
                 ],
                 alert_from_row,
             )?;
@@ -736,19 +737,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn deliveries(
+    async fn deliveries_matching(
         &self,
-        instance: Option<&str>,
-        limit: usize,
+        filter: &DeliveryFilter,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let instance = instance.map(str::to_owned);
+        let filter = filter.clone();
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries \
-                 WHERE (?1 IS NULL OR instance = ?1) ORDER BY id DESC LIMIT ?2"
+                 WHERE (?1 IS NULL OR instance = ?1) AND (?3 IS NULL OR id < ?3) \
+                 ORDER BY id DESC LIMIT ?2"
             ))?;
             let rows = statement.query_map(
-                params![instance, i64::try_from(limit).unwrap_or(i64::MAX)],
+                params![
+                    filter.instance,
+                    i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                    filter.before,
+                ],
                 |row| delivery_from_row(row, false),
             )?;
             rows.map(|row| row?).collect()
