@@ -4,7 +4,8 @@
 //! Group commit: the writer takes every delivery waiting in its queue (up to
 //! [`MAX_BATCH`]), applies each in its own savepoint inside one transaction, commits once
 //! (`synchronous = FULL`: the commit is on disk when it returns) and only then answers the
-//! deliveries' callers. So each acknowledged delivery is durable, and a burst costs one
+//! deliveries' callers. A delivery of [`LARGE_DELIVERY_EVENTS`] events or more is set aside and
+//! committed on its own, after the smaller ones waiting with it. So each acknowledged delivery is durable, and a burst costs one
 //! fsync per group instead of one per delivery. A single writer also means two deliveries for
 //! one key never race; the partial unique index on unresolved alerts is the backstop.
 
@@ -29,6 +30,10 @@ use crate::lifecycle::{Alert, AlertStatus, Transition};
 
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// A delivery with at least this many events is committed on its own, after the smaller
+/// deliveries waiting with it: applying 100,000 events takes seconds, and the deliveries of
+/// other instances should not wait for it, nor share its fate if it fails.
+const LARGE_DELIVERY_EVENTS: usize = 1000;
 /// How many deliveries may wait for the writer before `ingest` waits too.
 const QUEUE: usize = 4096;
 /// The most rows one retention transaction deletes: a prune is done in steps, with the
@@ -126,6 +131,8 @@ struct Prune {
 
 /// A delivery with its events already serialized (on the caller's task, not the writer's).
 struct Prepared {
+    /// How many events it carries.
+    event_count: usize,
     delivery: Delivery,
     status: u16,
     error: Option<String>,
@@ -250,10 +257,11 @@ fn write_loop(
 ) {
     let mut closing = None;
     let mut pruning: Option<Box<Prune>> = None;
+    let mut large = std::collections::VecDeque::new();
     while closing.is_none() {
-        // While a prune is under way, deliveries are not waited for: they are committed
-        // between its steps.
-        let first = if pruning.is_some() {
+        // While a prune or a large delivery waits, nothing more is waited for: what comes is
+        // committed before the next large delivery and between the prune's steps.
+        let first = if pruning.is_some() || !large.is_empty() {
             queue.try_recv().ok()
         } else {
             let Some(job) = queue.blocking_recv() else {
@@ -267,9 +275,13 @@ fn write_loop(
             .chain(std::iter::from_fn(|| queue.try_recv().ok()))
         {
             match job {
+                Job::Ingest(prepared, reply) if prepared.event_count >= LARGE_DELIVERY_EVENTS => {
+                    large.push_back((prepared, reply));
+                }
                 Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
                 Job::Prune(prune) => match &mut pruning {
-                    // One prune at a time; a second one asked meanwhile gets the same answer.
+                    // One prune at a time; one asked meanwhile is answered with nothing done
+                    // (the running one removes what it would have).
                     Some(_) => {
                         let _ = prune.reply.send(Ok(Pruned::default()));
                     }
@@ -287,6 +299,10 @@ fn write_loop(
         if !batch.is_empty() {
             commit_batch(conn, batch, failure);
         }
+        // One large delivery per round, so a steady stream of small ones cannot starve it.
+        if let Some(one) = large.pop_front() {
+            commit_batch(conn, vec![one], failure);
+        }
         if let Some(mut prune) = pruning.take() {
             match prune_step(conn, &mut prune) {
                 Ok(false) => pruning = Some(prune),
@@ -299,6 +315,10 @@ fn write_loop(
                 }
             }
         }
+    }
+    // Large deliveries queued before the close request are committed, each on its own.
+    for one in large {
+        commit_batch(conn, vec![one], failure);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
@@ -662,7 +682,12 @@ impl Store for SqliteStore {
             Outcome::Accepted(events) => (200, None, Some(events_json(events))),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), None),
         };
+        let event_count = match &delivery.outcome {
+            Outcome::Accepted(events) => events.len(),
+            Outcome::Rejected { .. } => 0,
+        };
         let prepared = Box::new(Prepared {
+            event_count,
             delivery,
             status,
             error,
