@@ -269,6 +269,16 @@ impl Instance {
     pub fn limits(&self) -> Limits {
         self.limits
     }
+
+    /// The request's HMAC signature and how long to remember it, when the instance's auth
+    /// checks an HMAC with a timestamp ([`crate::auth::AuthGuard::signature_nonce`]): a host
+    /// that keeps it refuses to apply a replay of an accepted request.
+    pub fn signature_nonce<B>(
+        &self,
+        req: &http::Request<B>,
+    ) -> Option<crate::auth::SignatureNonce> {
+        self.guard.as_ref()?.signature_nonce(req)
+    }
 }
 
 impl Integration for Instance {

@@ -1,7 +1,8 @@
 //! The receiver's metrics, served at `GET /metrics` in the OpenMetrics text format (which
 //! Prometheus scrapes natively):
 //!
-//! - `pagerhook_deliveries_total{instance, outcome}` — outcome `accepted`, `unauthorized`,
+//! - `pagerhook_deliveries_total{instance, outcome}` — outcome `accepted`, `replayed` (a
+//!   signature already accepted: answered 200, not applied), `unauthorized`,
 //!   `payload_too_large`, `unsupported_content_type`, `invalid` (400s), `store_unavailable`;
 //!   unknown instances count under `instance=""`, outcome `unknown_instance`;
 //! - `pagerhook_events_total{instance, action}`;

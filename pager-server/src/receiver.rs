@@ -337,6 +337,8 @@ async fn receive(
 
     parts.extensions.insert(ReceivedAt(now));
     let request = http::Request::from_parts(parts, body.clone());
+    // Read before the request moves; kept only if the guard accepts the request.
+    let nonce = instance.signature_nonce(&request);
     let result = if body.len() >= BLOCKING_BODY_BYTES {
         let instance = Arc::clone(&instance);
         match tokio::task::spawn_blocking(move || instance.handle(&request)).await {
@@ -357,7 +359,7 @@ async fn receive(
         Ok(events) => (Outcome::Accepted(events), Ok(())),
         Err(error) => (Outcome::rejected(&error), Err(error)),
     };
-    let delivery = Delivery::new(
+    let mut delivery = Delivery::new(
         name,
         received_at,
         content_type,
@@ -365,6 +367,9 @@ async fn receive(
         body.len() as u64,
         outcome,
     );
+    if let (Some(nonce), Ok(())) = (nonce, &result) {
+        delivery = delivery.with_signature(nonce.signature, DateTime::<Utc>::from(nonce.expires));
+    }
     record(shared, name, delivery, result).await
 }
 
@@ -385,6 +390,10 @@ async fn record(
         }
     };
     match result {
+        Ok(()) if ingested.replayed => {
+            shared.metrics.delivery(name, "replayed");
+            (StatusCode::OK, Json(ingested)).into_response()
+        }
         Ok(()) => {
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {

@@ -183,3 +183,62 @@ async fn listings_are_paged_with_before_and_say_where_the_next_page_starts() {
     let (status, _) = call(&app, get("/deliveries?before=x")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_replayed_signed_resolve_is_answered_but_does_not_silence_a_refire() {
+    use hmac::{Hmac, Mac};
+    let config = ServeConfig::from_toml(
+        r#"
+store = "memory"
+[[instances]]
+name = "hook"
+integration = "webhook"
+auth = { hmac = { secret = "s3cret", header = "X-Signature", timestamp_header = "X-Timestamp" } }
+"#,
+        Path::new("."),
+    )
+    .unwrap();
+    let app = Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::new(MemoryStore::new()),
+    )
+    .unwrap()
+    .router();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let signed = |body: &'static str, timestamp: u64| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
+        mac.update(format!("{timestamp}:{body}").as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        Request::post("/integrations/hook")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-Signature", signature)
+            .header("X-Timestamp", timestamp.to_string())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let create = r#"{"event_type":"create","id":"db","title":"db down"}"#;
+    let resolve = r#"{"event_type":"resolve","id":"db"}"#;
+    let (status, _) = call(&app, signed(create, now)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, signed(resolve, now)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, signed(create, now + 1)).await;
+    assert_eq!(status, StatusCode::OK, "the outage fires again");
+
+    let (status, body) = call(&app, signed(resolve, now)).await;
+    assert_eq!(status, StatusCode::OK, "a replay is answered 200: {body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["replayed"], true, "{body}");
+    let (_, alerts) = call(&app, get("/alerts?status=open")).await;
+    let alerts: Value = serde_json::from_str(&alerts).unwrap();
+    assert_eq!(alerts["alerts"].as_array().unwrap().len(), 1, "still open");
+    let (_, metrics) = call(&app, get("/metrics")).await;
+    assert!(
+        metrics.contains(r#"pagerhook_deliveries_total{instance="hook",outcome="replayed"} 1"#),
+        "{metrics}"
+    );
+}

@@ -59,6 +59,17 @@ async fn sqlite_bounded_deliveries() {
     conformance::bounded_deliveries(&store).await;
 }
 
+#[tokio::test]
+async fn memory_replays() {
+    conformance::replays(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_replays() {
+    let (_dir, store) = sqlite();
+    conformance::replays(&store).await;
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn sqlite_files_are_private_to_their_owner() {

@@ -498,3 +498,59 @@ pub async fn bounded_deliveries(store: &dyn Store) {
         "accepted: kept whole"
     );
 }
+
+/// A delivery repeating a signature the store holds, unexpired, for its instance is logged and
+/// answered but not applied; signatures expire; other instances are independent.
+pub async fn replays(store: &dyn Store) {
+    let signed = |seconds: i64, action: Action, signature: &str| {
+        delivery("am", seconds, vec![event(action, "k", 1)]).with_signature(signature, at(300))
+    };
+    let opened = store.ingest(signed(0, Action::Create, "s1")).await.unwrap();
+    assert!(!opened.replayed);
+    let resolved = store
+        .ingest(signed(10, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert_eq!(resolved.results[0].transition, Transition::Resolved);
+    let refired = store
+        .ingest(signed(20, Action::Create, "s3"))
+        .await
+        .unwrap();
+    assert_eq!(refired.results[0].transition, Transition::Opened);
+
+    let replay = store
+        .ingest(signed(30, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert!(replay.replayed, "{replay:?}");
+    assert!(replay.results.is_empty());
+    let open = store
+        .alerts(&AlertFilter::new().status(AlertStatus::Open))
+        .await
+        .unwrap();
+    assert_eq!(
+        open.len(),
+        1,
+        "the replayed resolve did not silence the re-fire"
+    );
+    let logged = store.delivery(replay.delivery_id).await.unwrap().unwrap();
+    assert_eq!((logged.status, logged.event_count), (200, 0));
+    assert_eq!(logged.error.as_deref(), Some(super::REPLAY_NOTE));
+
+    let elsewhere =
+        delivery("other", 40, vec![event(Action::Create, "k", 1)]).with_signature("s2", at(300));
+    assert!(
+        !store.ingest(elsewhere).await.unwrap().replayed,
+        "per instance"
+    );
+    let expired = store
+        .ingest(signed(301, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert!(!expired.replayed, "remembered only until it expires");
+    let unsigned = store
+        .ingest(delivery("am", 302, vec![event(Action::Create, "k", 1)]))
+        .await
+        .unwrap();
+    assert!(!unsigned.replayed);
+}

@@ -28,6 +28,8 @@ struct Inner {
     /// `(instance, thirdparty_id)` → id of the unresolved alert.
     unresolved: HashMap<(String, String), i64>,
     history: BTreeMap<i64, Vec<HistoryEntry>>,
+    /// `(instance, signature)` → when it expires.
+    signatures: HashMap<(String, String), DateTime<Utc>>,
 }
 
 impl MemoryStore {
@@ -131,10 +133,23 @@ impl Store for MemoryStore {
     async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
         let mut inner = self.lock();
         let delivery_id = next_id("deliveries", inner.last_delivery, 0)?;
-        let (status, error, events) = match &delivery.outcome {
+        let (status, mut error, mut events) = match &delivery.outcome {
             Outcome::Accepted(events) => (200, None, events.as_slice()),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),
         };
+        let mut replayed = false;
+        if let (Some((signature, expires)), 200) = (&delivery.signature, status) {
+            let now = delivery.received_at;
+            inner.signatures.retain(|_, expires| *expires >= now);
+            let key = (delivery.instance.clone(), signature.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = inner.signatures.entry(key) {
+                slot.insert(*expires);
+            } else {
+                replayed = true;
+                error = Some(super::REPLAY_NOTE.to_owned());
+                events = &[];
+            }
+        }
         let mut tx = Tx {
             inner: &inner,
             new_alerts: Vec::new(),
@@ -201,6 +216,7 @@ impl Store for MemoryStore {
         Ok(Ingested {
             delivery_id,
             results,
+            replayed,
         })
     }
 

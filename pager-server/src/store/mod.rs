@@ -16,6 +16,10 @@
 //! - What one delivery stores is bounded: its content type is cut to
 //!   [`MAX_CONTENT_TYPE_BYTES`], and a rejected delivery's body to [`MAX_REJECTED_BODY_BYTES`]
 //!   (its full size stays in `body_bytes`); [`Delivery::new`] applies both.
+//! - A delivery [`Delivery::with_signature`] whose signature the store already holds for its
+//!   instance, unexpired, is a replay: logged (status 200, no events, the error saying so),
+//!   its events not applied. Signatures are kept only until they expire, so the table stays
+//!   as small as the traffic within one tolerance window.
 //! - [`Store::prune`] forgets what is past its retention: resolved alerts (with their
 //!   history) resolved before one cutoff, and deliveries received before another that no kept
 //!   alert's history refers to. Open and acknowledged alerts, their history and the
@@ -65,6 +69,9 @@ pub struct Delivery {
     pub body_bytes: u64,
     /// What the adapter made of it.
     pub outcome: Outcome,
+    /// The HMAC signature it was authenticated with, and until when a replay of it is refused
+    /// (see [`Delivery::with_signature`]).
+    pub signature: Option<(String, DateTime<Utc>)>,
 }
 
 impl Delivery {
@@ -100,7 +107,18 @@ impl Delivery {
             body,
             body_bytes,
             outcome,
+            signature: None,
         }
+    }
+
+    /// Marks an accepted delivery as authenticated by `signature` (an HMAC with a timestamp),
+    /// valid until `expires`. The store remembers it until then, per instance; a later
+    /// delivery with the same signature is a replay: logged and answered, its events not
+    /// applied ([`Ingested::replayed`]).
+    #[must_use]
+    pub fn with_signature(mut self, signature: impl Into<String>, expires: DateTime<Utc>) -> Self {
+        self.signature = Some((signature.into(), expires));
+        self
     }
 }
 
@@ -128,14 +146,21 @@ impl Outcome {
     }
 }
 
+/// The error logged for a replayed delivery (answered 200, events not applied).
+pub const REPLAY_NOTE: &str = "replay of a signature already accepted: events not applied";
+
 /// What [`Store::ingest`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Ingested {
     /// The delivery log's id for it.
     pub delivery_id: i64,
-    /// One result per event, in order.
+    /// One result per event, in order (none for a replay).
     pub results: Vec<EventResult>,
+    /// True when the delivery repeats a signature already accepted within its window: it was
+    /// logged, and its events were not applied again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 /// What one event did to the alerts.

@@ -98,6 +98,16 @@ CREATE INDEX alert_history_by_delivery ON alert_history (delivery_id);
 CREATE INDEX deliveries_by_time ON deliveries (received_at);
 CREATE INDEX alerts_resolved ON alerts (resolved_at) WHERE status = 'resolved';
 ",
+    r"
+-- HMAC signatures (with a timestamp) accepted, until their window closes: replays are not applied.
+CREATE TABLE seen_signatures (
+    instance   TEXT NOT NULL,
+    signature  TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (instance, signature)
+) WITHOUT ROWID;
+CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
+",
 ];
 
 const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
@@ -418,8 +428,38 @@ fn commit_batch(
     }
 }
 
+/// Remembers `signature` for `instance` until it expires (forgetting expired ones first);
+/// true when it was already there: a replay.
+fn seen_before(
+    conn: &Connection,
+    instance: &str,
+    (signature, expires): &(String, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    conn.prepare_cached("DELETE FROM seen_signatures WHERE expires_at < ?1")?
+        .execute([timestamp(now)])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO seen_signatures (instance, signature, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![instance, signature, timestamp(*expires)])?;
+    Ok(inserted == 0)
+}
+
 fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
+    let replayed = match (&delivery.signature, prepared.status) {
+        (Some(signature), 200) => {
+            seen_before(conn, &delivery.instance, signature, delivery.received_at)?
+        }
+        _ => false,
+    };
+    let error = if replayed {
+        Some(super::REPLAY_NOTE.to_owned())
+    } else {
+        prepared.error.clone()
+    };
     conn.prepare_cached(
         "INSERT INTO deliveries (instance, received_at, content_type, body, body_bytes, status, \
          error, event_count, events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -431,15 +471,20 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
         delivery.body.as_deref(),
         delivery.body_bytes,
         prepared.status,
-        prepared.error,
+        error,
         match &delivery.outcome {
-            Outcome::Accepted(events) => events.len() as u64,
-            Outcome::Rejected { .. } => 0,
+            Outcome::Accepted(events) if !replayed => events.len() as u64,
+            _ => 0,
         },
-        prepared.events_json,
+        if replayed {
+            None
+        } else {
+            prepared.events_json.as_deref()
+        },
     ])?;
     let delivery_id = conn.last_insert_rowid();
     let results = match &delivery.outcome {
+        Outcome::Accepted(_) if replayed => Vec::new(),
         Outcome::Accepted(events) => apply_events(
             &mut SqlTx(conn),
             &delivery.instance,
@@ -452,6 +497,7 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
     Ok(Ingested {
         delivery_id,
         results,
+        replayed,
     })
 }
 
