@@ -166,7 +166,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
     })?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .map_err(|e| Failure::Usage(e.to_string()))?
-        .with_api(config.api.clone());
+        .with_api(config.api.clone())
+        .with_retention(config.retention);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -353,12 +354,10 @@ fn integrations(json: bool) -> Result<(), Failure> {
 fn write_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = if pretty {
-        // Re-indent the compact JSON token by token: pre-serialized parts (an event's `meta`)
-        // get indented too, and the documented key order is kept.
-        serde_json::to_vec(value).and_then(|compact| {
-            let mut de = serde_json::Deserializer::from_slice(&compact);
-            serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut out))
-        })
+        // Written directly, never re-parsed: whatever the compact output can print, this can
+        // (a re-parse would stop at serde_json's 128 levels). Parts of `meta` kept verbatim
+        // are printed as the sender wrote them, not re-indented.
+        serde_json::to_writer_pretty(&mut out, value)
     } else {
         serde_json::to_writer(&mut out, value)
     };

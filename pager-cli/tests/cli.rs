@@ -342,3 +342,26 @@ fn serve_refuses_a_bad_configuration_before_listening() {
         stderr(&out)
     );
 }
+
+#[test]
+fn pretty_prints_whatever_compact_prints_deep_meta_included() {
+    // 127 levels inside `meta` is within the limit; printed inside {"events": [{"meta": …}]}
+    // it is deeper than serde_json's 128-level parser would go.
+    let body = format!(
+        r#"{{"event_type":"create","id":"x","title":"t","meta":{{"v":{}{}}}}}"#,
+        "[".repeat(127),
+        "]".repeat(127)
+    );
+    let compact = pagerhook(&["normalize", "webhook"], Some(body.as_bytes()));
+    assert_eq!(compact.status.code(), Some(0), "{compact:?}");
+    let pretty = pagerhook(&["normalize", "webhook", "--pretty"], Some(body.as_bytes()));
+    assert_eq!(
+        pretty.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pretty.stderr)
+    );
+    let text = String::from_utf8(pretty.stdout).unwrap();
+    assert!(text.contains("\n  \"events\": [\n"), "pretty: {text:.200}");
+    assert!(text.contains(&"[".repeat(127)), "meta verbatim");
+}

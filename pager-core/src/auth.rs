@@ -380,6 +380,54 @@ impl AuthGuard {
     }
 }
 
+/// An HMAC signature with a timestamp that a request presented: what a host remembers, until
+/// `expires`, to answer a replay of an accepted request without applying it again (a captured
+/// "resolved" replayed after a re-fire must not silence the outage). Without a timestamp
+/// header there is no window to bound what is remembered, and no replay defence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignatureNonce {
+    /// The signature's bytes in lowercase hex (however the sender encoded them).
+    pub signature: String,
+    /// When the timestamp signed with it leaves the tolerance window: after that the guard
+    /// refuses the request anyway.
+    pub expires: SystemTime,
+}
+
+impl AuthGuard {
+    /// The request's [`SignatureNonce`], when the guard checks an HMAC with a timestamp and
+    /// the request carries both headers (call it after [`AuthGuard::check`] passed).
+    pub fn signature_nonce<B>(&self, req: &http::Request<B>) -> Option<SignatureNonce> {
+        let config = self.hmac.as_ref()?;
+        let ts_header = config.timestamp_header.as_ref()?;
+        let signature = presented_signature(config, req)?;
+        let seconds = std::str::from_utf8(header(req, ts_header)?.trim_ascii())
+            .ok()?
+            .parse::<u64>()
+            .ok()?;
+        let tolerance = config.tolerance_seconds.unwrap_or(300);
+        let expires =
+            UNIX_EPOCH.checked_add(Duration::from_secs(seconds.checked_add(tolerance)?))?;
+        Some(SignatureNonce {
+            signature: hex::encode(signature),
+            expires,
+        })
+    }
+}
+
+/// The signature bytes a request presents in `config.header`.
+fn presented_signature<B>(config: &HmacConfig, req: &http::Request<B>) -> Option<Vec<u8>> {
+    let presented = header(req, &config.header).map(<[u8]>::trim_ascii)?;
+    let presented = match &config.prefix {
+        Some(prefix) => presented.strip_prefix(prefix.as_bytes())?,
+        None => presented,
+    };
+    match config.encoding {
+        SignatureEncoding::Hex => hex::decode(presented).ok(),
+        SignatureEncoding::Base64 => BASE64.decode(presented).ok(),
+    }
+}
+
 /// Constant-time equality for secrets of any length: compares SHA-256 digests.
 fn secret_eq(presented: &[u8], expected: &[u8]) -> bool {
     Sha256::digest(presented)
@@ -441,21 +489,7 @@ fn check_basic<B>(basic: &Basic, req: &http::Request<B>) -> bool {
 }
 
 fn check_hmac<B: AsRef<[u8]>>(config: &HmacConfig, req: &http::Request<B>) -> bool {
-    let Some(presented) = header(req, &config.header).map(<[u8]>::trim_ascii) else {
-        return false;
-    };
-    let presented = match &config.prefix {
-        Some(prefix) => match presented.strip_prefix(prefix.as_bytes()) {
-            Some(rest) => rest,
-            None => return false,
-        },
-        None => presented,
-    };
-    let signature = match config.encoding {
-        SignatureEncoding::Hex => hex::decode(presented).ok(),
-        SignatureEncoding::Base64 => BASE64.decode(presented).ok(),
-    };
-    let Some(signature) = signature else {
+    let Some(signature) = presented_signature(config, req) else {
         return false;
     };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(config.secret.expose().as_bytes()) else {
@@ -709,6 +743,34 @@ mod tests {
         assert!(
             !ok(&g, &make(sent + 1, Some(sent))),
             "the timestamp is signed"
+        );
+    }
+
+    #[test]
+    fn a_timestamped_signature_is_a_nonce_whatever_its_letter_case() {
+        let config = json!({"hmac": {"secret": "s", "header": "X-Sig",
+            "timestamp_header": "X-Ts", "tolerance_seconds": 60}});
+        let g = guard(config);
+        let sig = sign("s", b"1790000000:{}");
+        let nonce = |sig: &str| {
+            g.signature_nonce(&req("/", &[("X-Sig", sig), ("X-Ts", "1790000000")], b"{}"))
+        };
+        let lower = nonce(&sig).unwrap();
+        assert_eq!(
+            lower,
+            nonce(&sig.to_uppercase()).unwrap(),
+            "one nonce per signature"
+        );
+        assert_eq!(lower.signature, sig.to_lowercase());
+        assert_eq!(
+            lower.expires,
+            UNIX_EPOCH + Duration::from_secs(1_790_000_060)
+        );
+        let untimed = guard(json!({"hmac": {"secret": "s", "header": "X-Sig"}}));
+        assert_eq!(
+            untimed.signature_nonce(&req("/", &[("X-Sig", &sig)], b"{}")),
+            None,
+            "no timestamp, no window, no replay defence"
         );
     }
 

@@ -57,13 +57,20 @@ pub trait Adapter: Integration + Sized {
     }
 }
 
-/// Limits of an instance, configured under the key `limits`. Exceeding one is a typed error
-/// that names it ([`Error::PayloadTooLarge`], [`Error::LimitExceeded`]); text lengths are cut
-/// instead (on a character boundary, ending in `…`; the full text stays in the raw body).
+/// Limits of an instance, configured under the key `limits`. A limit on the delivery as a
+/// whole is a typed error that names it ([`Error::PayloadTooLarge`], [`Error::LimitExceeded`]
+/// for `max_alerts` and `json_depth`): the delivery is refused. A limit on one event's parts is
+/// a cut instead (text on a character boundary, ending in `…`; lists to their first entries):
+/// the event still opens or resolves its alert, the full data stays in the stored raw body, and
+/// the event's `meta` says which limits cut it (`"limits_applied": ["max_tags"]`; titles and
+/// descriptions, cut since the start, are not listed). A 400 for a tag too many would make a
+/// retrying sender (Alertmanager re-sends a refused notification at every `group_interval`)
+/// lose the alert altogether.
 ///
 /// JSON nesting is limited too, though not configurable: values an adapter parses may nest
 /// at most 128 levels (`serde_json`'s recursion limit; deeper is [`Error::LimitExceeded`] naming
-/// `json_depth`), and values it ignores are skipped without recursion.
+/// `json_depth`), values it ignores are skipped without recursion, and values an event keeps
+/// verbatim in its `meta` count: the `meta` object and what it holds nest at most 128 levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -71,22 +78,60 @@ pub struct Limits {
     /// The largest body accepted, in bytes. Default 10 MiB: Alertmanager has no size limit
     /// and `max_alerts: 0` sends every alert of a group.
     pub max_body_bytes: usize,
-    /// The most alerts (or the vendor's equivalent items) one payload may carry. Default: no
-    /// limit. Enforced by adapters that have such items.
+    /// The most alerts (or the vendor's equivalent items) one payload may carry. Default
+    /// 10,000. Enforced by adapters that have such items.
     pub max_alerts: Option<usize>,
-    /// Titles are cut to this many characters. Default 200.
+    /// Titles are cut to this many characters (at least 2). Default 200.
+    #[serde(deserialize_with = "at_least_two")]
     pub max_title_chars: usize,
-    /// Descriptions are cut to this many characters. Default 4000.
+    /// Descriptions are cut to this many characters (at least 2). Default 4000.
+    #[serde(deserialize_with = "at_least_two")]
     pub max_description_chars: usize,
+    /// An event keeps at most this many `additional_data` entries. Default 100.
+    pub max_additional_data: usize,
+    /// An event keeps at most this many tags. Default 50.
+    pub max_tags: usize,
+    /// An event keeps at most this many dedup keys. Default 20.
+    pub max_dedup_keys: usize,
+    /// Each tag, dedup key, `additional_data` value and the `thirdparty_id` is cut to this
+    /// many bytes (on a character boundary, ending in `…`; at least 16). Default 16 KiB.
+    #[serde(deserialize_with = "at_least_sixteen")]
+    pub max_value_bytes: usize,
+}
+
+/// The most levels the `meta` object and the values in it may nest.
+pub const MAX_META_DEPTH: usize = 128;
+
+fn at_least<'de, D: serde::Deserializer<'de>>(d: D, min: usize) -> Result<usize, D::Error> {
+    let value = usize::deserialize(d)?;
+    if value < min {
+        return Err(serde::de::Error::custom(format!(
+            "must be at least {min}, got {value}"
+        )));
+    }
+    Ok(value)
+}
+
+fn at_least_two<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    // One character is only the ellipsis; zero would be an empty title.
+    at_least(d, 2)
+}
+
+fn at_least_sixteen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    at_least(d, 16)
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_body_bytes: 10 * 1024 * 1024,
-            max_alerts: None,
+            max_alerts: Some(10_000),
             max_title_chars: 200,
             max_description_chars: 4000,
+            max_additional_data: 100,
+            max_tags: 50,
+            max_dedup_keys: 20,
+            max_value_bytes: 16 * 1024,
         }
     }
 }
@@ -121,7 +166,8 @@ impl Limits {
         }
     }
 
-    /// Cuts an event's title and description to these limits.
+    /// Cuts an event's title, description, lists and values to these limits; records in its
+    /// `meta` which of the per-event limits cut it.
     fn apply_to(&self, event: &mut Event) {
         if let Cow::Owned(cut) = truncate(&event.title, self.max_title_chars) {
             event.title = cut;
@@ -131,12 +177,60 @@ impl Limits {
                 event.description = Some(cut);
             }
         }
+        let mut applied = Vec::new();
+        let mut note = |limit: &'static str, hit: bool| {
+            if hit && !applied.contains(&limit) {
+                applied.push(limit);
+            }
+        };
+        note(
+            "max_additional_data",
+            event.additional_data.len() > self.max_additional_data,
+        );
+        event.additional_data.truncate(self.max_additional_data);
+        note("max_tags", event.tags.len() > self.max_tags);
+        event.tags.truncate(self.max_tags);
+        note(
+            "max_dedup_keys",
+            event.dedup_keys.len() > self.max_dedup_keys,
+        );
+        event.dedup_keys.truncate(self.max_dedup_keys);
+        let max = self.max_value_bytes;
+        let values = std::iter::once(&mut event.thirdparty_id)
+            .chain(event.tags.iter_mut())
+            .chain(event.dedup_keys.iter_mut())
+            .chain(event.additional_data.iter_mut().map(|d| &mut d.value));
+        // Every value is cut (a count, not a short-circuiting `any`).
+        let cut = values
+            .map(|value| cut_bytes(value, max))
+            .filter(|&cut| cut)
+            .count();
+        note("max_value_bytes", cut > 0);
+        if !applied.is_empty() {
+            event.meta = std::mem::take(&mut event.meta).with("limits_applied", applied);
+        }
     }
 }
 
+/// Cuts `s` to at most `max` bytes, on a character boundary, ending in `…`; true when cut.
+fn cut_bytes(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    let room = max.saturating_sub('…'.len_utf8());
+    let end = (0..=room)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    s.truncate(end);
+    s.push('…');
+    true
+}
+
 /// A configured adapter as a host uses it. [`Instance::handle`] checks, in order: the body
-/// size, the auth guard (before anything is parsed), then runs the adapter, cuts titles and
-/// descriptions to the limits, and attaches the raw body (shared, not copied) to every event.
+/// size, the auth guard (before anything is parsed), then runs the adapter, refuses an event
+/// whose `meta` nests too deep (`json_depth`), cuts each event to the per-event limits
+/// (title, description, lists, values), and attaches the raw body (shared, not copied) to every event.
 /// Every error it returns names the integration ([`Error::with_integration`]): adapters do not
 /// thread their id through their errors.
 #[derive(Debug)]
@@ -190,6 +284,16 @@ impl Instance {
             None => Ok(()),
         }
     }
+
+    /// The request's HMAC signature and how long to remember it, when the instance's auth
+    /// checks an HMAC with a timestamp ([`crate::auth::AuthGuard::signature_nonce`]): a host
+    /// that keeps it refuses to apply a replay of an accepted request.
+    pub fn signature_nonce<B>(
+        &self,
+        req: &http::Request<B>,
+    ) -> Option<crate::auth::SignatureNonce> {
+        self.guard.as_ref()?.signature_nonce(req)
+    }
 }
 
 impl Integration for Instance {
@@ -214,6 +318,18 @@ impl Instance {
         }
         let mut events = self.integration.handle(req)?;
         for event in &mut events {
+            // The `meta` object is one level; what it holds may nest the rest.
+            if let Some((key, depth)) = event.meta.deepest() {
+                if depth >= MAX_META_DEPTH {
+                    return Err(Error::limit_exceeded(
+                        "json_depth",
+                        format!(
+                            "meta.{key} nests deeper than {MAX_META_DEPTH} levels with the meta \
+                             object"
+                        ),
+                    ));
+                }
+            }
             self.limits.apply_to(event);
             event.set_raw_body(req.body().clone());
         }

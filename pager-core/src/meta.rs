@@ -176,6 +176,16 @@ impl Meta {
         self.entries.is_empty()
     }
 
+    /// The key whose value nests deepest, and how deep (a scalar is 0, `[]` or `{}` is 1,
+    /// `[[1]]` is 2), or `None` for an empty `meta`. Counted without recursion or parsing,
+    /// so a value nested 100,000 levels deep costs one scan.
+    pub fn deepest(&self) -> Option<(&str, usize)> {
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_ref(), nesting(value)))
+            .max_by_key(|&(_, depth)| depth)
+    }
+
     /// The whole `meta` parsed into a [`serde_json::Value`] (an object): for tests and hosts
     /// that want to inspect it; costs a parse of every verbatim part.
     pub fn to_value(&self) -> serde_json::Value {
@@ -193,6 +203,32 @@ fn slice_or_copy(body: &Bytes, raw: &RawValue) -> Bytes {
     } else {
         Bytes::copy_from_slice(text)
     }
+}
+
+/// How deep the JSON text `json` nests (brackets outside strings).
+fn nesting(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl fmt::Debug for Meta {
@@ -299,6 +335,16 @@ mod tests {
             "not an object"
         );
         assert_eq!(serde_json::to_string(&Meta::new()).unwrap(), "{}");
+        assert_eq!(Meta::new().deepest(), None);
+        let nested = Meta::new().with("flat", 1).with(
+            "deep",
+            serde_json::json!({"a": [[1, "]]]"], {"b": "[[[[\\\"["}]}),
+        );
+        assert_eq!(
+            nested.deepest(),
+            Some(("deep", 3)),
+            "brackets in strings do not count"
+        );
         assert!(serde_json::from_str::<Meta>("[1]").is_err());
     }
 }

@@ -21,6 +21,10 @@
 //! idle_timeout_seconds = 60          # a kept-alive connection with nothing to do
 //! max_connections = 1024             # beyond it, new connections wait to be accepted
 //! shutdown_timeout_seconds = 10      # after SIGTERM, for requests in flight
+//!
+//! [retention]                        # optional; these are the defaults
+//! deliveries = "30d"
+//! resolved_alerts = "90d"
 //! ```
 
 use std::net::SocketAddr;
@@ -30,6 +34,8 @@ use std::time::Duration;
 use pager_core::auth::{AuthConfig, Secret};
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
+
+use crate::retention::Retention;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +57,9 @@ pub struct ServeConfig {
     /// Timeouts and the connection limit.
     #[serde(default)]
     pub server: ServerConfig,
+    /// How long deliveries and resolved alerts are kept.
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 /// The `[server]` table: how long slow and idle clients may hold the server.

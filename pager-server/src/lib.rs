@@ -21,6 +21,7 @@ pub mod config;
 pub mod lifecycle;
 mod metrics;
 mod receiver;
+pub mod retention;
 mod server;
 pub mod store;
 
@@ -67,7 +68,8 @@ pub fn open_failure_reason(error: &StoreError) -> String {
 }
 
 /// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
-/// in flight `server.shutdown_timeout` to finish and closes the store.
+/// in flight `server.shutdown_timeout` to finish and closes the store. Meanwhile the receiver's
+/// retention task prunes the store ([`Receiver::spawn_retention`]).
 ///
 /// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
 /// timeouts, `max_connections`), and each request carries the client's address as
@@ -82,6 +84,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
+    let retention = receiver.spawn_retention();
     if receiver.api_is_loopback_only() {
         let routes = if receiver.metrics_are_public() {
             "the read API (/alerts, /deliveries)"
@@ -92,6 +95,8 @@ pub async fn serve(
     }
     let router = receiver.with_body_timeout(server.body_timeout()).router();
     server::run(listener, router, &server, shutdown).await;
+    retention.abort();
+    let _ = retention.await;
     store.close().await.map_err(std::io::Error::other)
 }
 

@@ -2,8 +2,9 @@
 //! Prometheus scrapes natively):
 //!
 //! - `pagerhook_deliveries_total{instance, outcome}` — deliveries written to the log: outcome
-//!   `accepted`, `payload_too_large`, `unsupported_content_type`, `invalid` (400s), and
-//!   `store_unavailable` (not written);
+//!   `accepted`, `replayed` (a signature already accepted: answered 200, not applied),
+//!   `payload_too_large`, `unsupported_content_type`, `invalid` (400s), `internal_error` (500),
+//!   and `store_unavailable` (not written);
 //! - `pagerhook_rejected_requests_total{instance, reason}` — requests refused without a row in
 //!   the delivery log, so that a flood of them costs no disk: `unauthorized` (a webhook's 401),
 //!   `unknown_instance` (404, `instance=""`: the name is the sender's), `body_timeout` (408),
@@ -11,7 +12,9 @@
 //! - `pagerhook_events_total{instance, action}`;
 //! - `pagerhook_transitions_total{instance, transition}` (opened, deduplicated, …);
 //! - `pagerhook_unresolved_alerts{instance, status}` — read from the store at scrape time;
-//! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time.
+//! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time;
+//! - `pagerhook_pruned_total{what}` — rows removed by retention, `what` = `deliveries` or
+//!   `alerts` (resolved alerts, with their history).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -51,6 +54,11 @@ struct StatusLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PrunedLabels {
+    what: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct InstanceLabels {
     instance: String,
 }
@@ -67,6 +75,7 @@ pub(crate) struct Metrics {
     transitions: Family<TransitionLabels, Counter>,
     unresolved: Family<StatusLabels, Gauge>,
     duration: HistogramFamily,
+    pruned: Family<PrunedLabels, Counter>,
 }
 
 fn duration_histogram() -> Histogram {
@@ -83,6 +92,7 @@ impl Metrics {
         let transitions = Family::default();
         let unresolved = Family::default();
         let duration: HistogramFamily = Family::new_with_constructor(duration_histogram);
+        let pruned = Family::default();
         registry.register(
             "deliveries",
             "Deliveries received, by instance and outcome",
@@ -113,6 +123,11 @@ impl Metrics {
             "Time to handle a delivery, from its first byte read to its answer",
             duration.clone(),
         );
+        registry.register(
+            "pruned",
+            "Rows removed by retention: deliveries, and resolved alerts with their history",
+            pruned.clone(),
+        );
         Self {
             registry,
             deliveries,
@@ -121,7 +136,14 @@ impl Metrics {
             transitions,
             unresolved,
             duration,
+            pruned,
         }
+    }
+
+    pub(crate) fn pruned(&self, what: &'static str, count: u64) {
+        self.pruned
+            .get_or_create(&PrunedLabels { what })
+            .inc_by(count);
     }
 
     pub(crate) fn delivery(&self, instance: &str, outcome: &'static str) {

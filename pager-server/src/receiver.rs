@@ -14,7 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::{Bytes, BytesMut};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use pager_core::auth::ReceivedAt;
 use pager_core::{Error, Instance, Integration, Registry};
@@ -24,7 +24,8 @@ use serde_json::json;
 use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
-use crate::store::{AlertFilter, Delivery, Outcome, Store};
+use crate::retention::Retention;
+use crate::store::{AlertFilter, Delivery, DeliveryFilter, Outcome, Pruned, Store, StoreError};
 
 /// Bodies at least this large are normalized on the blocking pool, not on the async worker.
 const BLOCKING_BODY_BYTES: usize = 256 * 1024;
@@ -32,8 +33,10 @@ const BLOCKING_BODY_BYTES: usize = 256 * 1024;
 /// The most a declared `Content-Length` makes the receiver allocate before bytes arrive.
 const PREALLOCATE_MAX: usize = 1024 * 1024;
 
-/// The most alerts or deliveries one listing returns.
-const MAX_LISTING: usize = 10_000;
+/// The most alerts or deliveries one page of a listing returns; a larger `limit` is a 400
+/// (not clamped, so a client never mistakes a short page for the whole set). Further pages
+/// are asked for with `before=<next_before>`.
+const MAX_PAGE: usize = 1000;
 
 /// Why a receiver could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -80,10 +83,10 @@ pub enum ReceiverError {
 /// | route | what |
 /// |---|---|
 /// | `POST /integrations/{name}` | a delivery for instance `name` |
-/// | `GET /alerts?status=&instance=&thirdparty_id=&limit=` | `{"alerts": [...]}`, newest first |
+/// | `GET /alerts?status=&instance=&thirdparty_id=&limit=&before=` | `{"alerts": [...], "next_before": id or null}`, newest first |
 /// | `GET /alerts/{id}` | `{"alert": {...}, "history": [...]}` |
-/// | `GET /deliveries?instance=&limit=` | `{"deliveries": [...]}`, newest first, no bodies |
-/// | `GET /healthz` | `{"status": "ok"}` when the store answers, else 503 |
+/// | `GET /deliveries?instance=&limit=&before=` | `{"deliveries": [...], "next_before": id or null}`, newest first, no bodies |
+/// | `GET /healthz` | `{"status": "ok"}` when the store answers and its last commit succeeded, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
@@ -99,16 +102,20 @@ pub struct Receiver {
     store: Arc<dyn Store>,
     api: ApiConfig,
     body_timeout: Duration,
+    retention: Retention,
+    metrics: Arc<Metrics>,
 }
 
 impl Receiver {
-    /// A receiver with no instances yet.
+    /// A receiver with no instances yet and the default [`Retention`].
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             instances: BTreeMap::new(),
             store,
             api: ApiConfig::default(),
             body_timeout: Duration::from_secs(30),
+            retention: Retention::default(),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -135,6 +142,54 @@ impl Receiver {
     /// Whether `GET /metrics` answers everyone.
     pub fn metrics_are_public(&self) -> bool {
         self.api.public_metrics
+    }
+
+    /// Keeps deliveries and resolved alerts as long as `retention` says.
+    #[must_use]
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Prunes the store as the retention says at `now`, and counts what went in the metrics
+    /// (`pagerhook_pruned_total`).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let (deliveries_before, resolved_alerts_before) = self.retention.cutoffs(now);
+        let pruned = self
+            .store
+            .prune(deliveries_before, resolved_alerts_before)
+            .await?;
+        self.metrics.pruned("deliveries", pruned.deliveries);
+        self.metrics.pruned("alerts", pruned.alerts);
+        Ok(pruned)
+    }
+
+    /// Starts the retention task on the current tokio runtime: it prunes now, then every
+    /// [`Retention::interval`] (a tenth of the shorter retention, at most an hour), until the
+    /// handle is aborted. [`crate::serve`] runs it for the server's lifetime.
+    pub fn spawn_retention(&self) -> tokio::task::JoinHandle<()> {
+        let receiver = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(receiver.retention.interval());
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match receiver.prune(Utc::now()).await {
+                    Ok(pruned) if pruned != Pruned::default() => {
+                        tracing::info!(
+                            deliveries = pruned.deliveries,
+                            alerts = pruned.alerts,
+                            "retention: pruned the store"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "retention: pruning failed"),
+                }
+            }
+        })
     }
 
     /// Serves `instance` at `POST /integrations/{name}`.
@@ -165,6 +220,7 @@ impl Receiver {
     ///
     /// # Errors
     /// The first instance that cannot be built or named.
+    /// Set the retention with [`Receiver::with_retention`].
     pub fn from_config(
         registry: &Registry,
         entries: &[InstanceEntry],
@@ -197,8 +253,8 @@ impl Receiver {
     pub fn router(self) -> Router {
         let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
+            metrics: Arc::clone(&self.metrics),
             receiver: self,
-            metrics: Metrics::new(),
         });
         // The read routes, and any admin route, sit behind the API door.
         let guarded = || middleware::from_fn_with_state(Arc::clone(&shared), require_api_access);
@@ -267,7 +323,7 @@ async fn require_api_access(
 #[derive(Debug)]
 struct Shared {
     receiver: Receiver,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
 }
 
 fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
@@ -414,6 +470,8 @@ async fn receive(
 
     parts.extensions.insert(ReceivedAt(now));
     let request = http::Request::from_parts(parts, body.clone());
+    // Read before the request moves; kept only if the guard accepts the request.
+    let nonce = instance.signature_nonce(&request);
     let result = if body.len() >= BLOCKING_BODY_BYTES {
         let instance = Arc::clone(&instance);
         match tokio::task::spawn_blocking(move || instance.handle(&request)).await {
@@ -434,7 +492,7 @@ async fn receive(
         Ok(events) => (Outcome::Accepted(events), Ok(())),
         Err(error) => (Outcome::rejected(&error), Err(error)),
     };
-    let delivery = Delivery::new(
+    let mut delivery = Delivery::new(
         name,
         received_at,
         content_type,
@@ -442,6 +500,9 @@ async fn receive(
         body.len() as u64,
         outcome,
     );
+    if let (Some(nonce), Ok(())) = (nonce, &result) {
+        delivery = delivery.with_signature(nonce.signature, DateTime::<Utc>::from(nonce.expires));
+    }
     record(shared, name, delivery, result).await
 }
 
@@ -482,6 +543,10 @@ async fn record(
         }
     };
     match result {
+        Ok(()) if ingested.replayed => {
+            shared.metrics.delivery(name, "replayed");
+            (StatusCode::OK, Json(ingested)).into_response()
+        }
         Ok(()) => {
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {
@@ -509,6 +574,34 @@ struct AlertQuery {
     instance: Option<String>,
     thirdparty_id: Option<String>,
     limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// `limit` checked against [`MAX_PAGE`].
+fn page_limit(limit: Option<usize>, default: usize) -> Result<usize, String> {
+    match limit.unwrap_or(default) {
+        limit @ 1..=MAX_PAGE => Ok(limit),
+        limit => Err(format!(
+            "limit {limit} is out of range: at most {MAX_PAGE} per page; \
+             ask for the next page with before=<next_before>"
+        )),
+    }
+}
+
+/// Cuts `rows` (fetched with one extra) to `limit`, and says where the next page starts: the
+/// id of the last row kept, when there is more.
+fn paged<T>(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more { rows.last().map(id) } else { None };
+    (rows, next)
+}
+
+/// A page of `GET /alerts`, serialized as it is (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct AlertPage {
+    alerts: Vec<crate::lifecycle::Alert>,
+    next_before: Option<i64>,
 }
 
 async fn list_alerts(
@@ -519,12 +612,14 @@ async fn list_alerts(
         Ok(query) => query,
         Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    let mut filter = AlertFilter::new().limit(
-        query
-            .limit
-            .unwrap_or(AlertFilter::DEFAULT_LIMIT)
-            .min(MAX_LISTING),
-    );
+    let limit = match page_limit(query.limit, AlertFilter::DEFAULT_LIMIT) {
+        Ok(limit) => limit,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
+    let mut filter = AlertFilter::new().limit(limit + 1);
+    if let Some(before) = query.before {
+        filter = filter.before(before);
+    }
     if let Some(status) = &query.status {
         let Some(status) = AlertStatus::parse(status) else {
             return error_response(
@@ -541,12 +636,19 @@ async fn list_alerts(
         filter = filter.thirdparty_id(thirdparty_id);
     }
     match shared.receiver.store.alerts(&filter).await {
-        Ok(alerts) => Json(json!({ "alerts": alerts })).into_response(),
+        Ok(alerts) => {
+            let (alerts, next_before) = paged(alerts, limit, |a| a.id);
+            Json(AlertPage {
+                alerts,
+                next_before,
+            })
+            .into_response()
+        }
         Err(error) => store_error(&error),
     }
 }
 
-fn store_error(error: &crate::store::StoreError) -> Response {
+fn store_error(error: &StoreError) -> Response {
     tracing::error!(%error, "store query failed");
     error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
 }
@@ -569,6 +671,14 @@ async fn show_alert(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -
 struct DeliveryQuery {
     instance: Option<String>,
     limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// A page of `GET /deliveries`, serialized as it is (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct DeliveryPage {
+    deliveries: Vec<crate::store::DeliveryRecord>,
+    next_before: Option<i64>,
 }
 
 async fn list_deliveries(
@@ -579,19 +689,36 @@ async fn list_deliveries(
         Ok(query) => query,
         Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    let limit = query.limit.unwrap_or(100).min(MAX_LISTING);
-    match shared
-        .receiver
-        .store
-        .deliveries(query.instance.as_deref(), limit)
-        .await
-    {
-        Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
+    let limit = match page_limit(query.limit, DeliveryFilter::DEFAULT_LIMIT) {
+        Ok(limit) => limit,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
+    let mut filter = DeliveryFilter::new().limit(limit + 1);
+    filter.instance = query.instance;
+    filter.before = query.before;
+    match shared.receiver.store.deliveries_matching(&filter).await {
+        Ok(deliveries) => {
+            let (deliveries, next_before) = paged(deliveries, limit, |d| d.id);
+            Json(DeliveryPage {
+                deliveries,
+                next_before,
+            })
+            .into_response()
+        }
         Err(error) => store_error(&error),
     }
 }
 
+/// 503 while the store cannot commit (its last commit failed: a full disk, a database locked
+/// by another process) or cannot be read; 200 otherwise.
 async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.receiver.store.write_failure().is_some() {
+        // The failure itself is logged where it happened; the answer says only what it means.
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store cannot commit deliveries",
+        );
+    }
     match shared.receiver.store.unresolved_counts().await {
         Ok(_) => Json(json!({ "status": "ok" })).into_response(),
         Err(error) => store_error(&error),

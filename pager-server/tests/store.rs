@@ -37,6 +37,55 @@ async fn memory_delivery_log() {
     conformance::delivery_log(&MemoryStore::new()).await;
 }
 
+#[tokio::test]
+async fn memory_retention() {
+    conformance::retention(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_bounded_deliveries() {
+    conformance::bounded_deliveries(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_retention() {
+    let (_dir, store) = sqlite();
+    conformance::retention(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_bounded_deliveries() {
+    let (_dir, store) = sqlite();
+    conformance::bounded_deliveries(&store).await;
+}
+
+#[tokio::test]
+async fn memory_replays() {
+    conformance::replays(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_replays() {
+    let (_dir, store) = sqlite();
+    conformance::replays(&store).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = sqlite();
+    store.ingest(create("k")).await.unwrap();
+    for name in ["pagerhook.db", "pagerhook.db-wal", "pagerhook.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+    store.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_concurrent_creates() {
     conformance::concurrent_creates(Arc::new(MemoryStore::new())).await;
@@ -143,5 +192,62 @@ async fn sqlite_refuses_a_newer_schema_and_a_second_unresolved_alert() {
     assert!(
         err.to_string().contains("schema version 99 is newer"),
         "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_commits_a_large_delivery_on_its_own_after_the_small_ones() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pagerhook.db");
+    let store =
+        Arc::new(SqliteStore::open_with_busy_timeout(&path, Duration::from_secs(30)).unwrap());
+    // Hold the writer on a first delivery while a large and a small one queue behind it.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let ingest = |delivery: Delivery| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.ingest(delivery).await.unwrap() })
+    };
+    let blocker = ingest(create("first"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let events: Vec<Event> = (0..5000)
+        .map(|i| Event::new(Action::Create, format!("big-{i}"), "t"))
+        .collect();
+    let large = ingest(Delivery::new(
+        "big",
+        Utc::now(),
+        None,
+        None,
+        0,
+        Outcome::Accepted(events),
+    ));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The small one's caller looks at the alerts as soon as it is answered.
+    let small = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            store.ingest(create("small")).await.unwrap();
+            let big = AlertFilter::new().instance("big").limit(1);
+            store.alerts(&big).await.unwrap().len()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    other.execute_batch("ROLLBACK").unwrap();
+    blocker.await.unwrap();
+    let (large, small_saw) = (large.await.unwrap(), small.await.unwrap());
+    assert_eq!(
+        small_saw, 0,
+        "the small delivery queued after the large one was committed, and answered, first"
+    );
+    let _ = large;
+    assert_eq!(
+        store
+            .alerts(&AlertFilter::new().instance("big"))
+            .await
+            .unwrap()
+            .len(),
+        1000,
+        "the large one is committed whole (a page of 1000 shown)"
     );
 }

@@ -72,7 +72,7 @@ fn sns_meta(envelope: &Envelope<'_>) -> serde_json::Value {
         ("TopicArn", envelope.topic_arn.as_deref()),
         ("Subject", envelope.subject.as_deref()),
         ("Timestamp", envelope.timestamp.as_deref()),
-        ("SubscribeURL", envelope.subscribe_url.as_deref()),
+        ("SubscribeURL", sns_url(envelope.subscribe_url.as_deref())),
     ];
     for (name, value) in fields {
         if let Some(value) = value {
@@ -80,6 +80,36 @@ fn sns_meta(envelope: &Envelope<'_>) -> serde_json::Value {
         }
     }
     sns.into()
+}
+
+/// `url` when it points at an SNS endpoint, else `None`: anyone can post an SNS-shaped body,
+/// and a "Confirm subscription" link is something a person clicks.
+fn sns_url(url: Option<&str>) -> Option<&str> {
+    url.filter(|u| is_sns_endpoint(u))
+}
+
+/// True for `https://sns.<region>.amazonaws.com/…` (`GovCloud` regions included,
+/// `us-gov-west-1`) and `https://sns.cn-<…>.amazonaws.com.cn/…`, without user info or port.
+fn is_sns_endpoint(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let Some(host) = host.strip_prefix("sns.") else {
+        return false;
+    };
+    let region = if let Some(region) = host.strip_suffix(".amazonaws.com.cn") {
+        Some(region).filter(|r| r.starts_with("cn-"))
+    } else {
+        host.strip_suffix(".amazonaws.com")
+    };
+    region.is_some_and(|r| {
+        r.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && r.bytes().last().is_some_and(|b| b.is_ascii_digit())
+            && r.contains('-')
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
 }
 
 /// The region code (`us-east-1`) from an ARN.
@@ -258,9 +288,17 @@ impl AwsCloudwatch {
             ),
         };
         let mut data = Vec::new();
-        if let Some(url) = envelope.subscribe_url.as_deref() {
+        let subscribe_url = envelope.subscribe_url.as_deref();
+        if let Some(url) = sns_url(subscribe_url) {
             data.extend(AdditionalData::link("Confirm subscription", url));
         }
+        let reason = if subscribe_url.is_some() && sns_url(subscribe_url).is_none() {
+            "a message whose SubscribeURL is not an SNS endpoint (https://sns.<region>.amazonaws.com): \
+             the URL was dropped, do not confirm"
+                .to_owned()
+        } else {
+            reason
+        };
         let meta = Meta::new()
             .with("sns", sns_meta(envelope))
             .with("reason", reason);
@@ -321,5 +359,33 @@ impl Adapter for AwsCloudwatch {
 
     fn from_config(config: Config) -> Result<Self, ConfigError> {
         Ok(Self { config })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_sns_endpoints_are_kept_as_subscribe_urls() {
+        for ok in [
+            "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription",
+            "https://sns.us-gov-west-1.amazonaws.com/?Action=ConfirmSubscription",
+            "https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription",
+            "https://sns.eu-central-2.amazonaws.com",
+        ] {
+            assert!(super::is_sns_endpoint(ok), "{ok}");
+        }
+        for spoofed in [
+            "http://sns.us-east-1.amazonaws.com/",
+            "https://sns.us-east-1.amazonaws.com.evil.example/",
+            "https://sns.us-east-1.amazonaws.com@evil.example/",
+            "https://sns.us-east-1.amazonaws.com:8443/",
+            "https://evil.example/?sns.us-east-1.amazonaws.com",
+            "https://sns.evil.example.amazonaws.com/",
+            "https://sns.us-east-1.amazonaws.com.cn/",
+            "https://sqs.us-east-1.amazonaws.com/",
+            "",
+        ] {
+            assert!(!super::is_sns_endpoint(spoofed), "{spoofed}");
+        }
     }
 }

@@ -36,8 +36,17 @@ fn peak_heap_is_a_small_multiple_of_the_payload() {
         let body = bytes::Bytes::from(common::generated_notification(alerts));
         let req = http::Request::post("/").body(body.clone()).unwrap();
         for (mode, config, max_ratio) in [
-            ("group", json!({}), MAX_RATIO_GROUP),
-            ("alert", json!({"grouping": "alert"}), MAX_RATIO_ALERT),
+            // 13,400 alerts are more than the default max_alerts (10,000) accepts.
+            (
+                "group",
+                json!({"limits": {"max_alerts": 100_000}}),
+                MAX_RATIO_GROUP,
+            ),
+            (
+                "alert",
+                json!({"grouping": "alert", "limits": {"max_alerts": 100_000}}),
+                MAX_RATIO_ALERT,
+            ),
         ] {
             let adapter = common::adapter(config);
             let profiler = dhat::Profiler::builder().testing().build();

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use pager_core::{Action, AdditionalData, Event, Urgency};
 
-use super::{AlertFilter, Delivery, Outcome, Store};
+use super::{AlertFilter, Delivery, DeliveryFilter, Outcome, Store};
 use crate::lifecycle::{AlertStatus, IgnoreReason, Transition};
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -133,6 +133,15 @@ pub async fn lifecycle(store: &dyn Store) {
         "newest first"
     );
     assert_eq!(all[1].resolved_at, Some(at(40)));
+    let older = store
+        .alerts(&AlertFilter::new().thirdparty_id(key).before(second_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        older.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [first_id],
+        "before: the page after an id"
+    );
 
     let (alert, history) = store.alert(first_id).await.unwrap().unwrap();
     assert_eq!(alert.status, AlertStatus::Resolved);
@@ -256,6 +265,20 @@ pub async fn delivery_log(store: &dyn Store) {
     );
     assert!(store.deliveries(Some("nope"), 10).await.unwrap().is_empty());
     assert_eq!(store.deliveries(None, 2).await.unwrap().len(), 2);
+    let page = store
+        .deliveries_matching(
+            &DeliveryFilter::new()
+                .instance("am")
+                .before(accepted.delivery_id)
+                .limit(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|d| d.status).collect::<Vec<_>>(),
+        [401],
+        "before: the page after an id"
+    );
 
     let first = store.delivery(logged.delivery_id).await.unwrap().unwrap();
     assert_eq!(first.body.as_deref(), Some(&b"not json"[..]));
@@ -306,4 +329,228 @@ pub async fn concurrent_creates(store: Arc<dyn Store>) {
         store.deliveries(None, 1000).await.unwrap().len(),
         N as usize
     );
+}
+
+fn rejected(instance: &str, seconds: i64) -> Delivery {
+    Delivery::new(
+        instance,
+        at(seconds),
+        Some("text/plain".into()),
+        Some(Bytes::from_static(b"nope")),
+        4,
+        Outcome::Rejected {
+            status: 400,
+            error: "malformed".into(),
+        },
+    )
+}
+
+/// Retention, with the cutoffs given (no clock, no sleeping): resolved alerts past theirs go
+/// with their history, deliveries past theirs go unless a kept alert's history refers to
+/// them; open and acknowledged alerts stay, however old; ids are never given twice.
+pub async fn retention(store: &dyn Store) {
+    let ingest = |d: Delivery| async move { store.ingest(d).await.unwrap() };
+    let old_open = ingest(delivery("am", 0, vec![event(Action::Create, "old", 1)])).await;
+    let old_resolved = ingest(delivery("am", 10, vec![event(Action::Resolve, "old", 0)])).await;
+    let open = ingest(delivery("am", 0, vec![event(Action::Create, "open", 1)])).await;
+    ingest(delivery("am", 1, vec![event(Action::Create, "acked", 1)])).await;
+    let acked = ingest(delivery(
+        "am",
+        2,
+        vec![event(Action::Acknowledge, "acked", 1)],
+    ))
+    .await;
+    let bad = ingest(rejected("am", 20)).await;
+    let fresh = ingest(delivery("am", 30, vec![event(Action::Create, "fresh", 1)])).await;
+    let fresh_resolved = ingest(delivery(
+        "am",
+        1000,
+        vec![event(Action::Resolve, "fresh", 0)],
+    ))
+    .await;
+    let late_bad = ingest(rejected("am", 1000)).await;
+    let id = |i: &super::Ingested| i.results[0].alert_id.unwrap();
+    let (old_id, open_id, acked_id, fresh_id) = (id(&old_open), id(&open), id(&acked), id(&fresh));
+
+    let pruned = store.prune(at(500), at(500)).await.unwrap();
+    assert_eq!((pruned.deliveries, pruned.alerts), (3, 1), "{pruned:?}");
+    assert!(
+        store.alert(old_id).await.unwrap().is_none(),
+        "resolved at 10: gone"
+    );
+    for gone in [
+        old_open.delivery_id,
+        old_resolved.delivery_id,
+        bad.delivery_id,
+    ] {
+        assert!(
+            store.delivery(gone).await.unwrap().is_none(),
+            "delivery {gone}"
+        );
+    }
+    let (alert, history) = store.alert(open_id).await.unwrap().unwrap();
+    assert_eq!(
+        (alert.status, history.len()),
+        (AlertStatus::Open, 1),
+        "open: kept"
+    );
+    let (alert, history) = store.alert(acked_id).await.unwrap().unwrap();
+    assert_eq!(
+        (alert.status, history.len()),
+        (AlertStatus::Acknowledged, 2)
+    );
+    assert!(
+        store.delivery(open.delivery_id).await.unwrap().is_some(),
+        "an open alert's history keeps its deliveries, however old"
+    );
+    assert!(store.delivery(fresh.delivery_id).await.unwrap().is_some());
+    assert_eq!(
+        store.prune(at(500), at(500)).await.unwrap(),
+        super::Pruned::default(),
+        "nothing more to do"
+    );
+
+    let late = ingest(delivery("am", 1500, vec![event(Action::Create, "late", 1)])).await;
+    let pruned = store.prune(at(2000), at(2000)).await.unwrap();
+    assert_eq!((pruned.deliveries, pruned.alerts), (3, 1), "{pruned:?}");
+    assert!(store.alert(fresh_id).await.unwrap().is_none());
+    for gone in [
+        fresh.delivery_id,
+        fresh_resolved.delivery_id,
+        late_bad.delivery_id,
+    ] {
+        assert!(
+            store.delivery(gone).await.unwrap().is_none(),
+            "delivery {gone}"
+        );
+    }
+    let unresolved = store.unresolved_counts().await.unwrap();
+    assert_eq!(unresolved.values().sum::<u64>(), 3, "{unresolved:?}");
+
+    // The newest delivery and alert are never pruned, so ids keep growing.
+    let resolve_late = ingest(delivery(
+        "am",
+        1600,
+        vec![event(Action::Resolve, "late", 0)],
+    ))
+    .await;
+    store.prune(at(1_000_000), at(1_000_000)).await.unwrap();
+    assert!(
+        store.alert(id(&late)).await.unwrap().is_some(),
+        "the newest alert"
+    );
+    assert!(
+        store
+            .delivery(resolve_late.delivery_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let next = ingest(delivery("am", 1700, vec![event(Action::Create, "late", 1)])).await;
+    assert!(next.delivery_id > resolve_late.delivery_id);
+    assert!(id(&next) > id(&late));
+}
+
+/// What one delivery stores is bounded: the content type is cut, a rejected body is kept up
+/// to [`super::MAX_REJECTED_BODY_BYTES`] with its full size; an accepted body is kept whole.
+pub async fn bounded_deliveries(store: &dyn Store) {
+    let long_type = format!("application/json; x={}", "é".repeat(300));
+    let big = Bytes::from(vec![b'x'; 200 * 1024]);
+    let rejected = Delivery::new(
+        "am",
+        at(0),
+        Some(long_type.clone()),
+        Some(big.clone()),
+        big.len() as u64,
+        Outcome::Rejected {
+            status: 415,
+            error: "unsupported".into(),
+        },
+    );
+    let logged = store.ingest(rejected).await.unwrap();
+    let record = store.delivery(logged.delivery_id).await.unwrap().unwrap();
+    let content_type = record.content_type.unwrap();
+    assert!(
+        content_type.len() <= super::MAX_CONTENT_TYPE_BYTES && content_type.len() > 250,
+        "{} bytes",
+        content_type.len()
+    );
+    assert!(
+        long_type.starts_with(&content_type),
+        "cut on a character boundary"
+    );
+    assert_eq!(record.body.unwrap().len(), super::MAX_REJECTED_BODY_BYTES);
+    assert_eq!(record.body_bytes, 200 * 1024, "the full size is kept");
+
+    let accepted = Delivery::new(
+        "am",
+        at(1),
+        None,
+        Some(big.clone()),
+        big.len() as u64,
+        Outcome::Accepted(vec![]),
+    );
+    let logged = store.ingest(accepted).await.unwrap();
+    let record = store.delivery(logged.delivery_id).await.unwrap().unwrap();
+    assert_eq!(
+        record.body.unwrap().len(),
+        big.len(),
+        "accepted: kept whole"
+    );
+}
+
+/// A delivery repeating a signature the store holds, unexpired, for its instance is logged and
+/// answered but not applied; signatures expire; other instances are independent.
+pub async fn replays(store: &dyn Store) {
+    let signed = |seconds: i64, action: Action, signature: &str| {
+        delivery("am", seconds, vec![event(action, "k", 1)]).with_signature(signature, at(300))
+    };
+    let opened = store.ingest(signed(0, Action::Create, "s1")).await.unwrap();
+    assert!(!opened.replayed);
+    let resolved = store
+        .ingest(signed(10, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert_eq!(resolved.results[0].transition, Transition::Resolved);
+    let refired = store
+        .ingest(signed(20, Action::Create, "s3"))
+        .await
+        .unwrap();
+    assert_eq!(refired.results[0].transition, Transition::Opened);
+
+    let replay = store
+        .ingest(signed(30, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert!(replay.replayed, "{replay:?}");
+    assert!(replay.results.is_empty());
+    let open = store
+        .alerts(&AlertFilter::new().status(AlertStatus::Open))
+        .await
+        .unwrap();
+    assert_eq!(
+        open.len(),
+        1,
+        "the replayed resolve did not silence the re-fire"
+    );
+    let logged = store.delivery(replay.delivery_id).await.unwrap().unwrap();
+    assert_eq!((logged.status, logged.event_count), (200, 0));
+    assert_eq!(logged.error.as_deref(), Some(super::REPLAY_NOTE));
+
+    let elsewhere =
+        delivery("other", 40, vec![event(Action::Create, "k", 1)]).with_signature("s2", at(300));
+    assert!(
+        !store.ingest(elsewhere).await.unwrap().replayed,
+        "per instance"
+    );
+    let expired = store
+        .ingest(signed(301, Action::Resolve, "s2"))
+        .await
+        .unwrap();
+    assert!(!expired.replayed, "remembered only until it expires");
+    let unsigned = store
+        .ingest(delivery("am", 302, vec![event(Action::Create, "k", 1)]))
+        .await
+        .unwrap();
+    assert!(!unsigned.replayed);
 }

@@ -1,13 +1,14 @@
 //! The in-memory store: everything in one mutex, gone when the process ends.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Store,
-    StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
+    Outcome, Pruned, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus};
 
@@ -19,12 +20,16 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    deliveries: Vec<DeliveryRecord>,
-    /// Indexed by `id - 1`.
-    alerts: Vec<Alert>,
-    /// `(instance, thirdparty_id)` → index of the unresolved alert.
-    unresolved: HashMap<(String, String), usize>,
+    deliveries: BTreeMap<i64, DeliveryRecord>,
+    /// The id the next delivery gets, less one (ids are never reused after a prune).
+    last_delivery: i64,
+    alerts: BTreeMap<i64, Alert>,
+    last_alert: i64,
+    /// `(instance, thirdparty_id)` → id of the unresolved alert.
+    unresolved: HashMap<(String, String), i64>,
     history: BTreeMap<i64, Vec<HistoryEntry>>,
+    /// `(instance, signature)` → when it expires.
+    signatures: HashMap<(String, String), DateTime<Utc>>,
 }
 
 impl MemoryStore {
@@ -52,16 +57,10 @@ struct Tx<'a> {
 
 impl Tx<'_> {
     fn find(&self, id: i64) -> Option<&Alert> {
-        if let Some(alert) = self.updated.get(&id) {
-            return Some(alert);
-        }
-        let index = usize::try_from(id - 1).ok()?;
-        let stored = self.inner.alerts.len();
-        if index < stored {
-            self.inner.alerts.get(index)
-        } else {
-            self.new_alerts.get(index - stored)
-        }
+        self.updated
+            .get(&id)
+            .or_else(|| self.inner.alerts.get(&id))
+            .or_else(|| self.new_alerts.iter().find(|a| a.id == id))
     }
 }
 
@@ -82,8 +81,7 @@ impl AlertTx for Tx<'_> {
             self.inner
                 .unresolved
                 .get(&(instance.to_owned(), thirdparty_id.to_owned()))
-                .and_then(|&i| self.inner.alerts.get(i))
-                .map(|a| a.id)
+                .copied()
         });
         Ok(id
             .and_then(|id| self.find(id))
@@ -92,7 +90,7 @@ impl AlertTx for Tx<'_> {
     }
 
     fn insert_alert(&mut self, alert: &Alert) -> Result<i64, StoreError> {
-        let id = next_id("alerts", self.inner.alerts.len() + self.new_alerts.len())?;
+        let id = next_id("alerts", self.inner.last_alert, self.new_alerts.len())?;
         let mut alert = alert.clone();
         alert.id = id;
         self.new_alerts.push(alert);
@@ -119,27 +117,39 @@ impl AlertTx for Tx<'_> {
     }
 }
 
-/// The id after `count` stored rows (ids start at 1).
-fn next_id(what: &'static str, count: usize) -> Result<i64, StoreError> {
-    i64::try_from(count + 1).map_err(|_| StoreError::Corrupt {
-        what,
-        message: format!("{count} rows: no id left"),
-    })
-}
-
-fn index_of(id: i64) -> usize {
-    usize::try_from(id - 1).unwrap_or(usize::MAX)
+/// The id `pending + 1` rows after `last` (ids start at 1).
+fn next_id(what: &'static str, last: i64, pending: usize) -> Result<i64, StoreError> {
+    i64::try_from(pending)
+        .ok()
+        .and_then(|pending| last.checked_add(pending)?.checked_add(1))
+        .ok_or_else(|| StoreError::Corrupt {
+            what,
+            message: format!("after id {last}: no id left"),
+        })
 }
 
 #[async_trait]
 impl Store for MemoryStore {
     async fn ingest(&self, delivery: Delivery) -> Result<Ingested, StoreError> {
         let mut inner = self.lock();
-        let delivery_id = next_id("deliveries", inner.deliveries.len())?;
-        let (status, error, events) = match &delivery.outcome {
+        let delivery_id = next_id("deliveries", inner.last_delivery, 0)?;
+        let (status, mut error, mut events) = match &delivery.outcome {
             Outcome::Accepted(events) => (200, None, events.as_slice()),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),
         };
+        let mut replayed = false;
+        if let (Some((signature, expires)), 200) = (&delivery.signature, status) {
+            let now = delivery.received_at;
+            inner.signatures.retain(|_, expires| *expires >= now);
+            let key = (delivery.instance.clone(), signature.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = inner.signatures.entry(key) {
+                slot.insert(*expires);
+            } else {
+                replayed = true;
+                error = Some(super::REPLAY_NOTE.to_owned());
+                events = &[];
+            }
+        }
         let mut tx = Tx {
             inner: &inner,
             new_alerts: Vec::new(),
@@ -165,41 +175,48 @@ impl Store for MemoryStore {
             .chain(new_alerts.iter().map(|a| a.id))
             .collect();
         for (id, alert) in updated {
-            if let Some(slot) = inner.alerts.get_mut(index_of(id)) {
+            if let Some(slot) = inner.alerts.get_mut(&id) {
                 *slot = alert;
             }
         }
-        inner.alerts.extend(new_alerts);
+        for alert in new_alerts {
+            inner.last_alert = inner.last_alert.max(alert.id);
+            inner.alerts.insert(alert.id, alert);
+        }
         for (alert_id, entry) in history {
             inner.history.entry(alert_id).or_default().push(entry);
         }
         for id in touched {
-            let index = index_of(id);
-            let Some(alert) = inner.alerts.get(index) else {
+            let Some(alert) = inner.alerts.get(&id) else {
                 continue;
             };
             let key = (alert.instance.clone(), alert.thirdparty_id.clone());
             if alert.status.is_unresolved() {
-                inner.unresolved.insert(key, index);
-            } else if inner.unresolved.get(&key) == Some(&index) {
+                inner.unresolved.insert(key, id);
+            } else if inner.unresolved.get(&key) == Some(&id) {
                 inner.unresolved.remove(&key);
             }
         }
-        inner.deliveries.push(DeliveryRecord {
-            id: delivery_id,
-            instance: delivery.instance,
-            received_at: delivery.received_at,
-            content_type: delivery.content_type,
-            body_bytes: delivery.body_bytes,
-            status,
-            error,
-            event_count: events.len() as u64,
-            body: delivery.body,
-            events_json: (status == 200).then(|| events_json(events)),
-        });
+        inner.last_delivery = delivery_id;
+        inner.deliveries.insert(
+            delivery_id,
+            DeliveryRecord {
+                id: delivery_id,
+                instance: delivery.instance,
+                received_at: delivery.received_at,
+                content_type: delivery.content_type,
+                body_bytes: delivery.body_bytes,
+                status,
+                error,
+                event_count: events.len() as u64,
+                body: delivery.body,
+                events_json: (status == 200).then(|| events_json(events)),
+            },
+        );
         Ok(Ingested {
             delivery_id,
             results,
+            replayed,
         })
     }
 
@@ -207,7 +224,7 @@ impl Store for MemoryStore {
         let inner = self.lock();
         Ok(inner
             .alerts
-            .iter()
+            .values()
             .rev()
             .filter(|a| filter.matches(a))
             .take(filter.effective_limit())
@@ -217,24 +234,23 @@ impl Store for MemoryStore {
 
     async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError> {
         let inner = self.lock();
-        Ok(inner.alerts.get(index_of(id)).map(|alert| {
+        Ok(inner.alerts.get(&id).map(|alert| {
             let history = inner.history.get(&id).cloned().unwrap_or_default();
             (alert.clone(), history)
         }))
     }
 
-    async fn deliveries(
+    async fn deliveries_matching(
         &self,
-        instance: Option<&str>,
-        limit: usize,
+        filter: &DeliveryFilter,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let inner = self.lock();
         Ok(inner
             .deliveries
-            .iter()
+            .values()
             .rev()
-            .filter(|d| instance.is_none_or(|i| d.instance == i))
-            .take(limit)
+            .filter(|d| filter.matches(d))
+            .take(filter.effective_limit())
             .map(|d| DeliveryRecord {
                 body: None,
                 events_json: None,
@@ -244,14 +260,54 @@ impl Store for MemoryStore {
     }
 
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError> {
-        Ok(self.lock().deliveries.get(index_of(id)).cloned())
+        Ok(self.lock().deliveries.get(&id).cloned())
+    }
+
+    async fn prune(
+        &self,
+        deliveries_before: DateTime<Utc>,
+        resolved_alerts_before: DateTime<Utc>,
+    ) -> Result<Pruned, StoreError> {
+        let mut inner = self.lock();
+        let Inner {
+            deliveries,
+            alerts,
+            history,
+            ..
+        } = &mut *inner;
+        let newest_alert = alerts.keys().next_back().copied();
+        let newest_delivery = deliveries.keys().next_back().copied();
+        let before = alerts.len();
+        alerts.retain(|id, alert| {
+            let expired = Some(*id) != newest_alert
+                && alert.status == AlertStatus::Resolved
+                && alert
+                    .resolved_at
+                    .is_some_and(|t| t < resolved_alerts_before);
+            if expired {
+                history.remove(id);
+            }
+            !expired
+        });
+        let alerts_pruned = before - alerts.len();
+        let referenced: HashSet<i64> = history.values().flatten().map(|h| h.delivery_id).collect();
+        let before = deliveries.len();
+        deliveries.retain(|id, d| {
+            d.received_at >= deliveries_before
+                || referenced.contains(id)
+                || Some(*id) == newest_delivery
+        });
+        Ok(Pruned {
+            deliveries: (before - deliveries.len()) as u64,
+            alerts: alerts_pruned as u64,
+        })
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
         let inner = self.lock();
         let mut counts = BTreeMap::new();
-        for &i in inner.unresolved.values() {
-            if let Some(alert) = inner.alerts.get(i) {
+        for id in inner.unresolved.values() {
+            if let Some(alert) = inner.alerts.get(id) {
                 *counts
                     .entry((alert.instance.clone(), alert.status))
                     .or_default() += 1;

@@ -13,6 +13,18 @@
 //!   would use the same index and a transaction per delivery).
 //! - Nothing secret is stored: no headers but the content type, no query string, and no body
 //!   for a delivery that failed authentication or was over the size limit.
+//! - What one delivery stores is bounded: its content type is cut to
+//!   [`MAX_CONTENT_TYPE_BYTES`], and a rejected delivery's body to [`MAX_REJECTED_BODY_BYTES`]
+//!   (its full size stays in `body_bytes`); [`Delivery::new`] applies both.
+//! - A delivery [`Delivery::with_signature`] whose signature the store already holds for its
+//!   instance, unexpired, is a replay: logged (status 200, no events, the error saying so),
+//!   its events not applied. Signatures are kept only until they expire, so the table stays
+//!   as small as the traffic within one tolerance window.
+//! - [`Store::prune`] forgets what is past its retention: resolved alerts (with their
+//!   history) resolved before one cutoff, and deliveries received before another that no kept
+//!   alert's history refers to. Open and acknowledged alerts, their history and the
+//!   deliveries it refers to are never pruned; nor are the newest delivery and the newest
+//!   alert, so that an id is never given twice (SQLite would reuse the largest one).
 //!
 //! [`conformance`] holds the behaviour tests every implementation must pass.
 
@@ -34,6 +46,13 @@ use crate::lifecycle::{Alert, AlertStatus, Transition, decide};
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
+/// The most bytes of a delivery's `Content-Type` header kept (cut on a character boundary).
+pub const MAX_CONTENT_TYPE_BYTES: usize = 256;
+
+/// The most bytes of a rejected delivery's body kept: enough to see what the sender sent,
+/// not so much that a stream of bad requests fills the disk. Its full size is kept.
+pub const MAX_REJECTED_BODY_BYTES: usize = 64 * 1024;
+
 /// One delivery as the receiver hands it to the store.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -50,18 +69,37 @@ pub struct Delivery {
     pub body_bytes: u64,
     /// What the adapter made of it.
     pub outcome: Outcome,
+    /// The HMAC signature it was authenticated with, and until when a replay of it is refused
+    /// (see [`Delivery::with_signature`]).
+    pub signature: Option<(String, DateTime<Utc>)>,
 }
 
 impl Delivery {
-    /// A delivery received at `received_at`.
+    /// A delivery received at `received_at`. The content type is cut to
+    /// [`MAX_CONTENT_TYPE_BYTES`] and, when the outcome is a rejection, the body to
+    /// [`MAX_REJECTED_BODY_BYTES`]; `body_bytes` stays the size received.
     pub fn new(
         instance: impl Into<String>,
         received_at: DateTime<Utc>,
-        content_type: Option<String>,
-        body: Option<Bytes>,
+        mut content_type: Option<String>,
+        mut body: Option<Bytes>,
         body_bytes: u64,
         outcome: Outcome,
     ) -> Self {
+        if let Some(text) = &mut content_type {
+            if text.len() > MAX_CONTENT_TYPE_BYTES {
+                let cut = (0..=MAX_CONTENT_TYPE_BYTES)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                text.truncate(cut);
+            }
+        }
+        if let (Outcome::Rejected { .. }, Some(kept)) = (&outcome, &mut body) {
+            if kept.len() > MAX_REJECTED_BODY_BYTES {
+                kept.truncate(MAX_REJECTED_BODY_BYTES);
+            }
+        }
         Self {
             instance: instance.into(),
             received_at,
@@ -69,7 +107,18 @@ impl Delivery {
             body,
             body_bytes,
             outcome,
+            signature: None,
         }
+    }
+
+    /// Marks an accepted delivery as authenticated by `signature` (an HMAC with a timestamp),
+    /// valid until `expires`. The store remembers it until then, per instance; a later
+    /// delivery with the same signature is a replay: logged and answered, its events not
+    /// applied ([`Ingested::replayed`]).
+    #[must_use]
+    pub fn with_signature(mut self, signature: impl Into<String>, expires: DateTime<Utc>) -> Self {
+        self.signature = Some((signature.into(), expires));
+        self
     }
 }
 
@@ -97,14 +146,21 @@ impl Outcome {
     }
 }
 
+/// The error logged for a replayed delivery (answered 200, events not applied).
+pub const REPLAY_NOTE: &str = "replay of a signature already accepted: events not applied";
+
 /// What [`Store::ingest`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Ingested {
     /// The delivery log's id for it.
     pub delivery_id: i64,
-    /// One result per event, in order.
+    /// One result per event, in order (none for a replay).
     pub results: Vec<EventResult>,
+    /// True when the delivery repeats a signature already accepted within its window: it was
+    /// logged, and its events were not applied again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 /// What one event did to the alerts.
@@ -177,6 +233,9 @@ pub struct AlertFilter {
     pub thirdparty_id: Option<String>,
     /// At most this many (`None`: [`AlertFilter::DEFAULT_LIMIT`]).
     pub limit: Option<usize>,
+    /// Only alerts with an id below this one: the next page after a listing whose last
+    /// alert had this id.
+    pub before: Option<i64>,
 }
 
 impl AlertFilter {
@@ -216,18 +275,92 @@ impl AlertFilter {
         self
     }
 
+    /// Only alerts with an id below `id` (newest first, so: the page after `id`).
+    #[must_use]
+    pub fn before(mut self, id: i64) -> Self {
+        self.before = Some(id);
+        self
+    }
+
     fn effective_limit(&self) -> usize {
         self.limit.unwrap_or(Self::DEFAULT_LIMIT)
     }
 
     fn matches(&self, alert: &Alert) -> bool {
-        self.instance.as_ref().is_none_or(|i| *i == alert.instance)
+        self.before.is_none_or(|b| alert.id < b)
+            && self.instance.as_ref().is_none_or(|i| *i == alert.instance)
             && self.status.is_none_or(|s| s == alert.status)
             && self
                 .thirdparty_id
                 .as_ref()
                 .is_none_or(|t| *t == alert.thirdparty_id)
     }
+}
+
+/// Which deliveries [`Store::deliveries_matching`] returns: every set field must match.
+/// Newest first, without bodies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryFilter {
+    /// Only deliveries to this instance.
+    pub instance: Option<String>,
+    /// Only deliveries with an id below this one (the page after it).
+    pub before: Option<i64>,
+    /// At most this many (`None`: [`DeliveryFilter::DEFAULT_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl DeliveryFilter {
+    /// How many deliveries a filter without a limit returns.
+    pub const DEFAULT_LIMIT: usize = 100;
+
+    /// Every delivery (up to the default limit).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only deliveries to `instance`.
+    #[must_use]
+    pub fn instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// Only deliveries with an id below `id`.
+    #[must_use]
+    pub fn before(mut self, id: i64) -> Self {
+        self.before = Some(id);
+        self
+    }
+
+    /// At most `limit` deliveries.
+    #[must_use]
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn effective_limit(&self) -> usize {
+        self.limit.unwrap_or(Self::DEFAULT_LIMIT)
+    }
+
+    fn matches(&self, delivery: &DeliveryRecord) -> bool {
+        self.before.is_none_or(|b| delivery.id < b)
+            && self
+                .instance
+                .as_ref()
+                .is_none_or(|i| *i == delivery.instance)
+    }
+}
+
+/// What [`Store::prune`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Pruned {
+    /// Deliveries removed from the log.
+    pub deliveries: u64,
+    /// Resolved alerts removed (with their history).
+    pub alerts: u64,
 }
 
 /// Why the store could not do what was asked. The receiver answers 503, so senders that
@@ -270,15 +403,41 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One alert and its history (oldest first), if it exists.
     async fn alert(&self, id: i64) -> Result<Option<(Alert, Vec<HistoryEntry>)>, StoreError>;
 
+    /// Deliveries matching `filter`, newest first, without bodies.
+    async fn deliveries_matching(
+        &self,
+        filter: &DeliveryFilter,
+    ) -> Result<Vec<DeliveryRecord>, StoreError>;
+
     /// The newest `limit` deliveries (of `instance`, if given), newest first, without bodies.
     async fn deliveries(
         &self,
         instance: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<DeliveryRecord>, StoreError>;
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let mut filter = DeliveryFilter::new().limit(limit);
+        filter.instance = instance.map(str::to_owned);
+        self.deliveries_matching(&filter).await
+    }
 
     /// One delivery with its raw body and events JSON, if it exists.
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRecord>, StoreError>;
+
+    /// Removes resolved alerts resolved before `resolved_alerts_before` (with their history),
+    /// then deliveries received before `deliveries_before` that no remaining alert's history
+    /// refers to. Open and acknowledged alerts are never removed. The times are arguments, not
+    /// a clock read, so retention is testable without waiting.
+    async fn prune(
+        &self,
+        deliveries_before: DateTime<Utc>,
+        resolved_alerts_before: DateTime<Utc>,
+    ) -> Result<Pruned, StoreError>;
+
+    /// Why the store cannot write right now, if it cannot: the last commit failed and no
+    /// commit has succeeded since. `None` for a store that is writing (the default).
+    fn write_failure(&self) -> Option<String> {
+        None
+    }
 
     /// How many alerts are unresolved, by instance and status (open, acknowledged).
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;

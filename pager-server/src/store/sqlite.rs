@@ -4,7 +4,8 @@
 //! Group commit: the writer takes every delivery waiting in its queue (up to
 //! [`MAX_BATCH`]), applies each in its own savepoint inside one transaction, commits once
 //! (`synchronous = FULL`: the commit is on disk when it returns) and only then answers the
-//! deliveries' callers. So each acknowledged delivery is durable, and a burst costs one
+//! deliveries' callers. A delivery of [`LARGE_DELIVERY_EVENTS`] events or more is set aside and
+//! committed on its own, after the smaller ones waiting with it. So each acknowledged delivery is durable, and a burst costs one
 //! fsync per group instead of one per delivery. A single writer also means two deliveries for
 //! one key never race; the partial unique index on unresolved alerts is the backstop.
 
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -21,18 +23,28 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryRecord, HistoryEntry, Ingested, Outcome, Store,
-    StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
+    Outcome, Pruned, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
 
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// A delivery with at least this many events is committed on its own, after the smaller
+/// deliveries waiting with it: applying 100,000 events takes seconds, and the deliveries of
+/// other instances should not wait for it, nor share its fate if it fails.
+const LARGE_DELIVERY_EVENTS: usize = 1000;
 /// How many deliveries may wait for the writer before `ingest` waits too.
 const QUEUE: usize = 4096;
+/// The most rows one retention transaction deletes: a prune is done in steps, with the
+/// deliveries waiting between them committed in between, so it never holds the writer long.
+const PRUNE_STEP: usize = 2000;
+/// How long a connection waits for a lock another process holds before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE deliveries (
     id           INTEGER PRIMARY KEY,
     instance     TEXT    NOT NULL,
@@ -79,7 +91,24 @@ CREATE TABLE alert_history (
     transition  TEXT    NOT NULL
 );
 CREATE INDEX alert_history_by_alert ON alert_history (alert_id, id);
-"];
+",
+    r"
+-- Retention: find expired rows, and whether a delivery is still referred to, by index.
+CREATE INDEX alert_history_by_delivery ON alert_history (delivery_id);
+CREATE INDEX deliveries_by_time ON deliveries (received_at);
+CREATE INDEX alerts_resolved ON alerts (resolved_at) WHERE status = 'resolved';
+",
+    r"
+-- HMAC signatures (with a timestamp) accepted, until their window closes: replays are not applied.
+CREATE TABLE seen_signatures (
+    instance   TEXT NOT NULL,
+    signature  TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (instance, signature)
+) WITHOUT ROWID;
+CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
+",
+];
 
 const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
     dedup_keys, tags, additional_data, dedup_count, created_at, updated_at, acknowledged_at, \
@@ -92,15 +121,28 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// The writer's last commit failure; cleared by its next successful commit.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 enum Job {
     Ingest(Box<Prepared>, oneshot::Sender<Result<Ingested, StoreError>>),
+    Prune(Box<Prune>),
     Close(oneshot::Sender<()>),
+}
+
+/// A prune in progress on the writer: its cutoffs, what it removed so far, who waits.
+struct Prune {
+    deliveries_before: String,
+    resolved_alerts_before: String,
+    pruned: Pruned,
+    reply: oneshot::Sender<Result<Pruned, StoreError>>,
 }
 
 /// A delivery with its events already serialized (on the caller's task, not the writer's).
 struct Prepared {
+    /// How many events it carries.
+    event_count: usize,
     delivery: Delivery,
     status: u16,
     error: Option<String>,
@@ -110,27 +152,47 @@ struct Prepared {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts its writer thread.
     ///
+    /// A new database file is created readable and writable by its owner only (mode 0600 on
+    /// Unix; SQLite gives its `-wal` and `-shm` files the database file's mode): it holds
+    /// every delivery's body.
+    ///
     /// # Errors
     /// When the file cannot be opened or its schema is newer than this build knows.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with_busy_timeout(path, BUSY_TIMEOUT)
+    }
+
+    /// As [`SqliteStore::open`], waiting at most `busy_timeout` (default 5 s) for a lock held
+    /// by another process before a write or read fails.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn open_with_busy_timeout(
+        path: impl AsRef<Path>,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let mut writer = Connection::open(&path)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-        configure(&writer)?;
+        let failed =
+            |e: &dyn std::fmt::Display| StoreError::Open(format!("{}: {e}", path.display()));
+        create_private(&path).map_err(|e| failed(&e))?;
+        let mut writer = Connection::open(&path).map_err(|e| failed(&e))?;
+        configure(&writer, busy_timeout)?;
         migrate(&mut writer)?;
-        let reader = Connection::open(&path)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-        configure(&reader)?;
+        let reader = Connection::open(&path).map_err(|e| failed(&e))?;
+        configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
+        let failure = Arc::new(Mutex::new(None));
+        let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || write_loop(&mut writer, queue))
+            .spawn(move || write_loop(&mut writer, queue, &writer_failure))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
             jobs,
             reader: Arc::new(Mutex::new(reader)),
             writer: Mutex::new(Some(handle)),
+            failure,
         })
     }
 
@@ -151,14 +213,23 @@ impl SqliteStore {
     }
 }
 
-fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    connection
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+/// Creates the database file, if it does not exist, with mode 0600.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+fn configure(conn: &Connection, busy_timeout: Duration) -> Result<(), StoreError> {
+    conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -189,16 +260,43 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// checkpoint thread beside the writer cost more CPU than it saved on two cores.
 const CHECKPOINT_FRAMES: i64 = 8192;
 
-fn write_loop(conn: &mut Connection, mut queue: mpsc::Receiver<Job>) {
+fn write_loop(
+    conn: &mut Connection,
+    mut queue: mpsc::Receiver<Job>,
+    failure: &Mutex<Option<String>>,
+) {
     let mut closing = None;
+    let mut pruning: Option<Box<Prune>> = None;
+    let mut large = std::collections::VecDeque::new();
     while closing.is_none() {
-        let Some(first) = queue.blocking_recv() else {
-            break;
+        // While a prune or a large delivery waits, nothing more is waited for: what comes is
+        // committed before the next large delivery and between the prune's steps.
+        let first = if pruning.is_some() || !large.is_empty() {
+            queue.try_recv().ok()
+        } else {
+            let Some(job) = queue.blocking_recv() else {
+                break;
+            };
+            Some(job)
         };
         let mut batch = Vec::new();
-        for job in std::iter::once(first).chain(std::iter::from_fn(|| queue.try_recv().ok())) {
+        for job in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| queue.try_recv().ok()))
+        {
             match job {
+                Job::Ingest(prepared, reply) if prepared.event_count >= LARGE_DELIVERY_EVENTS => {
+                    large.push_back((prepared, reply));
+                }
                 Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
+                Job::Prune(prune) => match &mut pruning {
+                    // One prune at a time; one asked meanwhile is answered with nothing done
+                    // (the running one removes what it would have).
+                    Some(_) => {
+                        let _ = prune.reply.send(Ok(Pruned::default()));
+                    }
+                    None => pruning = Some(prune),
+                },
                 Job::Close(done) => {
                     closing = Some(done);
                     break;
@@ -209,24 +307,95 @@ fn write_loop(conn: &mut Connection, mut queue: mpsc::Receiver<Job>) {
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch);
+            commit_batch(conn, batch, failure);
         }
+        // One large delivery per round, so a steady stream of small ones cannot starve it.
+        if let Some(one) = large.pop_front() {
+            commit_batch(conn, vec![one], failure);
+        }
+        if let Some(mut prune) = pruning.take() {
+            match prune_step(conn, &mut prune) {
+                Ok(false) => pruning = Some(prune),
+                Ok(true) => {
+                    let _ = prune.reply.send(Ok(prune.pruned));
+                }
+                Err(error) => {
+                    *lock(failure) = Some(error.to_string());
+                    let _ = prune.reply.send(Err(error.into()));
+                }
+            }
+        }
+    }
+    // Large deliveries queued before the close request are committed, each on its own.
+    for one in large {
+        commit_batch(conn, vec![one], failure);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
     while let Ok(job) = queue.try_recv() {
-        if let Job::Ingest(_, reply) = job {
-            let _ = reply.send(Err(StoreError::Closed));
+        match job {
+            Job::Ingest(_, reply) => {
+                let _ = reply.send(Err(StoreError::Closed));
+            }
+            Job::Prune(prune) => {
+                let _ = prune.reply.send(Err(StoreError::Closed));
+            }
+            Job::Close(_) => {}
         }
+    }
+    if let Some(prune) = pruning {
+        let _ = prune.reply.send(Err(StoreError::Closed));
     }
     if let Some(done) = closing {
         let _ = done.send(());
     }
 }
 
+/// Deletes at most [`PRUNE_STEP`] expired alerts and [`PRUNE_STEP`] expired deliveries in one
+/// transaction; `Ok(true)` when nothing expired is left.
+fn prune_step(conn: &mut Connection, prune: &mut Prune) -> rusqlite::Result<bool> {
+    let step = i64::try_from(PRUNE_STEP).unwrap_or(i64::MAX);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let alerts: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM alerts WHERE status = 'resolved' AND resolved_at < ?1 \
+             AND id < (SELECT max(id) FROM alerts) ORDER BY resolved_at LIMIT ?2",
+        )?
+        .query_map(params![prune.resolved_alerts_before, step], |row| {
+            row.get(0)
+        })?
+        .collect::<Result<_, _>>()?;
+    for id in &alerts {
+        tx.prepare_cached("DELETE FROM alert_history WHERE alert_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM alerts WHERE id = ?1")?
+            .execute([id])?;
+    }
+    let deliveries: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM deliveries WHERE received_at < ?1 AND NOT EXISTS \
+             (SELECT 1 FROM alert_history WHERE delivery_id = deliveries.id) \
+             AND id < (SELECT max(id) FROM deliveries) ORDER BY received_at LIMIT ?2",
+        )?
+        .query_map(params![prune.deliveries_before, step], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &deliveries {
+        tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?
+            .execute([id])?;
+    }
+    tx.commit()?;
+    prune.pruned.alerts += alerts.len() as u64;
+    prune.pruned.deliveries += deliveries.len() as u64;
+    Ok(alerts.len() < PRUNE_STEP && deliveries.len() < PRUNE_STEP)
+}
+
 type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
 
-fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
+fn commit_batch(
+    conn: &mut Connection,
+    batch: Vec<(Box<Prepared>, Reply)>,
+    failure: &Mutex<Option<String>>,
+) {
     let outcome = (|| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
@@ -243,6 +412,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
         tx.commit()?;
         Ok::<_, rusqlite::Error>(results)
     })();
+    *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     match outcome {
         Ok(results) => {
             for ((_, reply), result) in batch.into_iter().zip(results) {
@@ -258,8 +428,38 @@ fn commit_batch(conn: &mut Connection, batch: Vec<(Box<Prepared>, Reply)>) {
     }
 }
 
+/// Remembers `signature` for `instance` until it expires (forgetting expired ones first);
+/// true when it was already there: a replay.
+fn seen_before(
+    conn: &Connection,
+    instance: &str,
+    (signature, expires): &(String, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    conn.prepare_cached("DELETE FROM seen_signatures WHERE expires_at < ?1")?
+        .execute([timestamp(now)])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO seen_signatures (instance, signature, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![instance, signature, timestamp(*expires)])?;
+    Ok(inserted == 0)
+}
+
 fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
+    let replayed = match (&delivery.signature, prepared.status) {
+        (Some(signature), 200) => {
+            seen_before(conn, &delivery.instance, signature, delivery.received_at)?
+        }
+        _ => false,
+    };
+    let error = if replayed {
+        Some(super::REPLAY_NOTE.to_owned())
+    } else {
+        prepared.error.clone()
+    };
     conn.prepare_cached(
         "INSERT INTO deliveries (instance, received_at, content_type, body, body_bytes, status, \
          error, event_count, events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -271,15 +471,20 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
         delivery.body.as_deref(),
         delivery.body_bytes,
         prepared.status,
-        prepared.error,
+        error,
         match &delivery.outcome {
-            Outcome::Accepted(events) => events.len() as u64,
-            Outcome::Rejected { .. } => 0,
+            Outcome::Accepted(events) if !replayed => events.len() as u64,
+            _ => 0,
         },
-        prepared.events_json,
+        if replayed {
+            None
+        } else {
+            prepared.events_json.as_deref()
+        },
     ])?;
     let delivery_id = conn.last_insert_rowid();
     let results = match &delivery.outcome {
+        Outcome::Accepted(_) if replayed => Vec::new(),
         Outcome::Accepted(events) => apply_events(
             &mut SqlTx(conn),
             &delivery.instance,
@@ -292,6 +497,7 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
     Ok(Ingested {
         delivery_id,
         results,
+        replayed,
     })
 }
 
@@ -522,7 +728,12 @@ impl Store for SqliteStore {
             Outcome::Accepted(events) => (200, None, Some(events_json(events))),
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), None),
         };
+        let event_count = match &delivery.outcome {
+            Outcome::Accepted(events) => events.len(),
+            Outcome::Rejected { .. } => 0,
+        };
         let prepared = Box::new(Prepared {
+            event_count,
             delivery,
             status,
             error,
@@ -542,7 +753,7 @@ impl Store for SqliteStore {
             let mut statement = conn.prepare_cached(&format!(
                 "SELECT {ALERT_COLUMNS} FROM alerts \
                  WHERE (?1 IS NULL OR instance = ?1) AND (?2 IS NULL OR status = ?2) \
-                   AND (?3 IS NULL OR thirdparty_id = ?3) \
+                   AND (?3 IS NULL OR thirdparty_id = ?3) AND (?5 IS NULL OR id < ?5) \
                  ORDER BY id DESC LIMIT ?4"
             ))?;
             let rows = statement.query_map(
@@ -551,6 +762,7 @@ impl Store for SqliteStore {
                     filter.status.map(AlertStatus::as_str),
                     filter.thirdparty_id,
                     i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                    filter.before,
                 ],
                 alert_from_row,
             )?;
@@ -596,19 +808,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn deliveries(
+    async fn deliveries_matching(
         &self,
-        instance: Option<&str>,
-        limit: usize,
+        filter: &DeliveryFilter,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let instance = instance.map(str::to_owned);
+        let filter = filter.clone();
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries \
-                 WHERE (?1 IS NULL OR instance = ?1) ORDER BY id DESC LIMIT ?2"
+                 WHERE (?1 IS NULL OR instance = ?1) AND (?3 IS NULL OR id < ?3) \
+                 ORDER BY id DESC LIMIT ?2"
             ))?;
             let rows = statement.query_map(
-                params![instance, i64::try_from(limit).unwrap_or(i64::MAX)],
+                params![
+                    filter.instance,
+                    i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                    filter.before,
+                ],
                 |row| delivery_from_row(row, false),
             )?;
             rows.map(|row| row?).collect()
@@ -626,6 +842,29 @@ impl Store for SqliteStore {
             .transpose()
         })
         .await
+    }
+
+    async fn prune(
+        &self,
+        deliveries_before: DateTime<Utc>,
+        resolved_alerts_before: DateTime<Utc>,
+    ) -> Result<Pruned, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let prune = Box::new(Prune {
+            deliveries_before: timestamp(deliveries_before),
+            resolved_alerts_before: timestamp(resolved_alerts_before),
+            pruned: Pruned::default(),
+            reply,
+        });
+        self.jobs
+            .send(Job::Prune(prune))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn write_failure(&self) -> Option<String> {
+        lock(&self.failure).clone()
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
