@@ -277,12 +277,20 @@ impl Receiver {
 }
 
 /// The read API's door: a configured bearer token, or, with none configured, a loopback client.
+///
+/// A request a proxy forwarded (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`) is never a loopback
+/// client, even when the proxy connects from 127.0.0.1: behind a reverse proxy on the same host
+/// every internet client would otherwise pass. A proxied deployment configures a token.
 fn api_allowed(api: &ApiConfig, request: &Request) -> bool {
     if api.tokens.is_empty() {
-        return request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
+        let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+            .iter()
+            .any(|name| request.headers().contains_key(*name));
+        return !forwarded
+            && request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
     }
     let Some(presented) = request
         .headers()
@@ -501,7 +509,16 @@ async fn receive(
         outcome,
     );
     if let (Some(nonce), Ok(())) = (nonce, &result) {
-        delivery = delivery.with_signature(nonce.signature, DateTime::<Utc>::from(nonce.expires));
+        // chrono's `From<SystemTime>` panics past its range: a huge configured tolerance
+        // means "remember for ever", not a crashed connection.
+        let expires = nonce
+            .expires
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            .and_then(|secs| DateTime::<Utc>::from_timestamp(secs, 0))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        delivery = delivery.with_signature(nonce.signature, expires);
     }
     record(shared, name, delivery, result).await
 }

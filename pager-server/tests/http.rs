@@ -87,6 +87,21 @@ fn get_from(uri: &str, peer: &str) -> Request<Body> {
 const READ_ROUTES: [&str; 4] = ["/alerts", "/alerts/1", "/deliveries", "/metrics"];
 
 #[tokio::test]
+async fn without_a_token_a_request_forwarded_by_a_local_proxy_is_not_a_loopback_client() {
+    let app = app(Arc::new(MemoryStore::new()));
+    for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+        let mut request = get("/alerts");
+        request
+            .headers_mut()
+            .insert(header, "203.0.113.7".parse().unwrap());
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+    }
+    let response = app.clone().oneshot(get("/alerts")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "a plain loopback client");
+}
+
+#[tokio::test]
 async fn without_a_token_the_read_api_answers_loopback_clients_only() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let app = app(Arc::clone(&store));

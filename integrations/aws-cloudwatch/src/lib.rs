@@ -103,13 +103,28 @@ fn is_sns_endpoint(url: &str) -> bool {
     } else {
         host.strip_suffix(".amazonaws.com")
     };
-    region.is_some_and(|r| {
-        r.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && r.bytes().last().is_some_and(|b| b.is_ascii_digit())
-            && r.contains('-')
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    })
+    region.is_some_and(is_region)
+}
+
+/// An AWS region code: two letters, one or more lowercase words, a number (`us-east-1`,
+/// `us-gov-west-1`, `cn-north-1`); not an old-style S3 host label such as `s3-us-west-2`.
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    let words = parts
+        .get(1..parts.len().saturating_sub(1))
+        .unwrap_or_default();
+    parts.len() >= 3
+        && first.len() == 2
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && !words.is_empty()
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The region code (`us-east-1`) from an ARN.
@@ -381,6 +396,8 @@ mod tests {
             "https://sns.us-east-1.amazonaws.com:8443/",
             "https://evil.example/?sns.us-east-1.amazonaws.com",
             "https://sns.evil.example.amazonaws.com/",
+            "https://sns.s3-us-west-2.amazonaws.com/x",
+            "https://sns.s3-external-1.amazonaws.com/x",
             "https://sns.us-east-1.amazonaws.com.cn/",
             "https://sqs.us-east-1.amazonaws.com/",
             "",

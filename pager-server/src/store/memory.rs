@@ -138,16 +138,19 @@ impl Store for MemoryStore {
             Outcome::Rejected { status, error } => (*status, Some(error.clone()), &[][..]),
         };
         let mut replayed = false;
+        let mut new_signature = None;
         if let (Some((signature, expires)), 200) = (&delivery.signature, status) {
             let now = delivery.received_at;
             inner.signatures.retain(|_, expires| *expires >= now);
             let key = (delivery.instance.clone(), signature.clone());
-            if let std::collections::hash_map::Entry::Vacant(slot) = inner.signatures.entry(key) {
-                slot.insert(*expires);
-            } else {
+            if inner.signatures.contains_key(&key) {
                 replayed = true;
                 error = Some(super::REPLAY_NOTE.to_owned());
                 events = &[];
+            } else {
+                // Remembered only once the delivery is applied (below): a failed ingest must
+                // leave the sender's retry to be applied, not answered as a replay.
+                new_signature = Some((key, *expires));
             }
         }
         let mut tx = Tx {
@@ -169,6 +172,9 @@ impl Store for MemoryStore {
             history,
             ..
         } = tx;
+        if let Some((key, expires)) = new_signature {
+            inner.signatures.insert(key, expires);
+        }
         let touched: Vec<i64> = updated
             .keys()
             .copied()
