@@ -285,6 +285,12 @@ impl Instance {
         }
     }
 
+    /// Whether the instance's auth can only be decided with the body (an HMAC signature): until
+    /// it is read, such a request is unauthenticated.
+    pub fn needs_body(&self) -> bool {
+        self.guard.as_ref().is_some_and(AuthGuard::needs_body)
+    }
+
     /// The request's HMAC signature and how long to remember it, when the instance's auth
     /// checks an HMAC with a timestamp ([`crate::auth::AuthGuard::signature_nonce`]): a host
     /// that keeps it refuses to apply a replay of an accepted request.

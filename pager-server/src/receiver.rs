@@ -457,6 +457,14 @@ async fn receive(
                 size,
                 limit,
             };
+            if instance.needs_body() {
+                // Its signature could not be checked: a stranger's oversized request costs a
+                // count, not a row in the delivery log.
+                shared
+                    .metrics
+                    .rejected(name, "payload_too_large_unauthenticated");
+                return closing(error_response(error.status(), error.to_string()));
+            }
             let delivery = Delivery::new(
                 name,
                 received_at,

@@ -248,3 +248,39 @@ auth = { hmac = { secret = "s3cret", header = "X-Signature", timestamp_header = 
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn an_oversized_request_to_an_hmac_instance_is_counted_not_logged() {
+    let config = ServeConfig::from_toml(
+        r#"
+store = "memory"
+[[instances]]
+name = "hook"
+integration = "webhook"
+limits = { max_body_bytes = 1024 }
+auth = { hmac = { secret = "s3cret", header = "X-Signature" } }
+"#,
+        Path::new("."),
+    )
+    .unwrap();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::clone(&store),
+    )
+    .unwrap()
+    .router();
+    let big: &'static [u8] = Box::leak(vec![b' '; 4096].into_boxed_slice());
+    let (status, _) = call(&app, post("/integrations/hook", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        store.deliveries(None, 10).await.unwrap().is_empty(),
+        "its signature was never checked: no row"
+    );
+    let (_, metrics) = call(&app, get("/metrics")).await;
+    assert!(
+        metrics.contains("reason=\"payload_too_large_unauthenticated\""),
+        "{metrics}"
+    );
+}
