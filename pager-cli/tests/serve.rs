@@ -7,18 +7,9 @@
     clippy::panic
 )]
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Killed (by pid) when dropped, so a failing test leaves nothing running.
 struct Server {
@@ -62,7 +53,7 @@ impl Server {
 }
 
 fn start(dir: &Path, config: &str, env: &[(&str, &str)]) -> Server {
-    let port = free_port();
+    let port = pager_testkit::free_port();
     let path = dir.join("serve.toml");
     std::fs::write(&path, format!("listen = \"127.0.0.1:{port}\"\n{config}")).unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_pagerhook"));

@@ -16,7 +16,6 @@
     clippy::panic
 )]
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,14 +23,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "e2e-key-not-a-secret";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A child process killed (by pid) when dropped, so a failing test leaves nothing running.
 struct Process {
@@ -125,7 +116,7 @@ fn start_pagerhook(config: &Path, port: u16) -> Process {
 }
 
 fn start_alertmanager(binary: &Path, dir: &Path, pagerhook: u16) -> (Process, u16) {
-    let port = free_port();
+    let port = pager_testkit::free_port();
     let hook = format!("http://127.0.0.1:{pagerhook}/integrations");
     let config = format!(
         r#"
@@ -223,7 +214,7 @@ fn alertmanager_to_pagerhook_serve() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = pager_testkit::free_port();
     let config = dir.path().join("serve.toml");
     std::fs::write(
         &config,

@@ -19,15 +19,21 @@ use pager_server::store::{MemoryStore, Store};
 use serde_json::Value;
 use tower::ServiceExt;
 
-fn receiver(store: Arc<dyn Store>, toml: &str) -> Receiver {
-    let config = ServeConfig::from_toml(
-        &format!("store = \"memory\"\n{toml}\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n"),
-        Path::new("."),
-    )
-    .unwrap();
+/// A receiver for `toml` (top-level tables and instances) on `store`.
+fn receiver_from(store: Arc<dyn Store>, toml: &str) -> Receiver {
+    let config =
+        ServeConfig::from_toml(&format!("store = \"memory\"\n{toml}"), Path::new(".")).unwrap();
     Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .unwrap()
         .with_retention(config.retention)
+}
+
+/// A receiver for `toml` plus one Alertmanager instance, `am`.
+fn receiver(store: Arc<dyn Store>, toml: &str) -> Receiver {
+    receiver_from(
+        store,
+        &format!("{toml}\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n"),
+    )
 }
 
 async fn call(app: &Router, request: Request<Body>) -> (StatusCode, String) {
@@ -37,10 +43,10 @@ async fn call(app: &Router, request: Request<Body>) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn post(uri: &str, body: &'static [u8]) -> Request<Body> {
+fn post(uri: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
+        .body(body.into())
         .unwrap()
 }
 
@@ -62,7 +68,7 @@ async fn retention_is_configured_and_what_it_prunes_is_counted_in_metrics() {
     );
     let app = receiver.clone().router();
     for _ in 0..3 {
-        let (status, _) = call(&app, post("/integrations/am", b"[")).await;
+        let (status, _) = call(&app, post("/integrations/am", "[")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
     let now = chrono::Utc::now();
@@ -112,7 +118,7 @@ async fn a_store_that_cannot_commit_answers_503_and_healthz_says_so_until_it_can
     // Another process holds the write lock: the writer cannot commit.
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    let (status, body) = call(&app, post("/integrations/am", b"[")).await;
+    let (status, body) = call(&app, post("/integrations/am", "[")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(store.write_failure().is_some());
     let (status, body) = call(&app, get("/healthz")).await;
@@ -120,7 +126,7 @@ async fn a_store_that_cannot_commit_answers_503_and_healthz_says_so_until_it_can
     assert!(body.contains("cannot commit"), "{body}");
 
     other.execute_batch("ROLLBACK").unwrap();
-    let (status, _) = call(&app, post("/integrations/am", b"[")).await;
+    let (status, _) = call(&app, post("/integrations/am", "[")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "recorded again");
     assert!(
         store.write_failure().is_none(),
@@ -134,7 +140,7 @@ async fn a_store_that_cannot_commit_answers_503_and_healthz_says_so_until_it_can
 async fn listings_are_paged_with_before_and_say_where_the_next_page_starts() {
     let app = receiver(Arc::new(MemoryStore::new()), "").router();
     for _ in 0..5 {
-        call(&app, post("/integrations/am", b"[")).await;
+        call(&app, post("/integrations/am", "[")).await;
     }
     let page = |uri: &str| {
         let app = app.clone();
@@ -193,23 +199,15 @@ async fn listings_are_paged_with_before_and_say_where_the_next_page_starts() {
 #[tokio::test]
 async fn a_replayed_signed_resolve_is_answered_but_does_not_silence_a_refire() {
     use hmac::{Hmac, Mac};
-    let config = ServeConfig::from_toml(
+    let app = receiver_from(
+        Arc::new(MemoryStore::new()),
         r#"
-store = "memory"
 [[instances]]
 name = "hook"
 integration = "webhook"
 auth = { hmac = { secret = "s3cret", header = "X-Signature", timestamp_header = "X-Timestamp" } }
 "#,
-        Path::new("."),
     )
-    .unwrap();
-    let app = Receiver::from_config(
-        &pager_integrations::registry(),
-        &config.instances,
-        Arc::new(MemoryStore::new()),
-    )
-    .unwrap()
     .router();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -251,28 +249,19 @@ auth = { hmac = { secret = "s3cret", header = "X-Signature", timestamp_header = 
 
 #[tokio::test]
 async fn an_oversized_request_to_an_hmac_instance_is_counted_not_logged() {
-    let config = ServeConfig::from_toml(
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = receiver_from(
+        Arc::clone(&store),
         r#"
-store = "memory"
 [[instances]]
 name = "hook"
 integration = "webhook"
 limits = { max_body_bytes = 1024 }
 auth = { hmac = { secret = "s3cret", header = "X-Signature" } }
 "#,
-        Path::new("."),
     )
-    .unwrap();
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let app = Receiver::from_config(
-        &pager_integrations::registry(),
-        &config.instances,
-        Arc::clone(&store),
-    )
-    .unwrap()
     .router();
-    let big: &'static [u8] = Box::leak(vec![b' '; 4096].into_boxed_slice());
-    let (status, _) = call(&app, post("/integrations/hook", big)).await;
+    let (status, _) = call(&app, post("/integrations/hook", vec![b' '; 4096])).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
         store.deliveries(None, 10).await.unwrap().is_empty(),

@@ -25,3 +25,17 @@ pub mod __private {
     pub use pager_core::{Adapter, Instance};
     pub use serde_json;
 }
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, for a server a test starts (the port
+/// is released before the server binds it, so a rare clash is possible, never a hang).
+///
+/// # Panics
+/// When no port can be bound on 127.0.0.1 at all.
+#[allow(clippy::unwrap_used)]
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
