@@ -25,6 +25,11 @@
 //! [retention]                        # optional; these are the defaults
 //! deliveries = "30d"
 //! resolved_alerts = "90d"
+//!
+//! [[outputs]]                        # outgoing webhooks: see pager_server::outputs
+//! name = "workflow"
+//! url = "https://connect.example/wf/123?x-api-key=…"
+//! on = ["opened", "resolved"]
 //! ```
 
 use std::net::SocketAddr;
@@ -35,6 +40,7 @@ use pager_core::auth::{AuthConfig, Secret};
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
+use crate::outputs::{OutputConfig, validate_outputs};
 use crate::retention::Retention;
 
 /// The whole file.
@@ -60,6 +66,9 @@ pub struct ServeConfig {
     /// How long deliveries and resolved alerts are kept.
     #[serde(default)]
     pub retention: Retention,
+    /// Outgoing webhooks.
+    #[serde(default)]
+    pub outputs: Vec<OutputConfig>,
 }
 
 /// The `[server]` table: how long slow and idle clients may hold the server.
@@ -300,6 +309,10 @@ impl ServeConfig {
                 located(text, e.inner(), if path == "." { "" } else { &path })
             })?;
         config.server.validate()?;
+        validate_outputs(
+            &config.outputs,
+            config.instances.iter().map(|i| i.name.as_str()),
+        )?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
             return Err("at api.tokens: a token must not be empty".to_owned());
         }

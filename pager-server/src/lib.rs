@@ -9,6 +9,8 @@
 //!   `(instance, thirdparty_id)`, creates deduplicated, acknowledge and resolve applied to it;
 //! - [`store`] keeps the delivery log and the alerts: [`store::MemoryStore`], and
 //!   [`store::SqliteStore`] (WAL, group commit, a delivery is durable before it is answered);
+//! - [`outputs`] sends outgoing webhooks on alert changes and deliveries: queued in the
+//!   delivery's transaction (an outbox), signed (Standard Webhooks), retried;
 //! - [`config`] reads `pagerhook serve`'s TOML, and [`serve`] runs a receiver until a
 //!   shutdown signal.
 //!
@@ -20,6 +22,7 @@
 pub mod config;
 pub mod lifecycle;
 mod metrics;
+pub mod outputs;
 mod receiver;
 pub mod retention;
 mod server;
@@ -69,14 +72,15 @@ pub fn open_failure_reason(error: &StoreError) -> String {
 
 /// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
 /// in flight `server.shutdown_timeout` to finish and closes the store. Meanwhile the receiver's
-/// retention task prunes the store ([`Receiver::spawn_retention`]).
+/// retention task prunes the store ([`Receiver::spawn_retention`]) and its outputs' workers
+/// send what the outbox holds ([`Receiver::spawn_outputs`]).
 ///
 /// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
 /// timeouts, `max_connections`), and each request carries the client's address as
 /// `axum::extract::ConnectInfo<SocketAddr>`, which the read API's loopback rule reads.
 ///
 /// # Errors
-/// When the store fails to close.
+/// When the outputs' HTTP client cannot be built, or the store fails to close.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     receiver: Receiver,
@@ -85,6 +89,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
     let retention = receiver.spawn_retention();
+    let dispatcher = receiver.spawn_outputs().map_err(std::io::Error::other)?;
     if receiver.api_is_loopback_only() {
         let routes = if receiver.metrics_are_public() {
             "the read API (/alerts, /deliveries)"
@@ -95,6 +100,8 @@ pub async fn serve(
     }
     let router = receiver.with_body_timeout(server.body_timeout()).router();
     server::run(listener, router, &server, shutdown).await;
+    // Messages in flight stay pending, and are sent after the next start.
+    dispatcher.stop().await;
     retention.abort();
     let _ = retention.await;
     store.close().await.map_err(std::io::Error::other)

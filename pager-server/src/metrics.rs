@@ -15,8 +15,14 @@
 //! - `pagerhook_transitions_total{instance, transition}` (opened, deduplicated, …);
 //! - `pagerhook_unresolved_alerts{instance, status}` — read from the store at scrape time;
 //! - `pagerhook_request_duration_seconds{instance}` — a histogram of delivery handling time;
-//! - `pagerhook_pruned_total{what}` — rows removed by retention, `what` = `deliveries` or
-//!   `alerts` (resolved alerts, with their history).
+//! - `pagerhook_pruned_total{what}` — rows removed by retention, `what` = `deliveries`,
+//!   `alerts` (resolved alerts, with their history) or `messages` (delivered and failed
+//!   outgoing messages);
+//! - `pagerhook_output_attempts_total{output, outcome}` — attempts to send outgoing messages,
+//!   by what followed: `delivered`, `retrying`, `failed` (given up);
+//! - `pagerhook_output_messages{output, status}` — messages `pending` and `failed`, read from
+//!   the store at scrape time;
+//! - `pagerhook_output_send_duration_seconds{output}` — a histogram of attempt durations.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -65,7 +71,25 @@ struct InstanceLabels {
     instance: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutputLabels {
+    output: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AttemptLabels {
+    output: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MessageLabels {
+    output: String,
+    status: &'static str,
+}
+
 type HistogramFamily = Family<InstanceLabels, Histogram, fn() -> Histogram>;
+type OutputHistogramFamily = Family<OutputLabels, Histogram, fn() -> Histogram>;
 
 /// The receiver's counters, gauges and histogram.
 #[derive(Debug)]
@@ -78,6 +102,14 @@ pub(crate) struct Metrics {
     unresolved: Family<StatusLabels, Gauge>,
     duration: HistogramFamily,
     pruned: Family<PrunedLabels, Counter>,
+    output_attempts: Family<AttemptLabels, Counter>,
+    output_messages: Family<MessageLabels, Gauge>,
+    output_duration: OutputHistogramFamily,
+}
+
+fn send_histogram() -> Histogram {
+    // 1 ms to ~33 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
 }
 
 fn duration_histogram() -> Histogram {
@@ -95,6 +127,24 @@ impl Metrics {
         let unresolved = Family::default();
         let duration: HistogramFamily = Family::new_with_constructor(duration_histogram);
         let pruned = Family::default();
+        let output_attempts = Family::default();
+        let output_messages = Family::default();
+        let output_duration: OutputHistogramFamily = Family::new_with_constructor(send_histogram);
+        registry.register(
+            "output_attempts",
+            "Attempts to send outgoing messages, by output and what followed (delivered, retrying, failed)",
+            output_attempts.clone(),
+        );
+        registry.register(
+            "output_messages",
+            "Outgoing messages pending and failed, by output and status",
+            output_messages.clone(),
+        );
+        registry.register(
+            "output_send_duration_seconds",
+            "Time of one attempt to send an outgoing message",
+            output_duration.clone(),
+        );
         registry.register(
             "deliveries",
             "Deliveries received, by instance and outcome",
@@ -127,7 +177,7 @@ impl Metrics {
         );
         registry.register(
             "pruned",
-            "Rows removed by retention: deliveries, and resolved alerts with their history",
+            "Rows removed by retention: deliveries, resolved alerts with their history, finished outgoing messages",
             pruned.clone(),
         );
         Self {
@@ -139,7 +189,36 @@ impl Metrics {
             unresolved,
             duration,
             pruned,
+            output_attempts,
+            output_messages,
+            output_duration,
         }
+    }
+
+    pub(crate) fn output_attempt(&self, output: &str, outcome: &'static str) {
+        self.output_attempts
+            .get_or_create(&AttemptLabels {
+                output: output.to_owned(),
+                outcome,
+            })
+            .inc();
+    }
+
+    pub(crate) fn output_duration(&self, output: &str, seconds: f64) {
+        self.output_duration
+            .get_or_create(&OutputLabels {
+                output: output.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    pub(crate) fn set_output_messages(&self, output: &str, status: &'static str, count: u64) {
+        self.output_messages
+            .get_or_create(&MessageLabels {
+                output: output.to_owned(),
+                status,
+            })
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     pub(crate) fn pruned(&self, what: &'static str, count: u64) {

@@ -24,8 +24,13 @@ use serde_json::json;
 use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
+use crate::outputs::dispatch::Outputs;
+use crate::outputs::{Dispatcher, OutboxPlan, OutputConfig, validate_outputs};
 use crate::retention::Retention;
-use crate::store::{AlertFilter, Delivery, DeliveryFilter, Outcome, Pruned, Store, StoreError};
+use crate::store::{
+    AlertFilter, Delivery, DeliveryFilter, MessageFilter, MessageStatus, Outcome, Pruned, Requeue,
+    Store, StoreError,
+};
 
 /// Bodies at least this large are normalized on the blocking pool, not on the async worker.
 const BLOCKING_BODY_BYTES: usize = 256 * 1024;
@@ -56,6 +61,9 @@ pub enum ReceiverError {
         /// Why.
         source: pager_core::ConfigError,
     },
+    /// An output that cannot be used (the message never quotes a secret).
+    #[error("{0}")]
+    Output(String),
 }
 
 /// Named adapter instances in front of a store. Build it, then turn it into a [`Router`] with
@@ -88,10 +96,13 @@ pub enum ReceiverError {
 /// | `GET /deliveries?instance=&limit=&before=` | `{"deliveries": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `GET /healthz` | `{"status": "ok"}` when the store answers and its last commit succeeded, else 503 |
 /// | `GET /metrics` | OpenMetrics text |
+/// | `GET /outputs` | `{"outputs": [...]}`: each output, its URL's origin, triggers, pending and failed counts, last error |
+/// | `GET /outputs/{name}/messages?status=&limit=&before=` | `{"messages": [...], "next_before": id or null}`, newest first, no bodies |
+/// | `POST /outputs/{name}/messages/{id}/retry` | a failed message pending again: 202 `{"message": {...}}`; 409 if it is not failed |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
-/// `/healthz` is open; the read routes (and `/metrics` unless [`ApiConfig::public_metrics`])
-/// need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
+/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, and
+/// `/metrics` unless [`ApiConfig::public_metrics`]) need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
 /// configured, a client on a loopback address. The client's address is the request's
 /// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()`); without it a request is not
@@ -104,6 +115,9 @@ pub struct Receiver {
     body_timeout: Duration,
     retention: Retention,
     metrics: Arc<Metrics>,
+    outputs: Arc<Outputs>,
+    /// Each followed instance's outbox plan.
+    plans: BTreeMap<String, Arc<OutboxPlan>>,
 }
 
 impl Receiver {
@@ -116,7 +130,37 @@ impl Receiver {
             body_timeout: Duration::from_secs(30),
             retention: Retention::default(),
             metrics: Arc::new(Metrics::new()),
+            outputs: Arc::new(Outputs::default()),
+            plans: BTreeMap::new(),
         }
+    }
+
+    /// Sends outgoing webhooks to `outputs` (see [`crate::outputs`]); replaces any set before.
+    /// Call it after the instances are added: it checks the instances each output names.
+    ///
+    /// # Errors
+    /// When an output is invalid, named twice, or names an unknown instance.
+    pub fn with_outputs(mut self, outputs: Vec<OutputConfig>) -> Result<Self, ReceiverError> {
+        validate_outputs(&outputs, self.instance_names()).map_err(ReceiverError::Output)?;
+        self.plans = self
+            .instances
+            .iter()
+            .filter_map(|(name, instance)| {
+                OutboxPlan::for_instance(name, instance.id(), &outputs)
+                    .map(|plan| (name.clone(), plan))
+            })
+            .collect();
+        self.outputs = Arc::new(Outputs::new(outputs));
+        Ok(self)
+    }
+
+    /// Starts the outputs' workers on the current tokio runtime ([`crate::serve`] does, for
+    /// the server's lifetime); stop them with [`Dispatcher::stop`].
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn spawn_outputs(&self) -> Result<Dispatcher, reqwest::Error> {
+        Dispatcher::start(&self.store, &self.outputs, &self.metrics)
     }
 
     /// How long a delivery's whole body may take to arrive (default 30 s); past it the
@@ -164,6 +208,7 @@ impl Receiver {
             .await?;
         self.metrics.pruned("deliveries", pruned.deliveries);
         self.metrics.pruned("alerts", pruned.alerts);
+        self.metrics.pruned("messages", pruned.messages);
         Ok(pruned)
     }
 
@@ -182,6 +227,7 @@ impl Receiver {
                         tracing::info!(
                             deliveries = pruned.deliveries,
                             alerts = pruned.alerts,
+                            messages = pruned.messages,
                             "retention: pruned the store"
                         );
                     }
@@ -202,11 +248,7 @@ impl Receiver {
         instance: Instance,
     ) -> Result<Self, ReceiverError> {
         let name = name.into();
-        let valid = (1..=64).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !valid {
+        if !crate::outputs::valid_name(&name) {
             return Err(ReceiverError::InvalidName(name));
         }
         if self.instances.contains_key(&name) {
@@ -262,6 +304,9 @@ impl Receiver {
             .route("/alerts", get(list_alerts))
             .route("/alerts/{id}", get(show_alert))
             .route("/deliveries", get(list_deliveries))
+            .route("/outputs", get(list_outputs))
+            .route("/outputs/{name}/messages", get(list_messages))
+            .route("/outputs/{name}/messages/{id}/retry", post(retry_message))
             .route_layer(guarded());
         let mut metrics_route = Router::new().route("/metrics", get(metrics));
         if !public_metrics {
@@ -516,6 +561,9 @@ async fn receive(
         body.len() as u64,
         outcome,
     );
+    if let (Some(plan), Ok(())) = (shared.receiver.plans.get(name), &result) {
+        delivery = delivery.with_outbox(Arc::clone(plan));
+    }
     if let (Some(nonce), Ok(())) = (nonce, &result) {
         // chrono's `From<SystemTime>` panics past its range: a huge configured tolerance
         // means "remember for ever", not a crashed connection.
@@ -573,6 +621,9 @@ async fn record(
             (StatusCode::OK, Json(ingested)).into_response()
         }
         Ok(()) => {
+            if ingested.queued > 0 {
+                shared.receiver.outputs.wake();
+            }
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {
                 shared.metrics.event(name, result.action.as_str());
@@ -755,6 +806,23 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         Ok(counts) => counts,
         Err(error) => return store_error(&error),
     };
+    if !shared.receiver.outputs.configs.is_empty() {
+        let messages = match shared.receiver.store.message_counts().await {
+            Ok(counts) => counts,
+            Err(error) => return store_error(&error),
+        };
+        for output in &shared.receiver.outputs.configs {
+            for status in [MessageStatus::Pending, MessageStatus::Failed] {
+                let count = messages
+                    .get(&(output.name.clone(), status))
+                    .copied()
+                    .unwrap_or(0);
+                shared
+                    .metrics
+                    .set_output_messages(&output.name, status.as_str(), count);
+            }
+        }
+    }
     for name in shared.receiver.instance_names() {
         for status in [AlertStatus::Open, AlertStatus::Acknowledged] {
             let count = counts.get(&(name.to_owned(), status)).copied().unwrap_or(0);
@@ -769,4 +837,144 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         shared.metrics.encode(),
     )
         .into_response()
+}
+
+/// One output as `GET /outputs` shows it: no secret, the URL as its origin.
+#[derive(serde::Serialize)]
+struct OutputView<'a> {
+    name: &'a str,
+    url: String,
+    on: &'a std::collections::BTreeSet<crate::outputs::Trigger>,
+    instances: Option<&'a std::collections::BTreeSet<String>>,
+    body: crate::outputs::BodyKind,
+    signed: bool,
+    pending: u64,
+    failed: u64,
+    last_error: Option<crate::outputs::dispatch::LastError>,
+}
+
+async fn list_outputs(State(shared): State<Arc<Shared>>) -> Response {
+    let counts = match shared.receiver.store.message_counts().await {
+        Ok(counts) => counts,
+        Err(error) => return store_error(&error),
+    };
+    let outputs = &shared.receiver.outputs;
+    let count = |name: &str, status| counts.get(&(name.to_owned(), status)).copied().unwrap_or(0);
+    let views: Vec<OutputView<'_>> = outputs
+        .configs
+        .iter()
+        .enumerate()
+        .map(|(index, output)| OutputView {
+            name: &output.name,
+            url: output.url.to_string(),
+            on: &output.on,
+            instances: output.instances.as_ref(),
+            body: output.body,
+            signed: output.secret.is_some(),
+            pending: count(&output.name, MessageStatus::Pending),
+            failed: count(&output.name, MessageStatus::Failed),
+            last_error: outputs.last_error(index),
+        })
+        .collect();
+    Json(json!({ "outputs": views })).into_response()
+}
+
+fn unknown_output(shared: &Shared, name: &str) -> Option<Response> {
+    let known = shared
+        .receiver
+        .outputs
+        .configs
+        .iter()
+        .any(|o| o.name == name);
+    (!known).then(|| error_response(StatusCode::NOT_FOUND, format!("no output named {name:?}")))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageQuery {
+    status: Option<String>,
+    limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// A page of `GET /outputs/{name}/messages`.
+#[derive(serde::Serialize)]
+struct MessagePage {
+    messages: Vec<crate::store::Message>,
+    next_before: Option<i64>,
+}
+
+async fn list_messages(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    query: Result<Query<MessageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Some(response) = unknown_output(&shared, &name) {
+        return response;
+    }
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let limit = match page_limit(query.limit, MessageFilter::DEFAULT_LIMIT) {
+        Ok(limit) => limit,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
+    let mut filter = MessageFilter::new().output(name).limit(limit + 1);
+    filter.before = query.before;
+    if let Some(status) = &query.status {
+        let Some(status) = MessageStatus::parse(status) else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format!("unknown status {status:?}; expected pending, delivered or failed"),
+            );
+        };
+        filter = filter.status(status);
+    }
+    match shared.receiver.store.messages(&filter).await {
+        Ok(messages) => {
+            let (messages, next_before) = paged(messages, limit, |m| m.id);
+            Json(MessagePage {
+                messages,
+                next_before,
+            })
+            .into_response()
+        }
+        Err(error) => store_error(&error),
+    }
+}
+
+async fn retry_message(
+    State(shared): State<Arc<Shared>>,
+    Path((name, id)): Path<(String, String)>,
+) -> Response {
+    if let Some(response) = unknown_output(&shared, &name) {
+        return response;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_response(StatusCode::NOT_FOUND, format!("no message {id:?}"));
+    };
+    match shared
+        .receiver
+        .store
+        .retry_message(&name, id, Utc::now())
+        .await
+    {
+        Ok(Requeue::Requeued(message)) => {
+            shared.receiver.outputs.wake();
+            (StatusCode::ACCEPTED, Json(json!({ "message": message }))).into_response()
+        }
+        Ok(Requeue::NotFound) => error_response(
+            StatusCode::NOT_FOUND,
+            format!("no message {id} for output {name:?}"),
+        ),
+        Ok(Requeue::NotFailed(status)) => error_response(
+            StatusCode::CONFLICT,
+            format!(
+                "message {id} is {}, not failed: nothing to retry",
+                status.as_str()
+            ),
+        ),
+        Err(error) => store_error(&error),
+    }
 }

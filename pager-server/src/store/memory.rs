@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
-    Outcome, Pruned, Store, StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
+    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned,
+    Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus};
 
@@ -30,6 +31,11 @@ struct Inner {
     history: BTreeMap<i64, Vec<HistoryEntry>>,
     /// `(instance, signature)` → when it expires.
     signatures: HashMap<(String, String), DateTime<Utc>>,
+    /// The outbox, with bodies.
+    messages: BTreeMap<i64, Message>,
+    last_message: i64,
+    /// Pending messages by output.
+    pending: HashMap<String, u64>,
 }
 
 impl MemoryStore {
@@ -53,6 +59,7 @@ struct Tx<'a> {
     new_alerts: Vec<Alert>,
     updated: BTreeMap<i64, Alert>,
     history: Vec<(i64, HistoryEntry)>,
+    new_messages: Vec<Message>,
 }
 
 impl Tx<'_> {
@@ -115,6 +122,59 @@ impl AlertTx for Tx<'_> {
         self.history.push((alert_id, entry.clone()));
         Ok(())
     }
+
+    fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError> {
+        let queued = self
+            .new_messages
+            .iter()
+            .filter(|m| m.output == output && m.status == MessageStatus::Pending)
+            .count() as u64;
+        Ok(self.inner.pending.get(output).copied().unwrap_or(0) + queued)
+    }
+
+    fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
+        let id = next_id("outbox", self.inner.last_message, self.new_messages.len())?;
+        let pending = message.failed.is_none();
+        self.new_messages.push(Message {
+            id,
+            output: message.output.to_owned(),
+            webhook_id: message.webhook_id.clone(),
+            kind: message.kind.clone(),
+            delivery_id: message.delivery_id,
+            alert_id: message.alert_id,
+            status: if pending {
+                MessageStatus::Pending
+            } else {
+                MessageStatus::Failed
+            },
+            attempts: 0,
+            last_status_code: None,
+            last_error: message.failed.clone(),
+            next_attempt_at: pending.then_some(message.created_at),
+            created_at: message.created_at,
+            updated_at: message.created_at,
+            body: Some(message.body.clone()),
+            content_type: message.content_type.clone(),
+        });
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// Sets message `id`'s status, keeping the pending counts.
+    fn set_status(&mut self, id: i64, status: MessageStatus) {
+        let Some(message) = self.messages.get_mut(&id) else {
+            return;
+        };
+        let was = std::mem::replace(&mut message.status, status);
+        let count = self.pending.entry(message.output.clone()).or_default();
+        match (was, status) {
+            (MessageStatus::Pending, MessageStatus::Pending) => {}
+            (MessageStatus::Pending, _) => *count = count.saturating_sub(1),
+            (_, MessageStatus::Pending) => *count += 1,
+            _ => {}
+        }
+    }
 }
 
 /// The id `pending + 1` rows after `last` (ids start at 1).
@@ -158,20 +218,23 @@ impl Store for MemoryStore {
             new_alerts: Vec::new(),
             updated: BTreeMap::new(),
             history: Vec::new(),
+            new_messages: Vec::new(),
         };
-        let results = apply_events(
-            &mut tx,
-            &delivery.instance,
-            delivery_id,
-            events,
-            delivery.received_at,
-        )?;
+        let (results, queued) = apply_events(&mut tx, &delivery, delivery_id, events)?;
         let Tx {
             new_alerts,
             updated,
             history,
+            new_messages,
             ..
         } = tx;
+        for message in new_messages {
+            inner.last_message = inner.last_message.max(message.id);
+            if message.status == MessageStatus::Pending {
+                *inner.pending.entry(message.output.clone()).or_default() += 1;
+            }
+            inner.messages.insert(message.id, message);
+        }
         if let Some((key, expires)) = new_signature {
             inner.signatures.insert(key, expires);
         }
@@ -223,6 +286,7 @@ impl Store for MemoryStore {
             delivery_id,
             results,
             replayed,
+            queued,
         })
     }
 
@@ -275,6 +339,14 @@ impl Store for MemoryStore {
         resolved_alerts_before: DateTime<Utc>,
     ) -> Result<Pruned, StoreError> {
         let mut inner = self.lock();
+        let newest_message = inner.messages.keys().next_back().copied();
+        let before = inner.messages.len();
+        inner.messages.retain(|id, m| {
+            m.status == MessageStatus::Pending
+                || m.updated_at >= deliveries_before
+                || Some(*id) == newest_message
+        });
+        let messages_pruned = (before - inner.messages.len()) as u64;
         let Inner {
             deliveries,
             alerts,
@@ -306,7 +378,115 @@ impl Store for MemoryStore {
         Ok(Pruned {
             deliveries: (before - deliveries.len()) as u64,
             alerts: alerts_pruned as u64,
+            messages: messages_pruned,
         })
+    }
+
+    async fn due_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let inner = self.lock();
+        let mut blocked = HashSet::new();
+        let mut due: Vec<&Message> = Vec::new();
+        for message in inner.messages.values() {
+            if message.output != output || message.status != MessageStatus::Pending {
+                continue;
+            }
+            // Only the oldest pending message of an alert may go.
+            if let Some(alert) = message.alert_id {
+                if !blocked.insert(alert) {
+                    continue;
+                }
+            }
+            if message.next_attempt_at.is_some_and(|t| t <= now) && !skip.contains(&message.id) {
+                due.push(message);
+            }
+        }
+        due.sort_by_key(|m| (m.next_attempt_at, m.id));
+        Ok(due.into_iter().take(limit).cloned().collect())
+    }
+
+    async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let Some(message) = inner.messages.get_mut(&id) else {
+            return Ok(());
+        };
+        if message.status != MessageStatus::Pending {
+            return Ok(());
+        }
+        message.attempts += 1;
+        message.last_status_code = result.status_code;
+        message.last_error = result.error;
+        message.updated_at = result.at;
+        let status = match result.next {
+            NextStep::Delivered => MessageStatus::Delivered,
+            NextStep::RetryAt(_) => MessageStatus::Pending,
+            NextStep::Failed => MessageStatus::Failed,
+        };
+        message.next_attempt_at = match result.next {
+            NextStep::RetryAt(at) => Some(at),
+            _ => None,
+        };
+        inner.set_status(id, status);
+        Ok(())
+    }
+
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .messages
+            .values()
+            .rev()
+            .filter(|m| filter.matches(m))
+            .take(filter.effective_limit())
+            .map(|m| Message {
+                body: None,
+                content_type: None,
+                ..m.clone()
+            })
+            .collect())
+    }
+
+    async fn message_counts(&self) -> Result<BTreeMap<(String, MessageStatus), u64>, StoreError> {
+        let inner = self.lock();
+        let mut counts = BTreeMap::new();
+        for message in inner.messages.values() {
+            if message.status != MessageStatus::Delivered {
+                *counts
+                    .entry((message.output.clone(), message.status))
+                    .or_default() += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn retry_message(
+        &self,
+        output: &str,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Requeue, StoreError> {
+        let mut inner = self.lock();
+        let Some(message) = inner.messages.get_mut(&id).filter(|m| m.output == output) else {
+            return Ok(Requeue::NotFound);
+        };
+        if message.status != MessageStatus::Failed {
+            return Ok(Requeue::NotFailed(message.status));
+        }
+        message.attempts = 0;
+        message.next_attempt_at = Some(now);
+        message.updated_at = now;
+        inner.set_status(id, MessageStatus::Pending);
+        let message = inner.messages.get(&id).map(|m| Message {
+            body: None,
+            content_type: None,
+            ..m.clone()
+        });
+        Ok(message.map_or(Requeue::NotFound, |m| Requeue::Requeued(Box::new(m))))
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {

@@ -34,14 +34,16 @@ mod sqlite;
 pub mod conformance;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use pager_core::{Action, Event};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{Alert, AlertStatus, Transition, decide};
+use crate::outputs::{OutboxPlan, envelope as queue_messages};
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
@@ -72,6 +74,8 @@ pub struct Delivery {
     /// The HMAC signature it was authenticated with, and until when a replay of it is refused
     /// (see [`Delivery::with_signature`]).
     pub signature: Option<(String, DateTime<Utc>)>,
+    /// The outputs that follow its instance (see [`Delivery::with_outbox`]).
+    pub outbox: Option<Arc<OutboxPlan>>,
 }
 
 impl Delivery {
@@ -108,7 +112,17 @@ impl Delivery {
             body_bytes,
             outcome,
             signature: None,
+            outbox: None,
         }
+    }
+
+    /// Queues the messages `plan`'s outputs want for this delivery, in the same atomic step
+    /// that records it (the outbox: see [`crate::outputs`]). Only an accepted delivery that is
+    /// not a replay queues any.
+    #[must_use]
+    pub fn with_outbox(mut self, plan: Arc<OutboxPlan>) -> Self {
+        self.outbox = Some(plan);
+        self
     }
 
     /// Marks an accepted delivery as authenticated by `signature` (an HMAC with a timestamp),
@@ -161,6 +175,9 @@ pub struct Ingested {
     /// logged, and its events were not applied again.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub replayed: bool,
+    /// How many outgoing messages it queued (not part of the answer to the sender).
+    #[serde(skip)]
+    pub queued: usize,
 }
 
 /// What one event did to the alerts.
@@ -361,6 +378,206 @@ pub struct Pruned {
     pub deliveries: u64,
     /// Resolved alerts removed (with their history).
     pub alerts: u64,
+    /// Outgoing messages removed: delivered or failed ones last changed before the
+    /// deliveries' cutoff. Pending messages are never pruned.
+    pub messages: u64,
+}
+
+/// Where an outgoing message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// A 2xx answered it.
+    Delivered,
+    /// Given up: a status that is not retried, the last attempt failed, or the outbox was full.
+    Failed,
+}
+
+impl MessageStatus {
+    /// The lowercase name used in JSON, SQL and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Pending => "pending",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses [`MessageStatus::as_str`]'s names.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "pending" => Some(MessageStatus::Pending),
+            "delivered" => Some(MessageStatus::Delivered),
+            "failed" => Some(MessageStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One outgoing message in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Message {
+    /// The outbox's id.
+    pub id: i64,
+    /// The output it goes to.
+    pub output: String,
+    /// Its idempotency key (`webhook-id`, the envelope's `id`): the same on every attempt.
+    pub webhook_id: String,
+    /// What it announces: `alert.opened`, …, or `delivery.received`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The delivery that queued it.
+    pub delivery_id: i64,
+    /// The alert it is about, if any: messages of one alert are sent in order.
+    pub alert_id: Option<i64>,
+    /// Where it is.
+    pub status: MessageStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// The HTTP status of the last attempt, if it got an answer.
+    pub last_status_code: Option<u16>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// When the next attempt is due (pending messages only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The request body, when asked for ([`Store::due_messages`]).
+    #[serde(skip)]
+    pub body: Option<Bytes>,
+    /// The request's `Content-Type`, when the body is given.
+    #[serde(skip)]
+    pub content_type: Option<String>,
+}
+
+/// A message to queue, as [`crate::outputs`] renders it inside an ingest.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessage<'a> {
+    pub(crate) output: &'a str,
+    pub(crate) webhook_id: String,
+    pub(crate) kind: String,
+    pub(crate) delivery_id: i64,
+    pub(crate) alert_id: Option<i64>,
+    pub(crate) body: Bytes,
+    pub(crate) content_type: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+    /// `Some(why)`: stored already failed (the output's outbox was full).
+    pub(crate) failed: Option<String>,
+}
+
+/// What one attempt to send a message concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptResult {
+    /// When it ended.
+    pub at: DateTime<Utc>,
+    /// The HTTP status, if an answer came.
+    pub status_code: Option<u16>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// What happens next.
+    pub next: NextStep,
+}
+
+/// What happens to a message after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// It was delivered.
+    Delivered,
+    /// Another attempt at this time.
+    RetryAt(DateTime<Utc>),
+    /// It is given up.
+    Failed,
+}
+
+impl AttemptResult {
+    /// An attempt that ended at `at` with `next`.
+    pub fn new(
+        at: DateTime<Utc>,
+        status_code: Option<u16>,
+        error: Option<String>,
+        next: NextStep,
+    ) -> Self {
+        Self {
+            at,
+            status_code,
+            error,
+            next,
+        }
+    }
+}
+
+/// Which messages [`Store::messages`] returns: every set field must match. Newest first, without
+/// bodies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageFilter {
+    /// Only messages to this output.
+    pub output: Option<String>,
+    /// Only messages in this status.
+    pub status: Option<MessageStatus>,
+    /// Only messages with an id below this one (the page after it).
+    pub before: Option<i64>,
+    /// At most this many (`None`: [`MessageFilter::DEFAULT_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl MessageFilter {
+    /// How many messages a filter without a limit returns.
+    pub const DEFAULT_LIMIT: usize = 100;
+
+    /// Every message (up to the default limit).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only messages to `output`.
+    #[must_use]
+    pub fn output(mut self, output: impl Into<String>) -> Self {
+        self.output = Some(output.into());
+        self
+    }
+
+    /// Only messages in `status`.
+    #[must_use]
+    pub fn status(mut self, status: MessageStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// At most `limit` messages.
+    #[must_use]
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn effective_limit(&self) -> usize {
+        self.limit.unwrap_or(Self::DEFAULT_LIMIT)
+    }
+
+    fn matches(&self, message: &Message) -> bool {
+        self.before.is_none_or(|b| message.id < b)
+            && self.output.as_ref().is_none_or(|o| *o == message.output)
+            && self.status.is_none_or(|s| s == message.status)
+    }
+}
+
+/// What [`Store::retry_message`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Requeue {
+    /// The failed message is pending again, due now, its attempts counted from zero.
+    Requeued(Box<Message>),
+    /// No message with that id for that output.
+    NotFound,
+    /// The message is not failed (pending or delivered): nothing done.
+    NotFailed(MessageStatus),
 }
 
 /// Why the store could not do what was asked. The receiver answers 503, so senders that
@@ -433,6 +650,37 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         resolved_alerts_before: DateTime<Utc>,
     ) -> Result<Pruned, StoreError>;
 
+    /// Up to `limit` messages for `output` that may be sent at `now`, oldest first, with their
+    /// bodies: pending, due, not in `skip` (those in flight), and, for a message about an
+    /// alert, the oldest pending one of that alert for that output (so an alert's messages
+    /// go in order).
+    async fn due_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    /// Records an attempt to send message `id`: its count, status code and error, and what
+    /// happens next. A message that is no longer pending is left as it is.
+    async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError>;
+
+    /// Messages matching `filter`, newest first, without bodies.
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError>;
+
+    /// How many messages are pending and failed, by output and status.
+    async fn message_counts(&self) -> Result<BTreeMap<(String, MessageStatus), u64>, StoreError>;
+
+    /// Makes the failed message `id` of `output` pending again, due at `now`, its attempts
+    /// counted from zero.
+    async fn retry_message(
+        &self,
+        output: &str,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Requeue, StoreError>;
+
     /// Why the store cannot write right now, if it cannot: the last commit failed and no
     /// commit has succeeded since. `None` for a store that is writing (the default).
     fn write_failure(&self) -> Option<String> {
@@ -451,7 +699,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// The operations [`apply_events`] needs inside one atomic step of a store.
-trait AlertTx {
+pub(crate) trait AlertTx {
     fn unresolved(
         &mut self,
         instance: &str,
@@ -469,22 +717,34 @@ trait AlertTx {
         delivery_id: i64,
         entry: &HistoryEntry,
     ) -> Result<(), StoreError>;
+    /// How many messages of `output` are pending, this step's included.
+    fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError>;
+    /// Queues a message.
+    fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError>;
 }
 
-/// Applies an accepted delivery's events, in order, with the lifecycle rules.
+/// Applies an accepted delivery's events, in order, with the lifecycle rules, and queues the
+/// messages its outputs want (see [`crate::outputs`]); returns the results and how many
+/// messages were queued.
 fn apply_events(
     tx: &mut impl AlertTx,
-    instance: &str,
+    delivery: &Delivery,
     delivery_id: i64,
     events: &[Event],
-    at: DateTime<Utc>,
-) -> Result<Vec<EventResult>, StoreError> {
+) -> Result<(Vec<EventResult>, usize), StoreError> {
+    let instance = delivery.instance.as_str();
+    let at = delivery.received_at;
     let mut results = Vec::with_capacity(events.len());
-    for event in events {
+    let mut queued = 0;
+    for (index, event) in events.iter().enumerate() {
         let unresolved = tx.unresolved(instance, &event.thirdparty_id)?;
         let transition = decide(unresolved.as_ref(), event);
-        let alert_id = match (unresolved, &transition) {
-            (None, Transition::Opened) => Some(tx.insert_alert(&Alert::open(instance, event, at))?),
+        let alert = match (unresolved, &transition) {
+            (None, Transition::Opened) => {
+                let mut alert = Alert::open(instance, event, at);
+                alert.id = tx.insert_alert(&alert)?;
+                Some(alert)
+            }
             (Some(mut alert), _) => {
                 let same_content = matches!(&transition, Transition::Deduplicated { changes } if changes.is_empty())
                     && alert.tags == event.tags
@@ -495,10 +755,11 @@ fn apply_events(
                 } else if !matches!(transition, Transition::Ignored { .. }) {
                     tx.update_alert(&alert)?;
                 }
-                Some(alert.id)
+                Some(alert)
             }
             (None, _) => None,
         };
+        let alert_id = alert.as_ref().map(|a| a.id);
         if let Some(alert_id) = alert_id {
             let entry = HistoryEntry {
                 delivery_id,
@@ -508,6 +769,18 @@ fn apply_events(
             };
             tx.insert_history(alert_id, delivery_id, &entry)?;
         }
+        if let Some(plan) = &delivery.outbox {
+            queued += queue_messages::for_event(
+                tx,
+                plan,
+                delivery,
+                delivery_id,
+                index,
+                event,
+                &transition,
+                alert.as_ref(),
+            )?;
+        }
         results.push(EventResult {
             thirdparty_id: event.thirdparty_id.clone(),
             action: event.action,
@@ -515,7 +788,10 @@ fn apply_events(
             transition,
         });
     }
-    Ok(results)
+    if let Some(plan) = &delivery.outbox {
+        queued += queue_messages::for_delivery(tx, plan, delivery, delivery_id, events, &results)?;
+    }
+    Ok((results, queued))
 }
 
 /// The `{"events": [...]}` JSON kept in the delivery log: the CLI's format without each

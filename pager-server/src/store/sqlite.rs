@@ -9,7 +9,7 @@
 //! fsync per group instead of one per delivery. A single writer also means two deliveries for
 //! one key never race; the partial unique index on unresolved alerts is the backstop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -23,8 +23,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AlertFilter, AlertTx, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry, Ingested,
-    Outcome, Pruned, Store, StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
+    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned,
+    Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
 
@@ -108,7 +109,35 @@ CREATE TABLE seen_signatures (
 ) WITHOUT ROWID;
 CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
 ",
+    r"
+-- The outbox: outgoing messages, queued in the transaction of the delivery that caused them.
+-- No URL, header or secret: only the output's name.
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    output           TEXT    NOT NULL,
+    webhook_id       TEXT    NOT NULL,
+    kind             TEXT    NOT NULL,
+    delivery_id      INTEGER NOT NULL,
+    alert_id         INTEGER,
+    body             BLOB    NOT NULL,
+    content_type     TEXT,
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts         INTEGER NOT NULL,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    next_attempt_at  TEXT,
+    created_at       TEXT    NOT NULL,
+    updated_at       TEXT    NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (output, next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX outbox_pending_by_alert ON outbox (output, alert_id, id) WHERE status = 'pending';
+CREATE INDEX outbox_by_output ON outbox (output, status, id);
+CREATE INDEX outbox_finished ON outbox (updated_at) WHERE status != 'pending';
+",
 ];
+
+const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_id, status, \
+    attempts, last_status_code, last_error, next_attempt_at, created_at, updated_at";
 
 const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
     dedup_keys, tags, additional_data, dedup_count, created_at, updated_at, acknowledged_at, \
@@ -128,8 +157,26 @@ pub struct SqliteStore {
 enum Job {
     Ingest(Box<Prepared>, oneshot::Sender<Result<Ingested, StoreError>>),
     Prune(Box<Prune>),
+    /// An attempt's outcome: committed with the next group.
+    Attempt(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>),
+    Retry(Box<RetryJob>),
     Close(oneshot::Sender<()>),
 }
+
+/// A failed message to make pending again.
+struct RetryJob {
+    output: String,
+    id: i64,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<Result<Requeue, StoreError>>,
+}
+
+/// How many messages each output has pending: kept by the writer (the only one that changes
+/// them), so that queuing a message checks `max_pending` without counting rows.
+type PendingCounts = HashMap<String, u64>;
+
+/// Attempt outcomes waiting for the writer, with who waits for each.
+type Attempts = Vec<(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>)>;
 
 /// A prune in progress on the writer: its cutoffs, what it removed so far, who waits.
 struct Prune {
@@ -178,6 +225,7 @@ impl SqliteStore {
         let mut writer = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&writer, busy_timeout)?;
         migrate(&mut writer)?;
+        let pending = pending_counts(&writer)?;
         let reader = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
@@ -185,7 +233,7 @@ impl SqliteStore {
         let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || write_loop(&mut writer, queue, &writer_failure))
+            .spawn(move || write_loop(&mut writer, queue, &writer_failure, pending))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
@@ -211,6 +259,13 @@ impl SqliteStore {
             .await
             .map_err(|_| StoreError::Closed)?
     }
+}
+
+fn pending_counts(conn: &Connection) -> Result<PendingCounts, StoreError> {
+    let mut statement = conn
+        .prepare("SELECT output, count(*) FROM outbox WHERE status = 'pending' GROUP BY output")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -264,6 +319,7 @@ fn write_loop(
     conn: &mut Connection,
     mut queue: mpsc::Receiver<Job>,
     failure: &Mutex<Option<String>>,
+    mut pending: PendingCounts,
 ) {
     let mut closing = None;
     let mut pruning: Option<Box<Prune>> = None;
@@ -280,6 +336,7 @@ fn write_loop(
             Some(job)
         };
         let mut batch = Vec::new();
+        let mut attempts = Vec::new();
         for job in first
             .into_iter()
             .chain(std::iter::from_fn(|| queue.try_recv().ok()))
@@ -289,6 +346,11 @@ fn write_loop(
                     large.push_back((prepared, reply));
                 }
                 Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
+                Job::Attempt(id, result, reply) => attempts.push((id, result, reply)),
+                Job::Retry(retry) => {
+                    let answer = requeue(conn, &retry, &mut pending);
+                    let _ = retry.reply.send(answer);
+                }
                 Job::Prune(prune) => match &mut pruning {
                     // One prune at a time; one asked meanwhile is answered with nothing done
                     // (the running one removes what it would have).
@@ -302,16 +364,19 @@ fn write_loop(
                     break;
                 }
             }
-            if batch.len() == MAX_BATCH {
+            if batch.len() + attempts.len() >= MAX_BATCH {
                 break;
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch, failure);
+            commit_batch(conn, batch, failure, &mut pending);
+        }
+        if !attempts.is_empty() {
+            commit_attempts(conn, attempts, &mut pending);
         }
         // One large delivery per round, so a steady stream of small ones cannot starve it.
         if let Some(one) = large.pop_front() {
-            commit_batch(conn, vec![one], failure);
+            commit_batch(conn, vec![one], failure, &mut pending);
         }
         if let Some(mut prune) = pruning.take() {
             match prune_step(conn, &mut prune) {
@@ -328,7 +393,7 @@ fn write_loop(
     }
     // Large deliveries queued before the close request are committed, each on its own.
     for one in large {
-        commit_batch(conn, vec![one], failure);
+        commit_batch(conn, vec![one], failure, &mut pending);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
@@ -339,6 +404,12 @@ fn write_loop(
             }
             Job::Prune(prune) => {
                 let _ = prune.reply.send(Err(StoreError::Closed));
+            }
+            Job::Attempt(_, _, reply) => {
+                let _ = reply.send(Err(StoreError::Closed));
+            }
+            Job::Retry(retry) => {
+                let _ = retry.reply.send(Err(StoreError::Closed));
             }
             Job::Close(_) => {}
         }
@@ -383,10 +454,18 @@ fn prune_step(conn: &mut Connection, prune: &mut Prune) -> rusqlite::Result<bool
         tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1")?
             .execute([id])?;
     }
+    // Delivered and failed messages go with the deliveries' retention; pending ones stay.
+    let messages = tx
+        .prepare_cached(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status != 'pending' \
+             AND updated_at < ?1 AND id < (SELECT max(id) FROM outbox) LIMIT ?2)",
+        )?
+        .execute(params![prune.deliveries_before, step])?;
     tx.commit()?;
     prune.pruned.alerts += alerts.len() as u64;
     prune.pruned.deliveries += deliveries.len() as u64;
-    Ok(alerts.len() < PRUNE_STEP && deliveries.len() < PRUNE_STEP)
+    prune.pruned.messages += messages as u64;
+    Ok(alerts.len() < PRUNE_STEP && deliveries.len() < PRUNE_STEP && messages < PRUNE_STEP)
 }
 
 type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
@@ -395,15 +474,27 @@ fn commit_batch(
     conn: &mut Connection,
     batch: Vec<(Box<Prepared>, Reply)>,
     failure: &Mutex<Option<String>>,
+    pending: &mut PendingCounts,
 ) {
+    // The counts change only if the whole transaction commits, and a delivery's share only if
+    // its savepoint does.
+    let mut counts = pending.clone();
     let outcome = (|| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
         for (prepared, _) in &batch {
             let mut savepoint = tx.savepoint()?;
-            let result = ingest_one(&savepoint, prepared);
+            let mut tentative = if prepared.delivery.outbox.is_some() {
+                Some(counts.clone())
+            } else {
+                None
+            };
+            let result = ingest_one(&savepoint, prepared, tentative.as_mut());
             if result.is_ok() {
                 savepoint.commit()?;
+                if let Some(tentative) = tentative {
+                    counts = tentative;
+                }
             } else {
                 savepoint.rollback()?;
             }
@@ -413,6 +504,9 @@ fn commit_batch(
         Ok::<_, rusqlite::Error>(results)
     })();
     *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
+    if outcome.is_ok() {
+        *pending = counts;
+    }
     match outcome {
         Ok(results) => {
             for ((_, reply), result) in batch.into_iter().zip(results) {
@@ -447,7 +541,11 @@ fn seen_before(
     Ok(inserted == 0)
 }
 
-fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreError> {
+fn ingest_one(
+    conn: &Connection,
+    prepared: &Prepared,
+    pending: Option<&mut PendingCounts>,
+) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
     let replayed = match (&delivery.signature, prepared.status) {
         (Some(signature), 200) => {
@@ -483,31 +581,32 @@ fn ingest_one(conn: &Connection, prepared: &Prepared) -> Result<Ingested, StoreE
         },
     ])?;
     let delivery_id = conn.last_insert_rowid();
-    let results = match &delivery.outcome {
-        Outcome::Accepted(_) if replayed => Vec::new(),
-        Outcome::Accepted(events) => apply_events(
-            &mut SqlTx(conn),
-            &delivery.instance,
-            delivery_id,
-            events,
-            delivery.received_at,
-        )?,
-        Outcome::Rejected { .. } => Vec::new(),
+    let (results, queued) = match &delivery.outcome {
+        Outcome::Accepted(_) if replayed => (Vec::new(), 0),
+        Outcome::Accepted(events) => {
+            apply_events(&mut SqlTx { conn, pending }, delivery, delivery_id, events)?
+        }
+        Outcome::Rejected { .. } => (Vec::new(), 0),
     };
     Ok(Ingested {
         delivery_id,
         results,
         replayed,
+        queued,
     })
 }
 
-struct SqlTx<'a>(&'a Connection);
+struct SqlTx<'a> {
+    conn: &'a Connection,
+    /// The writer's pending counts, when the delivery may queue messages.
+    pending: Option<&'a mut PendingCounts>,
+}
 
 impl SqlTx<'_> {
     /// Inserts `alert` (id 0: SQLite assigns one) or rewrites the stored row with its id;
     /// returns the id. One statement, so insert and update cannot drift apart.
     fn write_alert(&self, alert: &Alert) -> Result<i64, StoreError> {
-        self.0
+        self.conn
             .prepare_cached(
                 "INSERT INTO alerts (id, instance, thirdparty_id, status, title, description, \
                  urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
@@ -551,7 +650,7 @@ impl AlertTx for SqlTx<'_> {
         instance: &str,
         thirdparty_id: &str,
     ) -> Result<Option<Alert>, StoreError> {
-        let mut statement = self.0.prepare_cached(&format!(
+        let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts \
              WHERE instance = ?1 AND thirdparty_id = ?2 AND status != 'resolved'"
         ))?;
@@ -570,7 +669,7 @@ impl AlertTx for SqlTx<'_> {
     }
 
     fn bump_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
-        self.0
+        self.conn
             .prepare_cached("UPDATE alerts SET dedup_count = ?2, updated_at = ?3 WHERE id = ?1")?
             .execute(params![
                 alert.id,
@@ -586,7 +685,7 @@ impl AlertTx for SqlTx<'_> {
         delivery_id: i64,
         entry: &HistoryEntry,
     ) -> Result<(), StoreError> {
-        self.0
+        self.conn
             .prepare_cached(
                 "INSERT INTO alert_history (alert_id, delivery_id, at, action, transition) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -600,6 +699,197 @@ impl AlertTx for SqlTx<'_> {
             ])?;
         Ok(())
     }
+
+    fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .pending
+            .as_ref()
+            .and_then(|counts| counts.get(output).copied())
+            .unwrap_or(0))
+    }
+
+    fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
+        let (status, next_attempt_at) = match &message.failed {
+            None => (MessageStatus::Pending, Some(timestamp(message.created_at))),
+            Some(_) => (MessageStatus::Failed, None),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO outbox (output, webhook_id, kind, delivery_id, alert_id, body, \
+                 content_type, status, attempts, last_error, next_attempt_at, created_at, \
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?11)",
+            )?
+            .execute(params![
+                message.output,
+                message.webhook_id,
+                message.kind,
+                message.delivery_id,
+                message.alert_id,
+                message.body.as_ref(),
+                message.content_type,
+                status.as_str(),
+                message.failed,
+                next_attempt_at,
+                timestamp(message.created_at),
+            ])?;
+        if status == MessageStatus::Pending {
+            if let Some(counts) = self.pending.as_mut() {
+                *counts.entry(message.output.to_owned()).or_default() += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Commits a group of attempt outcomes in one transaction, and answers each.
+fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut PendingCounts) {
+    let mut counts = pending.clone();
+    let outcome = (|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (id, result, _) in &attempts {
+            let (status, next) = match result.next {
+                NextStep::Delivered => (MessageStatus::Delivered, None),
+                NextStep::RetryAt(at) => (MessageStatus::Pending, Some(timestamp(at))),
+                NextStep::Failed => (MessageStatus::Failed, None),
+            };
+            let output: Option<String> = tx
+                .prepare_cached(
+                    "UPDATE outbox SET attempts = attempts + 1, last_status_code = ?2, \
+                     last_error = ?3, status = ?4, next_attempt_at = ?5, updated_at = ?6 \
+                     WHERE id = ?1 AND status = 'pending' RETURNING output",
+                )?
+                .query_row(
+                    params![
+                        id,
+                        result.status_code,
+                        result.error,
+                        status.as_str(),
+                        next,
+                        timestamp(result.at),
+                    ],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let (Some(output), false) = (output, status == MessageStatus::Pending) {
+                if let Some(count) = counts.get_mut(&output) {
+                    *count = count.saturating_sub(1);
+                }
+            }
+        }
+        tx.commit()
+    })();
+    match outcome {
+        Ok(()) => {
+            *pending = counts;
+            for (_, _, reply) in attempts {
+                let _ = reply.send(Ok(()));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "sqlite store: could not record {} attempts", attempts.len());
+            for (_, _, reply) in attempts {
+                let _ = reply.send(Err(StoreError::Commit(error.to_string())));
+            }
+        }
+    }
+}
+
+/// Makes a failed message pending again (on the writer).
+fn requeue(
+    conn: &mut Connection,
+    retry: &RetryJob,
+    pending: &mut PendingCounts,
+) -> Result<Requeue, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = timestamp(retry.now);
+    let message = tx
+        .prepare_cached(&format!(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?3, \
+             updated_at = ?3 WHERE id = ?1 AND output = ?2 AND status = 'failed' \
+             RETURNING {MESSAGE_COLUMNS}"
+        ))?
+        .query_row(params![retry.id, retry.output, now], message_from_row)
+        .optional()?
+        .transpose()?;
+    let answer = if let Some(message) = message {
+        Requeue::Requeued(Box::new(message))
+    } else {
+        let status: Option<String> = tx
+            .prepare_cached("SELECT status FROM outbox WHERE id = ?1 AND output = ?2")?
+            .query_row(params![retry.id, retry.output], |row| row.get(0))
+            .optional()?;
+        match status {
+            None => Requeue::NotFound,
+            Some(status) => Requeue::NotFailed(
+                MessageStatus::parse(&status).ok_or_else(|| corrupt("outbox.status", &status))?,
+            ),
+        }
+    };
+    tx.commit()?;
+    if matches!(answer, Requeue::Requeued(_)) {
+        *pending.entry(retry.output.clone()).or_default() += 1;
+    }
+    Ok(answer)
+}
+
+/// Reads a row of [`MESSAGE_COLUMNS`] (and, with `full`, `body, content_type` after them).
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreError>> {
+    message_from_row_with(row, false)
+}
+
+fn message_from_row_with(
+    row: &Row<'_>,
+    full: bool,
+) -> rusqlite::Result<Result<Message, StoreError>> {
+    let status: String = row.get(6)?;
+    let next_attempt_at: Option<String> = row.get(10)?;
+    let created_at: String = row.get(11)?;
+    let updated_at: String = row.get(12)?;
+    let body: Option<Vec<u8>> = if full { row.get(13)? } else { None };
+    let content_type: Option<String> = if full { row.get(14)? } else { None };
+    let (
+        id,
+        output,
+        webhook_id,
+        kind,
+        delivery_id,
+        alert_id,
+        attempts,
+        last_status_code,
+        last_error,
+    ) = (
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+    );
+    Ok((|| {
+        Ok(Message {
+            id,
+            output,
+            webhook_id,
+            kind,
+            delivery_id,
+            alert_id,
+            status: MessageStatus::parse(&status)
+                .ok_or_else(|| corrupt("outbox.status", &status))?,
+            attempts,
+            last_status_code,
+            last_error,
+            next_attempt_at: next_attempt_at
+                .map(|t| parse_time("outbox.next_attempt_at", &t))
+                .transpose()?,
+            created_at: parse_time("outbox.created_at", &created_at)?,
+            updated_at: parse_time("outbox.updated_at", &updated_at)?,
+            body: body.map(Bytes::from),
+            content_type,
+        })
+    })())
 }
 
 /// RFC 3339 in UTC with microseconds: fixed width, so text order is time order.
@@ -858,6 +1148,116 @@ impl Store for SqliteStore {
         });
         self.jobs
             .send(Job::Prune(prune))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn due_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let output = output.to_owned();
+        let skip = to_json(skip);
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS}, body, content_type FROM outbox AS m \
+                 WHERE m.output = ?1 AND m.status = 'pending' AND m.next_attempt_at <= ?2 \
+                   AND m.id NOT IN (SELECT value FROM json_each(?3)) \
+                   AND (m.alert_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS p \
+                        WHERE p.output = m.output AND p.alert_id = m.alert_id \
+                          AND p.status = 'pending' AND p.id < m.id)) \
+                 ORDER BY m.next_attempt_at, m.id LIMIT ?4"
+            ))?;
+            let rows = statement.query_map(
+                params![
+                    output,
+                    timestamp(now),
+                    skip,
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |row| message_from_row_with(row, true),
+            )?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Attempt(id, result, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outbox \
+                 WHERE (?1 IS NULL OR output = ?1) AND (?2 IS NULL OR status = ?2) \
+                   AND (?3 IS NULL OR id < ?3) \
+                 ORDER BY id DESC LIMIT ?4"
+            ))?;
+            let rows = statement.query_map(
+                params![
+                    filter.output,
+                    filter.status.map(MessageStatus::as_str),
+                    filter.before,
+                    i64::try_from(filter.effective_limit()).unwrap_or(i64::MAX),
+                ],
+                message_from_row,
+            )?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn message_counts(&self) -> Result<BTreeMap<(String, MessageStatus), u64>, StoreError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT output, status, count(*) FROM outbox \
+                 WHERE status IN ('pending', 'failed') GROUP BY output, status",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, u64>(2)?,
+                ))
+            })?;
+            let mut counts = BTreeMap::new();
+            for row in rows {
+                let (output, status, count) = row?;
+                let status = MessageStatus::parse(&status)
+                    .ok_or_else(|| corrupt("outbox.status", &status))?;
+                counts.insert((output, status), count);
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn retry_message(
+        &self,
+        output: &str,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Requeue, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(RetryJob {
+            output: output.to_owned(),
+            id,
+            now,
+            reply,
+        });
+        self.jobs
+            .send(Job::Retry(job))
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?

@@ -1,0 +1,466 @@
+//! Sending: one worker per output takes due messages from the store, sends up to its
+//! `concurrency` at once, and records each attempt's outcome.
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use http::{HeaderValue, StatusCode, header};
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use super::OutputConfig;
+use crate::metrics::Metrics;
+use crate::store::{AttemptResult, Message, NextStep, Store};
+
+/// How often an idle worker looks for messages that became due (a retry's time came). New
+/// messages wake it at once.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The most bytes of a failed answer's body kept in the message's `last_error`.
+const ERROR_BODY_BYTES: usize = 256;
+
+/// The outputs a receiver sends to, and what its workers share with it: a wake-up per
+/// output, and each output's last error (for `GET /outputs`).
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    pub(crate) configs: Vec<OutputConfig>,
+    wakers: Vec<Arc<Notify>>,
+    last_errors: Mutex<Vec<Option<LastError>>>,
+}
+
+/// An output's most recent failed attempt, since the process started.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct LastError {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) error: String,
+}
+
+impl Outputs {
+    pub(crate) fn new(configs: Vec<OutputConfig>) -> Self {
+        Self {
+            wakers: configs.iter().map(|_| Arc::new(Notify::new())).collect(),
+            last_errors: Mutex::new(vec![None; configs.len()]),
+            configs,
+        }
+    }
+
+    /// Tells every worker that new messages may be waiting.
+    pub(crate) fn wake(&self) {
+        for waker in &self.wakers {
+            waker.notify_one();
+        }
+    }
+
+    pub(crate) fn last_error(&self, index: usize) -> Option<LastError> {
+        lock(&self.last_errors).get(index).cloned().flatten()
+    }
+
+    fn set_last_error(&self, index: usize, error: LastError) {
+        if let Some(slot) = lock(&self.last_errors).get_mut(index) {
+            *slot = Some(error);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The running workers of a receiver's outputs ([`crate::Receiver::spawn_outputs`]). Stopping
+/// it (or dropping it) ends them; a message in flight then stays pending and is sent again
+/// after the next start: delivery is at least once.
+#[derive(Debug)]
+pub struct Dispatcher {
+    workers: JoinSet<()>,
+}
+
+impl Dispatcher {
+    /// Starts one worker per output on the current tokio runtime.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built (no TLS backend).
+    pub(crate) fn start(
+        store: &Arc<dyn Store>,
+        outputs: &Arc<Outputs>,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            // A redirect would carry the signature and the configured headers to another URL.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("pagerhook/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let mut workers = JoinSet::new();
+        for (index, (config, waker)) in outputs.configs.iter().zip(&outputs.wakers).enumerate() {
+            let worker = Worker {
+                index,
+                config: Arc::new(config.clone()),
+                waker: Arc::clone(waker),
+                store: Arc::clone(store),
+                outputs: Arc::clone(outputs),
+                metrics: Arc::clone(metrics),
+                client: client.clone(),
+                in_flight: Arc::new(Mutex::new(HashSet::new())),
+            };
+            workers.spawn(worker.run());
+        }
+        Ok(Self { workers })
+    }
+
+    /// Stops the workers. Messages in flight stay pending.
+    pub async fn stop(mut self) {
+        self.workers.abort_all();
+        while self.workers.join_next().await.is_some() {}
+    }
+}
+
+#[derive(Clone)]
+struct Worker {
+    index: usize,
+    config: Arc<OutputConfig>,
+    waker: Arc<Notify>,
+    store: Arc<dyn Store>,
+    outputs: Arc<Outputs>,
+    metrics: Arc<Metrics>,
+    client: reqwest::Client,
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+}
+
+impl Worker {
+    fn config(&self) -> &OutputConfig {
+        &self.config
+    }
+
+    fn waker(&self) -> &Notify {
+        &self.waker
+    }
+
+    async fn run(self) {
+        let concurrency = self.config().concurrency;
+        let permits = Arc::new(Semaphore::new(concurrency));
+        loop {
+            let skip: Vec<i64> = lock(&self.in_flight).iter().copied().collect();
+            let due = self
+                .store
+                .due_messages(&self.config().name, Utc::now(), &skip, concurrency * 4)
+                .await;
+            let due = match due {
+                Ok(due) => due,
+                Err(error) => {
+                    tracing::error!(output = %self.config().name, %error, "outputs: cannot read the outbox");
+                    tokio::time::sleep(POLL).await;
+                    continue;
+                }
+            };
+            if due.is_empty() {
+                tokio::select! {
+                    () = self.waker().notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+                continue;
+            }
+            for message in due {
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    return;
+                };
+                lock(&self.in_flight).insert(message.id);
+                let worker = self.clone();
+                tokio::spawn(async move {
+                    let id = message.id;
+                    worker.deliver(message).await;
+                    lock(&worker.in_flight).remove(&id);
+                    drop(permit);
+                    // The alert's next message, if any, may go now.
+                    worker.waker().notify_one();
+                });
+            }
+        }
+    }
+
+    /// One attempt, and its outcome recorded.
+    async fn deliver(&self, message: Message) {
+        let config = self.config();
+        let started = Instant::now();
+        let sent = self.send(&message).await;
+        self.metrics
+            .output_duration(&config.name, started.elapsed().as_secs_f64());
+        let at = Utc::now();
+        let attempt = message.attempts.saturating_add(1);
+        let next = match &sent.verdict {
+            Verdict::Delivered => NextStep::Delivered,
+            Verdict::Retry { .. } if attempt >= config.max_attempts => NextStep::Failed,
+            Verdict::Retry { retry_after } => {
+                NextStep::RetryAt(at + retry_delay(config, message.id, attempt, *retry_after))
+            }
+            Verdict::Fail => NextStep::Failed,
+        };
+        let outcome = match next {
+            NextStep::Delivered => "delivered",
+            NextStep::RetryAt(_) => "retrying",
+            NextStep::Failed => "failed",
+        };
+        self.metrics.output_attempt(&config.name, outcome);
+        let mut error = sent.error;
+        if let (Some(error), NextStep::Failed, Verdict::Retry { .. }) =
+            (&mut error, next, &sent.verdict)
+        {
+            error.push_str(" (gave up after ");
+            error.push_str(&attempt.to_string());
+            error.push_str(" attempts)");
+        }
+        if let Some(error) = &error {
+            tracing::warn!(output = %config.name, message = message.id, attempt, outcome, %error, "outputs: attempt failed");
+            self.outputs.set_last_error(
+                self.index,
+                LastError {
+                    at,
+                    error: error.clone(),
+                },
+            );
+        }
+        let result = AttemptResult::new(at, sent.status_code, error, next);
+        if let Err(error) = self.store.record_attempt(message.id, result).await {
+            // The message stays pending as it was: it is sent again (at least once).
+            tracing::error!(output = %config.name, message = message.id, %error, "outputs: cannot record an attempt");
+        }
+    }
+
+    async fn send(&self, message: &Message) -> Sent {
+        let config = self.config();
+        let body = message.body.clone().unwrap_or_default();
+        let timestamp = Utc::now().timestamp();
+        let mut request = self
+            .client
+            .post(config.url.expose().clone())
+            .timeout(config.timeout())
+            .header("webhook-id", &message.webhook_id)
+            .header("webhook-timestamp", timestamp.to_string());
+        if let Some(secret) = &config.secret {
+            request = request.header(
+                "webhook-signature",
+                secret.sign(&message.webhook_id, timestamp, &body),
+            );
+        }
+        if let Some(content_type) = &message.content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        for (name, value) in &config.headers {
+            request = request.header(name, value.expose());
+        }
+        let mut response = match request.body(body).send().await {
+            Ok(response) => response,
+            Err(error) => {
+                return Sent {
+                    verdict: Verdict::Retry { retry_after: None },
+                    status_code: None,
+                    error: Some(describe(&error, config)),
+                };
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Sent {
+                verdict: Verdict::Delivered,
+                status_code: Some(status.as_u16()),
+                error: None,
+            };
+        }
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|value| retry_after(value, Utc::now()));
+        let mut snippet = Vec::new();
+        while snippet.len() < ERROR_BODY_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => snippet.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        let retried = status.is_server_error()
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS;
+        Sent {
+            verdict: if retried {
+                Verdict::Retry { retry_after }
+            } else {
+                Verdict::Fail
+            },
+            status_code: Some(status.as_u16()),
+            error: Some(http_error(status, &snippet)),
+        }
+    }
+}
+
+/// What one attempt came to.
+struct Sent {
+    verdict: Verdict,
+    status_code: Option<u16>,
+    error: Option<String>,
+}
+
+enum Verdict {
+    Delivered,
+    /// Worth another attempt (a network error, a timeout, 5xx, 408, 429), after `Retry-After`
+    /// if the answer gave one.
+    Retry {
+        retry_after: Option<Duration>,
+    },
+    /// Not worth another (any other status).
+    Fail,
+}
+
+/// `HTTP 503 Service Unavailable: <start of the body>`, printable characters only.
+fn http_error(status: StatusCode, body: &[u8]) -> String {
+    let mut text = format!("HTTP {status}");
+    let body = String::from_utf8_lossy(body.get(..ERROR_BODY_BYTES).unwrap_or(body));
+    let body: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let body = body.trim();
+    if !body.is_empty() {
+        text.push_str(": ");
+        text.push_str(body);
+    }
+    text
+}
+
+/// A transport error, without the URL (which may carry a key): its kind and causes.
+fn describe(error: &reqwest::Error, config: &OutputConfig) -> String {
+    if error.is_timeout() {
+        return format!("timed out after {} s", config.timeout_seconds);
+    }
+    let mut text = if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // reqwest's own layers repeat the URL; hyper's and the OS's do not.
+        if !cause_text.contains("://") {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A `Retry-After` value: seconds, or an HTTP date (RFC 2822 form).
+fn retry_after(value: &HeaderValue, now: DateTime<Utc>) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The wait before attempt `attempt + 1`: `Retry-After` when the answer gave one, else
+/// `retry_initial` doubled per attempt made, with jitter (between half and all of it), both at
+/// most `retry_max`.
+fn retry_delay(
+    config: &OutputConfig,
+    message: i64,
+    attempt: u32,
+    retry_after: Option<Duration>,
+) -> chrono::Duration {
+    let max = Duration::from_secs(config.retry_max_seconds);
+    let delay = if let Some(retry_after) = retry_after {
+        retry_after.min(max)
+    } else {
+        let doubled = Duration::from_secs(config.retry_initial_seconds)
+            .checked_mul(
+                1u32.checked_shl(attempt.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
+            .unwrap_or(max)
+            .min(max);
+        // Equal jitter: half fixed, half random, so that messages failed together spread out.
+        let random = std::collections::hash_map::RandomState::new().hash_one((message, attempt));
+        let half = doubled / 2;
+        #[allow(clippy::cast_precision_loss)]
+        let fraction = (random % 1_000_000) as f64 / 1_000_000.0;
+        half + half.mul_f64(fraction)
+    };
+    chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::outputs::{OutputUrl, Trigger};
+
+    fn config(initial: u64, max: u64) -> OutputConfig {
+        OutputConfig::new(
+            "o",
+            OutputUrl::parse("http://127.0.0.1:1/").unwrap(),
+            [Trigger::Opened],
+        )
+        .with_retries(15, initial, max)
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_maximum() {
+        let config = config(5, 3600);
+        for (attempt, full) in [
+            (1, 5),
+            (2, 10),
+            (3, 20),
+            (4, 40),
+            (10, 2560),
+            (11, 3600),
+            (40, 3600),
+        ] {
+            let delay = retry_delay(&config, 7, attempt, None).num_milliseconds();
+            let full_ms = full * 1000;
+            assert!(
+                (full_ms / 2..=full_ms).contains(&delay),
+                "attempt {attempt}: {delay} ms not within [{}, {full_ms}]",
+                full_ms / 2
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_maximum() {
+        let config = config(5, 60);
+        let seconds = |d: chrono::Duration| d.num_seconds();
+        assert_eq!(
+            seconds(retry_delay(&config, 1, 1, Some(Duration::from_secs(30)))),
+            30
+        );
+        assert_eq!(
+            seconds(retry_delay(&config, 1, 1, Some(Duration::from_secs(7200)))),
+            60
+        );
+        let now = DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let value = HeaderValue::from_static("Mon, 30 Nov 2026 10:00:42 GMT");
+        assert_eq!(retry_after(&value, now), Some(Duration::from_secs(42)));
+        assert_eq!(
+            retry_after(&HeaderValue::from_static("120"), now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(retry_after(&HeaderValue::from_static("soon"), now), None);
+    }
+
+    #[test]
+    fn an_http_error_keeps_the_start_of_the_body_printable() {
+        let text = http_error(StatusCode::BAD_GATEWAY, b"upstream\n\x1b[31mdown");
+        assert_eq!(text, "HTTP 502 Bad Gateway: upstream  [31mdown");
+        let long = vec![b'x'; 1000];
+        assert_eq!(
+            http_error(StatusCode::GONE, &long).len(),
+            "HTTP 410 Gone: ".len() + ERROR_BODY_BYTES
+        );
+    }
+}
