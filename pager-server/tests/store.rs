@@ -251,3 +251,63 @@ async fn sqlite_commits_a_large_delivery_on_its_own_after_the_small_ones() {
         "the large one is committed whole (a page of 1000 shown)"
     );
 }
+
+#[tokio::test]
+async fn memory_outbox() {
+    conformance::outbox(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_outbox() {
+    let (_dir, store) = sqlite();
+    conformance::outbox(&store).await;
+}
+
+/// The writer's count of pending messages is read back on open, so `max_pending` holds across
+/// a restart, and pending messages are still due after it.
+#[tokio::test]
+async fn sqlite_outbox_survives_a_reopen() {
+    use pager_server::outputs::{OutboxPlan, OutputConfig, OutputUrl, Trigger};
+    use pager_server::store::{MessageFilter, MessageStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pagerhook.db");
+    let output = OutputConfig::new(
+        "tiny",
+        OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+        [Trigger::Opened],
+    )
+    .with_max_pending(1);
+    let plan = OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap();
+    let open = |key: &str| {
+        Delivery::new(
+            "am",
+            Utc::now(),
+            None,
+            Some(Bytes::from_static(b"{}")),
+            2,
+            Outcome::Accepted(vec![Event::new(Action::Create, key, "t")]),
+        )
+        .with_outbox(Arc::clone(&plan))
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.ingest(open("k1")).await.unwrap().queued, 1);
+    store.close().await.unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let due = store
+        .due_messages("tiny", Utc::now(), &[], 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "pending across the restart");
+    store.ingest(open("k2")).await.unwrap();
+    let failed = store
+        .messages(&MessageFilter::new().status(MessageStatus::Failed))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.len(),
+        1,
+        "max_pending counted what was pending before the restart"
+    );
+}

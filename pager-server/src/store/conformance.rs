@@ -554,3 +554,311 @@ pub async fn replays(store: &dyn Store) {
         .unwrap();
     assert!(!unsigned.replayed);
 }
+
+/// The outputs of the outbox suite: `events` (opened, resolved: envelopes), `relay` (every
+/// delivery, raw), `tiny` (opened, at most one pending).
+fn outbox_plan(instance: &str) -> Arc<crate::outputs::OutboxPlan> {
+    use crate::outputs::{BodyKind, OutputConfig, OutputUrl, Trigger};
+    let url = OutputUrl::parse("http://127.0.0.1:9/").unwrap();
+    let outputs = [
+        OutputConfig::new("events", url.clone(), [Trigger::Opened, Trigger::Resolved]),
+        OutputConfig::new("relay", url.clone(), [Trigger::Delivery]).with_body(BodyKind::Raw),
+        OutputConfig::new("tiny", url, [Trigger::Opened]).with_max_pending(1),
+    ];
+    crate::outputs::OutboxPlan::for_instance(instance, "prometheus-v3", &outputs).unwrap()
+}
+
+/// Messages are queued with the delivery (envelopes rendered then, the raw body as sent), an
+/// alert's messages are due one at a time in order, attempts move them on, a failed one can be
+/// retried, `max_pending` fails the overflow at once, replays and rejections queue nothing, and
+/// retention prunes finished messages only.
+pub async fn outbox(store: &dyn Store) {
+    use super::{AttemptResult, MessageFilter, MessageStatus, NextStep, Requeue};
+    let plan = outbox_plan("am");
+    let raw = Bytes::from_static(br#"{"status":"firing","alerts":[]}"#);
+    let with_plan = |seconds: i64, events: Vec<Event>| {
+        Delivery::new(
+            "am",
+            at(seconds),
+            Some("application/json; charset=utf-8".into()),
+            Some(raw.clone()),
+            raw.len() as u64,
+            Outcome::Accepted(events),
+        )
+        .with_outbox(Arc::clone(&plan))
+    };
+
+    // Two opens: events ×2, relay ×1, tiny ×1 pending + 1 failed at once (outbox full).
+    let first = store
+        .ingest(with_plan(
+            0,
+            vec![
+                event(Action::Create, "k1", 1),
+                event(Action::Create, "k2", 1),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(first.queued, 5, "{first:?}");
+    let k1 = first.results[0].alert_id.unwrap();
+    // Then k1 resolves: events ×1, relay ×1.
+    let second = store
+        .ingest(with_plan(10, vec![event(Action::Resolve, "k1", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(second.queued, 2);
+
+    let due = store.due_messages("events", at(10), &[], 10).await.unwrap();
+    let kinds: Vec<(&str, Option<i64>)> =
+        due.iter().map(|m| (m.kind.as_str(), m.alert_id)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("alert.opened", Some(k1)),
+            ("alert.opened", first.results[1].alert_id)
+        ],
+        "k1's resolve waits for its open"
+    );
+    let opened = &due[0];
+    assert_eq!(opened.webhook_id, format!("evt_{}_0", first.delivery_id));
+    assert_eq!(opened.content_type.as_deref(), Some("application/json"));
+    let envelope: serde_json::Value =
+        serde_json::from_slice(opened.body.as_ref().unwrap()).unwrap();
+    assert_eq!(envelope["type"], "alert.opened");
+    assert_eq!(envelope["id"], opened.webhook_id.as_str());
+    assert_eq!(envelope["instance"], "am");
+    assert_eq!(envelope["integration"], "prometheus-v3");
+    assert_eq!(envelope["delivery_id"], first.delivery_id);
+    assert_eq!(envelope["alert"]["id"], k1);
+    assert_eq!(envelope["alert"]["status"], "open");
+    assert_eq!(envelope["event"]["thirdparty_id"], "k1");
+    assert_eq!(envelope["occurred_at"], "2027-01-15T08:00:00Z");
+
+    let relay = store.due_messages("relay", at(10), &[], 10).await.unwrap();
+    assert_eq!(relay.len(), 2, "delivery messages are not ordered by alert");
+    assert_eq!(relay[0].body.as_ref(), Some(&raw), "byte for byte");
+    assert_eq!(
+        relay[0].content_type.as_deref(),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(relay[0].kind, "delivery.received");
+    assert_eq!(relay[0].webhook_id, format!("dlv_{}", first.delivery_id));
+
+    // In flight: skipped.
+    let skipping = store
+        .due_messages("events", at(10), &[opened.id], 10)
+        .await
+        .unwrap();
+    assert_eq!(skipping.len(), 1);
+    assert_eq!(skipping[0].alert_id, first.results[1].alert_id);
+
+    // A retry later: not due now, and k1's resolve still waits.
+    store
+        .record_attempt(
+            opened.id,
+            AttemptResult::new(
+                at(11),
+                Some(503),
+                Some("HTTP 503".into()),
+                NextStep::RetryAt(at(100)),
+            ),
+        )
+        .await
+        .unwrap();
+    let due = store.due_messages("events", at(50), &[], 10).await.unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_ne!(due[0].alert_id, Some(k1));
+    let due = store
+        .due_messages("events", at(100), &[], 10)
+        .await
+        .unwrap();
+    assert_eq!(due.iter().filter(|m| m.alert_id == Some(k1)).count(), 1);
+    // Delivered: the resolve may go.
+    store
+        .record_attempt(
+            opened.id,
+            AttemptResult::new(at(101), Some(200), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+    let due = store
+        .due_messages("events", at(101), &[], 10)
+        .await
+        .unwrap();
+    let resolved = due
+        .iter()
+        .find(|m| m.alert_id == Some(k1))
+        .expect("k1's resolve is due once its open was delivered");
+    assert_eq!(resolved.kind, "alert.resolved");
+    let envelope: serde_json::Value =
+        serde_json::from_slice(resolved.body.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        envelope["alert"]["status"], "resolved",
+        "the alert as it was then"
+    );
+    // An attempt recorded for a message no longer pending changes nothing.
+    store
+        .record_attempt(
+            opened.id,
+            AttemptResult::new(at(102), Some(500), None, NextStep::Failed),
+        )
+        .await
+        .unwrap();
+
+    // Failed: visible, counted, retried by hand.
+    store
+        .record_attempt(
+            resolved.id,
+            AttemptResult::new(
+                at(102),
+                Some(410),
+                Some("HTTP 410 Gone".into()),
+                NextStep::Failed,
+            ),
+        )
+        .await
+        .unwrap();
+    let listed = store
+        .messages(&MessageFilter::new().output("events"))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed.iter().all(|m| m.body.is_none()),
+        "listings carry no body"
+    );
+    assert!(listed.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let failed = listed.iter().find(|m| m.id == resolved.id).unwrap();
+    assert_eq!(
+        (failed.status, failed.attempts, failed.last_status_code),
+        (MessageStatus::Failed, 1, Some(410))
+    );
+    assert_eq!(failed.last_error.as_deref(), Some("HTTP 410 Gone"));
+    assert_eq!(failed.next_attempt_at, None);
+    let delivered = listed.iter().find(|m| m.id == opened.id).unwrap();
+    assert_eq!(
+        (delivered.status, delivered.attempts),
+        (MessageStatus::Delivered, 2)
+    );
+
+    let counts = store.message_counts().await.unwrap();
+    let count = |output: &str, status| counts.get(&(output.to_owned(), status)).copied();
+    assert_eq!(count("events", MessageStatus::Failed), Some(1));
+    assert_eq!(count("events", MessageStatus::Pending), Some(1));
+    assert_eq!(count("relay", MessageStatus::Pending), Some(2));
+    assert_eq!(count("tiny", MessageStatus::Pending), Some(1));
+    assert_eq!(
+        count("tiny", MessageStatus::Failed),
+        Some(1),
+        "the overflow"
+    );
+    let overflow = store
+        .messages(
+            &MessageFilter::new()
+                .output("tiny")
+                .status(MessageStatus::Failed),
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("outbox is full"),
+        "{overflow:?}"
+    );
+
+    assert!(matches!(
+        store
+            .retry_message("events", opened.id, at(103))
+            .await
+            .unwrap(),
+        Requeue::NotFailed(MessageStatus::Delivered)
+    ));
+    assert_eq!(
+        store
+            .retry_message("relay", resolved.id, at(103))
+            .await
+            .unwrap(),
+        Requeue::NotFound,
+        "ids are per output"
+    );
+    let Requeue::Requeued(again) = store
+        .retry_message("events", resolved.id, at(103))
+        .await
+        .unwrap()
+    else {
+        panic!("a failed message can be retried");
+    };
+    assert_eq!(
+        (again.status, again.attempts, again.next_attempt_at),
+        (MessageStatus::Pending, 0, Some(at(103)))
+    );
+    let due = store
+        .due_messages("events", at(103), &[], 10)
+        .await
+        .unwrap();
+    assert!(due.iter().any(|m| m.id == resolved.id));
+    // Once tiny's pending message is done, tiny takes a new one again.
+    let tiny = store.due_messages("tiny", at(103), &[], 10).await.unwrap();
+    store
+        .record_attempt(
+            tiny[0].id,
+            AttemptResult::new(at(104), Some(204), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+
+    // Rejections and replays queue nothing; another instance's plan is its own.
+    let rejected = Delivery::new(
+        "am",
+        at(110),
+        None,
+        Some(Bytes::from_static(b"nope")),
+        4,
+        Outcome::Rejected {
+            status: 400,
+            error: "bad".into(),
+        },
+    )
+    .with_outbox(Arc::clone(&plan));
+    assert_eq!(store.ingest(rejected).await.unwrap().queued, 0);
+    let signed = |seconds| {
+        with_plan(seconds, vec![event(Action::Create, "k3", 1)]).with_signature("sig", at(1000))
+    };
+    assert_eq!(store.ingest(signed(120)).await.unwrap().queued, 3);
+    let replayed = store.ingest(signed(121)).await.unwrap();
+    assert!(replayed.replayed);
+    assert_eq!(replayed.queued, 0);
+
+    // Retention: finished messages before the cutoff go, pending ones stay whatever their age.
+    let pending_before = store
+        .messages(
+            &MessageFilter::new()
+                .status(MessageStatus::Pending)
+                .limit(1000),
+        )
+        .await
+        .unwrap()
+        .len();
+    let pruned = store.prune(at(105), at(-1_000_000)).await.unwrap();
+    assert_eq!(
+        pruned.messages, 3,
+        "two delivered and tiny's overflow: {pruned:?}"
+    );
+    let left = store
+        .messages(&MessageFilter::new().limit(1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        left.iter()
+            .filter(|m| m.status == MessageStatus::Pending)
+            .count(),
+        pending_before
+    );
+    assert!(
+        left.iter()
+            .all(|m| m.status == MessageStatus::Pending || m.updated_at >= at(105))
+    );
+}

@@ -220,7 +220,12 @@ impl Store for MemoryStore {
             history: Vec::new(),
             new_messages: Vec::new(),
         };
-        let (results, queued) = apply_events(&mut tx, &delivery, delivery_id, events)?;
+        // A rejected or replayed delivery applies nothing and queues nothing.
+        let (results, queued) = if status == 200 && !replayed {
+            apply_events(&mut tx, &delivery, delivery_id, events)?
+        } else {
+            (Vec::new(), 0)
+        };
         let Tx {
             new_alerts,
             updated,
