@@ -8,6 +8,12 @@
 //! lost or duplicated: one delivery logged per 200 answered, one open alert per group, and
 //! the groups' dedup counts summing to the deliveries sent.
 //!
+//! A third scenario repeats the 1-alert run with one output (`on = ["delivery"]`,
+//! `body = "raw"`: the relay in front of a workflow engine) posting to a local HTTP sink that
+//! this bench starts; after the run it waits for the outbox to drain and checks that the sink
+//! got every delivery's message (by `webhook-id`; a repeat is allowed, at least once, and
+//! counted).
+//!
 //! `--seconds N` sets the time per scenario (default 10); `--clients N` the client threads
 //! (default 16). Not a timed test: nothing fails because the machine is slow, only when
 //! something is lost.
@@ -23,14 +29,15 @@
     clippy::cast_sign_loss
 )]
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pager_server::Receiver;
 use pager_server::config::{ServeConfig, ServerConfig};
 use pager_server::lifecycle::AlertStatus;
-use pager_server::store::{AlertFilter, SqliteStore, Store};
+use pager_server::store::{AlertFilter, MessageStatus, SqliteStore, Store};
 
 const GROUPS: usize = 1000;
 
@@ -57,7 +64,7 @@ fn payloads(alerts: usize) -> Vec<String> {
 }
 
 struct Scenario {
-    alerts: usize,
+    name: &'static str,
     sent: u64,
     failed: u64,
     seconds: f64,
@@ -72,6 +79,42 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[rank.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// An HTTP sink on its own one-thread runtime: counts the requests of each `webhook-id`.
+struct Sink {
+    port: u16,
+    received: Arc<Mutex<HashMap<String, u32>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn sink() -> Sink {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let received = Arc::new(Mutex::new(HashMap::new()));
+    let counts = Arc::clone(&received);
+    let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+        let counts = Arc::clone(&counts);
+        async move {
+            if let Some(id) = headers.get("webhook-id").and_then(|v| v.to_str().ok()) {
+                *counts.lock().unwrap().entry(id.to_owned()).or_insert(0) += 1;
+            }
+            axum::http::StatusCode::NO_CONTENT
+        }
+    });
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Sink {
+        port,
+        received,
+        _runtime: runtime,
+    }
 }
 
 fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
@@ -115,7 +158,7 @@ fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
     std::thread::sleep(Duration::from_secs(seconds));
     stop.store(true, Ordering::Relaxed);
     let mut scenario = Scenario {
-        alerts,
+        name: "",
         sent: 0,
         failed: 0,
         seconds: 0.0,
@@ -134,6 +177,135 @@ fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
     scenario
 }
 
+/// One scenario: a receiver for `instance` (with the relay output if `output`), driven for
+/// `seconds`, then checked.
+#[allow(clippy::too_many_lines)]
+fn run(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    sink: &Sink,
+    (instance, alerts, output): (&str, usize, bool),
+    clients: u64,
+    seconds: u64,
+) -> Scenario {
+    let store = Arc::new(SqliteStore::open(dir.join(format!("{instance}.db"))).unwrap());
+    let port = sink.port;
+    let outputs = if output {
+        format!(
+            "[[outputs]]\nname = \"sink\"\nurl = \"http://127.0.0.1:{port}/wf?x-api-key=k\"\n\
+             on = [\"delivery\"]\nbody = \"raw\"\n"
+        )
+    } else {
+        String::new()
+    };
+    let toml =
+        format!("[[instances]]\nname = \"{instance}\"\nintegration = \"prometheus-v3\"\n{outputs}");
+    let config = ServeConfig::from_toml(&toml, dir).unwrap();
+    let receiver = Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::clone(&store) as Arc<dyn Store>,
+    )
+    .unwrap()
+    .with_outputs(config.outputs.clone())
+    .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!(
+        "http://{}/integrations/{instance}",
+        listener.local_addr().unwrap()
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(pager_server::serve(
+        listener,
+        receiver,
+        ServerConfig::default(),
+        async { drop(stopped.await) },
+    ));
+
+    let mut scenario = drive(&url, alerts, clients, seconds);
+    scenario.name = if output {
+        "1 alert + output"
+    } else if alerts == 1 {
+        "1 alert"
+    } else {
+        "100 alerts"
+    };
+
+    // With an output, let the outbox drain (the server keeps sending), then stop.
+    let drained = output.then(|| {
+        let started = Instant::now();
+        loop {
+            let pending = runtime
+                .block_on(store.message_counts())
+                .unwrap()
+                .get(&("sink".to_owned(), MessageStatus::Pending))
+                .copied()
+                .unwrap_or(0);
+            if pending == 0 {
+                break started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "the outbox did not drain in 300 s: {pending} pending"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap().unwrap();
+    drop(store);
+    // Nothing lost, nothing duplicated.
+    let check = runtime.block_on(async {
+        let store = SqliteStore::open(dir.join(format!("{instance}.db"))).unwrap();
+        let logged = store.deliveries(None, usize::MAX).await.unwrap();
+        let alerts = store
+            .alerts(&AlertFilter::new().limit(usize::MAX))
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+        (logged, alerts)
+    });
+    let (logged, alerts) = check;
+    println!(
+        "{instance}: {} deliveries answered 200, {} failed, in {:.1} s",
+        scenario.sent, scenario.failed, scenario.seconds
+    );
+    let accepted = logged.iter().filter(|d| d.status == 200).count() as u64;
+    assert_eq!(
+        accepted, scenario.sent,
+        "every answered delivery is logged, once"
+    );
+    assert_eq!(scenario.failed, 0, "no delivery failed");
+    let groups_used: std::collections::BTreeSet<_> = scenario.groups.iter().copied().collect();
+    assert_eq!(alerts.len(), groups_used.len(), "one alert per group");
+    assert!(alerts.iter().all(|a| a.status == AlertStatus::Open));
+    let counted: u64 = alerts.iter().map(|a| a.dedup_count).sum();
+    assert_eq!(counted, scenario.sent, "every create counted once");
+    if let Some(drained) = drained {
+        let counts = sink.received.lock().unwrap();
+        let missing = logged
+            .iter()
+            .filter(|d| d.status == 200 && !counts.contains_key(&format!("dlv_{}", d.id)))
+            .count();
+        let repeats: u32 = counts.values().map(|n| n - 1).sum();
+        println!(
+            "{instance}: the sink got {} messages ({repeats} repeated); the outbox drained {:.1} s after the load stopped",
+            counts.len(),
+            drained.as_secs_f64()
+        );
+        assert_eq!(missing, 0, "every accepted delivery reached the sink");
+        assert_eq!(
+            counts.len() as u64,
+            scenario.sent,
+            "one message per delivery"
+        );
+    }
+    scenario
+}
+
 fn main() {
     let seconds = arg("--seconds", 10);
     let clients = arg("--clients", 16);
@@ -144,66 +316,13 @@ fn main() {
         .build()
         .unwrap();
     let mut results = Vec::new();
-    for (instance, alerts) in [("one", 1), ("hundred", 100)] {
-        let store = Arc::new(SqliteStore::open(dir.path().join(format!("{instance}.db"))).unwrap());
-        let config = ServeConfig::from_toml(
-            &format!("[[instances]]\nname = \"{instance}\"\nintegration = \"prometheus-v3\"\n"),
-            dir.path(),
-        )
-        .unwrap();
-        let receiver = Receiver::from_config(
-            &pager_integrations::registry(),
-            &config.instances,
-            Arc::clone(&store) as Arc<dyn Store>,
-        )
-        .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!(
-            "http://{}/integrations/{instance}",
-            listener.local_addr().unwrap()
-        );
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = runtime.spawn(pager_server::serve(
-            listener,
-            receiver,
-            ServerConfig::default(),
-            async { drop(stopped.await) },
-        ));
-
-        let scenario = drive(&url, alerts, clients, seconds);
-
-        let _ = stop.send(());
-        runtime.block_on(server).unwrap().unwrap();
-        // Nothing lost, nothing duplicated.
-        let check = runtime.block_on(async {
-            let store = SqliteStore::open(dir.path().join(format!("{instance}.db"))).unwrap();
-            let logged = store.deliveries(None, usize::MAX).await.unwrap();
-            let alerts = store
-                .alerts(&AlertFilter::new().limit(usize::MAX))
-                .await
-                .unwrap();
-            store.close().await.unwrap();
-            (logged, alerts)
-        });
-        let (logged, alerts) = check;
-        println!(
-            "{instance}: {} deliveries answered 200, {} failed, in {:.1} s",
-            scenario.sent, scenario.failed, scenario.seconds
-        );
-        let accepted = logged.iter().filter(|d| d.status == 200).count() as u64;
-        assert_eq!(
-            accepted, scenario.sent,
-            "every answered delivery is logged, once"
-        );
-        assert_eq!(scenario.failed, 0, "no delivery failed");
-        let groups_used: std::collections::BTreeSet<_> = scenario.groups.iter().copied().collect();
-        assert_eq!(alerts.len(), groups_used.len(), "one alert per group");
-        assert!(alerts.iter().all(|a| a.status == AlertStatus::Open));
-        let counted: u64 = alerts.iter().map(|a| a.dedup_count).sum();
-        assert_eq!(counted, scenario.sent, "every create counted once");
-        results.push(scenario);
+    let sink = sink();
+    for scenario in [
+        ("one", 1, false),
+        ("hundred", 100, false),
+        ("relay", 1, true),
+    ] {
+        results.push(run(&runtime, dir.path(), &sink, scenario, clients, seconds));
     }
 
     println!();
@@ -211,7 +330,7 @@ fn main() {
         "receiver load: SQLite store (WAL, synchronous=FULL, group commit), {clients} client threads, 2 server workers, {seconds} s per scenario"
     );
     println!(
-        "{:<10} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8}",
+        "{:<18} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8}",
         "payload",
         "deliveries",
         "deliveries/s",
@@ -224,8 +343,8 @@ fn main() {
     );
     for s in &results {
         println!(
-            "{:<10} {:>12} {:>14.0} {:>9.2} {:>9.2} {:>9.2} {:>10.2} {:>9.2} {:>8}",
-            format!("{} alert{}", s.alerts, if s.alerts == 1 { "" } else { "s" }),
+            "{:<18} {:>12} {:>14.0} {:>9.2} {:>9.2} {:>9.2} {:>10.2} {:>9.2} {:>8}",
+            s.name,
             s.sent,
             s.sent as f64 / s.seconds,
             percentile(&s.latencies_us, 50.0),
