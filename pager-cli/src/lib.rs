@@ -183,8 +183,14 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
             .local_addr()
             .map_err(|e| Failure::Rejected(format!("cannot listen on {address}: {e}")))?;
         let names: Vec<_> = receiver.instance_names().collect();
+        let outputs: Vec<_> = config.outputs.iter().map(|o| o.name.as_str()).collect();
+        let outputs = if outputs.is_empty() {
+            String::new()
+        } else {
+            format!("; outputs: {}", outputs.join(", "))
+        };
         eprintln!(
-            "pagerhook: listening on http://{local} (instances: {})",
+            "pagerhook: listening on http://{local} (instances: {}{outputs})",
             names.join(", ")
         );
         pager_server::serve(

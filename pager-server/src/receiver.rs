@@ -853,6 +853,12 @@ struct OutputView<'a> {
     last_error: Option<crate::outputs::dispatch::LastError>,
 }
 
+/// `GET /outputs`.
+#[derive(serde::Serialize)]
+struct OutputsPage<'a> {
+    outputs: Vec<OutputView<'a>>,
+}
+
 async fn list_outputs(State(shared): State<Arc<Shared>>) -> Response {
     let counts = match shared.receiver.store.message_counts().await {
         Ok(counts) => counts,
@@ -876,7 +882,7 @@ async fn list_outputs(State(shared): State<Arc<Shared>>) -> Response {
             last_error: outputs.last_error(index),
         })
         .collect();
-    Json(json!({ "outputs": views })).into_response()
+    Json(OutputsPage { outputs: views }).into_response()
 }
 
 fn unknown_output(shared: &Shared, name: &str) -> Option<Response> {

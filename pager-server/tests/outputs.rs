@@ -620,3 +620,89 @@ async fn secrets_in_the_url_headers_and_signing_secret_stay_out_of_the_api_and_e
         .unwrap();
     assert!(!format!("{listed:?}").contains("SECRET"));
 }
+
+/// `[[outputs]]` in the serve configuration: defaults, and errors that name the entry and key
+/// without quoting a URL, header value or secret.
+#[test]
+fn outputs_in_the_configuration_file() {
+    use pager_server::config::ServeConfig;
+    use std::path::Path;
+    let instances = "[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n";
+    let config = ServeConfig::from_toml(
+        &format!(
+            "{instances}[[outputs]]\nname = \"wf\"\nurl = \"https://connect.example/wf?x-api-key=S3CRET\"\n\
+             on = [\"delivery\"]\nbody = \"raw\"\ninstances = [\"am\"]\n\
+             headers = {{ \"X-Team\" = \"S3CRET-h\" }}\nsecret = \"{SECRET}\"\n"
+        ),
+        Path::new("."),
+    )
+    .unwrap();
+    let output = &config.outputs[0];
+    assert_eq!(output.body, BodyKind::Raw);
+    assert_eq!(
+        (
+            output.timeout_seconds,
+            output.max_attempts,
+            output.retry_initial_seconds
+        ),
+        (10, 15, 5)
+    );
+    assert_eq!((output.retry_max_seconds, output.concurrency), (3600, 4));
+    assert_eq!(output.max_pending, 100_000);
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains("S3CRET") && !shown.contains("MfKQ9r8"),
+        "{shown}"
+    );
+
+    for (entry, expected) in [
+        (
+            "url = \"ftp://S3CRET@h/\"\non = [\"opened\"]",
+            "scheme must be http or https",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nsecret = \"S3CRET\"",
+            "whsec_",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nsecret = \"whsec_S3CRET!!\"",
+            "not valid base64",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opend\"]",
+            "unknown variant",
+        ),
+        ("url = \"http://h/?k=S3CRET\"\non = []", "at outputs[0].on"),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\ninstances = [\"grafana\"]",
+            "no instance named \"grafana\"",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nbody = \"raw\"",
+            "at outputs[0].body",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nheaders = { \"Webhook-Id\" = \"S3CRET\" }",
+            "set by pagerhook",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nmax_attempts = 0",
+            "max_attempts",
+        ),
+        (
+            "url = \"http://h/?k=S3CRET\"\non = [\"opened\"]\nsigned = true",
+            "unknown field",
+        ),
+    ] {
+        let text = format!("{instances}[[outputs]]\nname = \"wf\"\n{entry}\n");
+        let error = ServeConfig::from_toml(&text, Path::new(".")).unwrap_err();
+        assert!(error.contains(expected), "{entry}: {error}");
+        assert!(!error.contains("S3CRET"), "{entry}: {error}");
+    }
+    let twice = format!(
+        "{instances}[[outputs]]\nname = \"wf\"\nurl = \"http://h/\"\non = [\"opened\"]\n\
+         [[outputs]]\nname = \"wf\"\nurl = \"http://h/\"\non = [\"resolved\"]\n"
+    );
+    let error = ServeConfig::from_toml(&twice, Path::new(".")).unwrap_err();
+    assert!(error.contains("at outputs[1].name"), "{error}");
+}

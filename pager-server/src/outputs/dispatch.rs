@@ -95,6 +95,7 @@ impl Dispatcher {
             .user_agent(concat!("pagerhook/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let mut workers = JoinSet::new();
+        workers.spawn(warn_of_orphans(Arc::clone(store), Arc::clone(outputs)));
         for (index, (config, waker)) in outputs.configs.iter().zip(&outputs.wakers).enumerate() {
             let worker = Worker {
                 index,
@@ -115,6 +116,26 @@ impl Dispatcher {
     pub async fn stop(mut self) {
         self.workers.abort_all();
         while self.workers.join_next().await.is_some() {}
+    }
+}
+
+/// Says, once at start, which outputs have messages in the store but are no longer configured
+/// (renamed or removed): nothing sends those; they stay until the output is configured again
+/// (pending messages are never pruned; at most its `max_pending` of them).
+async fn warn_of_orphans(store: Arc<dyn Store>, outputs: Arc<Outputs>) {
+    let Ok(counts) = store.message_counts().await else {
+        return;
+    };
+    for ((output, status), count) in counts {
+        let configured = outputs.configs.iter().any(|o| o.name == output);
+        if !configured && status == crate::store::MessageStatus::Pending {
+            tracing::warn!(
+                output = %output,
+                pending = count,
+                "outputs: messages are pending for an output that is not configured; \
+                 they are not sent until it is configured again"
+            );
+        }
     }
 }
 
