@@ -163,7 +163,11 @@ impl Worker {
     async fn run(self) {
         let concurrency = self.config().concurrency;
         let permits = Arc::new(Semaphore::new(concurrency));
+        // The sends in flight belong to this task: stopping it stops them (their messages stay
+        // pending), rather than leaving them to record into a closed store.
+        let mut sends = JoinSet::new();
         loop {
+            while sends.try_join_next().is_some() {}
             let skip: Vec<i64> = lock(&self.in_flight).iter().copied().collect();
             let due = self
                 .store
@@ -190,9 +194,13 @@ impl Worker {
                 };
                 lock(&self.in_flight).insert(message.id);
                 let worker = self.clone();
-                tokio::spawn(async move {
+                sends.spawn(async move {
                     let id = message.id;
-                    worker.deliver(message).await;
+                    if !worker.deliver(message).await {
+                        // Not recorded: the message is still due. Wait before it is sent again,
+                        // rather than hammer the target while the store cannot write.
+                        tokio::time::sleep(POLL).await;
+                    }
                     lock(&worker.in_flight).remove(&id);
                     drop(permit);
                     // The alert's next message, if any, may go now.
@@ -202,8 +210,8 @@ impl Worker {
         }
     }
 
-    /// One attempt, and its outcome recorded.
-    async fn deliver(&self, message: Message) {
+    /// One attempt, and its outcome recorded; false when the outcome could not be recorded.
+    async fn deliver(&self, message: Message) -> bool {
         let config = self.config();
         let started = Instant::now();
         let sent = self.send(&message).await;
@@ -247,7 +255,9 @@ impl Worker {
         if let Err(error) = self.store.record_attempt(message.id, result).await {
             // The message stays pending as it was: it is sent again (at least once).
             tracing::error!(output = %config.name, message = message.id, %error, "outputs: cannot record an attempt");
+            return false;
         }
+        true
     }
 
     async fn send(&self, message: &Message) -> Sent {
