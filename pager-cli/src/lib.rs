@@ -166,6 +166,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
     })?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_outputs(config.outputs.clone())
+        .map_err(|e| Failure::Usage(e.to_string()))?
         .with_api(config.api.clone())
         .with_retention(config.retention);
     let runtime = tokio::runtime::Builder::new_multi_thread()
