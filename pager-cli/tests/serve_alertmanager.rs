@@ -3,7 +3,10 @@
 //! fires, a joining alert bumps the dedup count, partial resolution does not resolve, full
 //! resolution does, a re-fire opens a new alert, `grouping = "alert"` gives each alert its own
 //! incident and urgency, `?x-api-key=` in the webhook URL is accepted (and its absence is a
-//! 401), and everything survives a restart of pagerhook.
+//! 401), and everything survives a restart of pagerhook. Two outputs follow the group's
+//! instance: `relay` (`body = "raw"`) passes each notification on byte for byte, the same bytes
+//! Alertmanager sends to a second webhook beside pagerhook's, and `events` announces the
+//! group's alert opening and resolving.
 //!
 //! Needs `prometheus-alertmanager` (Debian) or `alertmanager` on PATH, or its path in
 //! `PAGERHOOK_ALERTMANAGER`. Without it the test says so loudly and passes, unless
@@ -16,11 +19,15 @@
     clippy::panic
 )]
 
+mod sink;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use sink::{Received, Sink};
 
 const API_KEY: &str = "e2e-key-not-a-secret";
 
@@ -115,7 +122,9 @@ fn start_pagerhook(config: &Path, port: u16) -> Process {
     process
 }
 
-fn start_alertmanager(binary: &Path, dir: &Path, pagerhook: u16) -> (Process, u16) {
+/// Alertmanager, sending to pagerhook's instances; the `group` receiver also sends its
+/// notifications straight to `direct`.
+fn start_alertmanager(binary: &Path, dir: &Path, pagerhook: u16, direct: &str) -> (Process, u16) {
     let port = pager_testkit::free_port();
     let hook = format!("http://127.0.0.1:{pagerhook}/integrations");
     let config = format!(
@@ -138,7 +147,9 @@ route:
 receivers:
   - name: blackhole
   - name: group
-    webhook_configs: [{{url: "{hook}/am", send_resolved: true, max_alerts: 0}}]
+    webhook_configs:
+      - {{url: "{hook}/am", send_resolved: true, max_alerts: 0}}
+      - {{url: "{direct}", send_resolved: true, max_alerts: 0}}
   - name: peralert
     webhook_configs: [{{url: "{hook}/am-alert", send_resolved: true, max_alerts: 0}}]
   - name: keyed
@@ -215,6 +226,7 @@ fn alertmanager_to_pagerhook_serve() {
     };
     let dir = tempfile::tempdir().unwrap();
     let port = pager_testkit::free_port();
+    let sink = Sink::start();
     let config = dir.path().join("serve.toml");
     std::fs::write(
         &config,
@@ -236,12 +248,27 @@ options = {{ grouping = "alert" }}
 name = "keyed"
 integration = "prometheus-v3"
 auth = {{ api_key = "{API_KEY}" }}
-"#
+
+[[outputs]]
+name = "relay"
+url = "{relay}"
+on = ["delivery"]
+body = "raw"
+instances = ["am"]
+
+[[outputs]]
+name = "events"
+url = "{events}"
+on = ["opened", "resolved"]
+instances = ["am"]
+"#,
+            relay = sink.url("/relay"),
+            events = sink.url("/events"),
         ),
     )
     .unwrap();
     let pagerhook = start_pagerhook(&config, port);
-    let (_alertmanager, am) = start_alertmanager(&binary, dir.path(), port);
+    let (_alertmanager, am) = start_alertmanager(&binary, dir.path(), port, &sink.url("/direct"));
 
     // The group fires; per-alert incidents fire; the keyed receiver fires.
     post_alerts(
@@ -267,6 +294,7 @@ auth = {{ api_key = "{API_KEY}" }}
 
     check_alert_mode_and_api_key(port);
     check_group_lifecycle(port, am, &group, &key);
+    check_outputs(port, &sink, &dir.path().join("pagerhook.db"), &group);
     check_restart(&config, port, pagerhook, &group);
 }
 
@@ -362,6 +390,202 @@ fn check_group_lifecycle(port: u16, am: u16, group: &Value, key: &str) {
     assert_ne!(after_refire[0]["id"], group["id"]);
     assert_eq!(after_refire[1]["id"], group["id"]);
     assert_eq!(after_refire[1]["status"], "resolved");
+}
+
+/// The outputs of instance `am`, after the group's lifecycle (fire, join, partial resolve,
+/// resolve, re-fire): `relay` got each of its deliveries, byte for byte as pagerhook stored it
+/// and as Alertmanager sent it to the `direct` webhook; `events` got the first alert's
+/// `alert.opened` and `alert.resolved`, then the re-fired alert's `alert.opened`.
+fn check_outputs(port: u16, sink: &Sink, db: &Path, group: &Value) {
+    let logged: Vec<Value> = get_json(&format!(
+        "http://127.0.0.1:{port}/deliveries?instance=am&limit=1000"
+    ))
+    .unwrap()["deliveries"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        logged.len(),
+        5,
+        "fire, join, partial, resolve, re-fire: {logged:?}"
+    );
+    let by_id = |requests: &[Received]| -> BTreeMap<String, Vec<u8>> {
+        requests
+            .iter()
+            .map(|r| (r.header("webhook-id").unwrap().to_owned(), r.body.clone()))
+            .collect()
+    };
+    let received = wait_for("the outputs' messages and the direct copies", 20, || {
+        let received = sink.received();
+        let of = |path: &str| -> Vec<Received> {
+            received
+                .iter()
+                .filter(|r| r.path() == path)
+                .cloned()
+                .collect()
+        };
+        let (relay, events, direct) = (of("/relay"), of("/events"), of("/direct"));
+        (by_id(&relay).len() >= logged.len()
+            && by_id(&events).len() >= 3
+            && direct.len() >= logged.len())
+        .then_some((relay, events, direct))
+    });
+    let (relay, events, direct) = received;
+    check_relay(&logged, &relay, &direct, db, group);
+    check_events(&events, &logged, group);
+    let outputs = wait_for("every message recorded as delivered", 10, || {
+        let outputs = get_json(&format!("http://127.0.0.1:{port}/outputs"))?;
+        let all = outputs["outputs"].as_array()?;
+        all.iter().all(|o| o["pending"] == 0).then(|| all.clone())
+    });
+    let shown: Vec<_> = outputs
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap(),
+                o["body"].as_str().unwrap(),
+                &o["failed"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("relay", "raw", &json!(0)),
+            ("events", "envelope", &json!(0))
+        ]
+    );
+}
+
+/// `relay`: one message per delivery to `am` (`dlv_<delivery id>`), none for the others, its
+/// body the bytes pagerhook stored and Alertmanager sent.
+fn check_relay(
+    logged: &[Value],
+    relay: &[Received],
+    direct: &[Received],
+    db: &Path,
+    group: &Value,
+) {
+    let relayed: BTreeMap<String, Vec<u8>> = relay
+        .iter()
+        .map(|r| (r.header("webhook-id").unwrap().to_owned(), r.body.clone()))
+        .collect();
+    let expected: Vec<String> = logged
+        .iter()
+        .map(|d| format!("dlv_{}", d["id"]))
+        .rev()
+        .collect();
+    let mut ids: Vec<&String> = relayed.keys().collect();
+    ids.sort_by_key(|id| id[4..].parse::<i64>().unwrap());
+    assert_eq!(
+        ids,
+        expected.iter().collect::<Vec<_>>(),
+        "one per delivery to am"
+    );
+    let stored = stored_bodies(db);
+    for request in relay {
+        let id = request.header("webhook-id").unwrap();
+        let delivery: i64 = id[4..].parse().unwrap();
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(
+            request.header("webhook-signature"),
+            None,
+            "no secret, no signature"
+        );
+        assert!(request.header("webhook-timestamp").is_some());
+        assert_eq!(
+            Some(&request.body),
+            stored.get(&delivery),
+            "{id}: the body pagerhook stored for delivery {delivery}"
+        );
+        let logged = logged.iter().find(|d| d["id"] == delivery).unwrap();
+        assert_eq!(logged["body_bytes"], request.body.len());
+        let body = request.json();
+        assert_eq!(body["receiver"], "group");
+        assert_eq!(body["groupKey"], group["thirdparty_id"]);
+    }
+    // In delivery order (dlv_1 < dlv_4 …): the group's notifications as Alertmanager sent them.
+    let statuses: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let body: Value = serde_json::from_slice(&relayed[*id]).unwrap();
+            body["status"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        ["firing", "firing", "firing", "resolved", "firing"],
+        "fire, join, partial resolve, resolve, re-fire"
+    );
+    let mut relayed: Vec<&Vec<u8>> = relayed.values().collect();
+    let mut sent: Vec<&Vec<u8>> = direct.iter().map(|r| &r.body).collect();
+    relayed.sort();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(
+        relayed
+            .iter()
+            .map(|b| String::from_utf8_lossy(b))
+            .collect::<Vec<_>>(),
+        sent.iter()
+            .map(|b| String::from_utf8_lossy(b))
+            .collect::<Vec<_>>(),
+        "relay passes on the bytes Alertmanager sent"
+    );
+}
+
+/// `events`: the alert's changes in order, each from its delivery; the re-fire a new alert.
+fn check_events(events: &[Received], logged: &[Value], group: &Value) {
+    let mut seen = std::collections::BTreeSet::new();
+    let events: Vec<Value> = events
+        .iter()
+        .filter(|r| seen.insert(r.header("webhook-id").unwrap().to_owned()))
+        .map(|r| {
+            assert_eq!(r.header("content-type"), Some("application/json"));
+            let body = r.json();
+            assert_eq!(body["id"], r.header("webhook-id").unwrap());
+            body
+        })
+        .collect();
+    let summary: Vec<(&str, &Value)> = events
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap(), &e["alert"]["id"]))
+        .collect();
+    assert_eq!(summary.len(), 3, "{events:?}");
+    assert_eq!(summary[0], ("alert.opened", &group["id"]));
+    assert_eq!(summary[1], ("alert.resolved", &group["id"]));
+    assert_eq!(summary[2].0, "alert.opened");
+    assert_ne!(summary[2].1, &group["id"], "the re-fire opened a new alert");
+    for event in &events {
+        assert_eq!(event["integration"], "prometheus-v3");
+        assert_eq!(event["instance"], "am");
+        assert_eq!(event["alert"]["thirdparty_id"], group["thirdparty_id"]);
+    }
+    let statuses: Vec<&Value> = events.iter().map(|e| &e["alert"]["status"]).collect();
+    assert_eq!(
+        statuses,
+        ["open", "resolved", "open"],
+        "each alert as it was then"
+    );
+    // Deliveries, oldest first: fire, join, partial resolve, resolve, re-fire.
+    let from: Vec<&Value> = events.iter().map(|e| &e["delivery_id"]).collect();
+    assert_eq!(from, [&logged[4]["id"], &logged[1]["id"], &logged[0]["id"]]);
+}
+
+/// The bodies of the deliveries pagerhook stored, by id, read from its SQLite file.
+fn stored_bodies(db: &Path) -> BTreeMap<i64, Vec<u8>> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut statement = conn
+        .prepare("SELECT id, body FROM deliveries WHERE body IS NOT NULL")
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Stop pagerhook with SIGTERM and start it again on the same file: nothing is lost.

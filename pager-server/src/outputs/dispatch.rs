@@ -242,7 +242,7 @@ impl Worker {
             error.push_str(" attempts)");
         }
         if let Some(error) = &error {
-            tracing::warn!(output = %config.name, message = message.id, attempt, outcome, %error, "outputs: attempt failed");
+            tracing::warn!(output = %config.name, message_id = message.id, attempt, outcome, %error, "outputs: attempt failed");
             self.outputs.set_last_error(
                 self.index,
                 LastError {
@@ -254,7 +254,7 @@ impl Worker {
         let result = AttemptResult::new(at, sent.status_code, error, next);
         if let Err(error) = self.store.record_attempt(message.id, result).await {
             // The message stays pending as it was: it is sent again (at least once).
-            tracing::error!(output = %config.name, message = message.id, %error, "outputs: cannot record an attempt");
+            tracing::error!(output = %config.name, message_id = message.id, %error, "outputs: cannot record an attempt");
             return false;
         }
         true
