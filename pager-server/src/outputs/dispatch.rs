@@ -380,6 +380,25 @@ fn describe(error: &reqwest::Error, config: &OutputConfig) -> String {
         }
         source = cause.source();
     }
+    scrub(text, config.url.expose())
+}
+
+/// `text` with every part of `url` that may be secret (the user, the password, the path, the
+/// query) replaced by `…`, should a cause ever quote one.
+fn scrub(mut text: String, url: &reqwest::Url) -> String {
+    let parts = [
+        Some(url.as_str()),
+        url.password(),
+        Some(url.username()),
+        url.query(),
+        Some(url.path()),
+    ];
+    for part in parts.into_iter().flatten() {
+        // A one-character path ("/") or user name says nothing and is everywhere.
+        if part.len() > 1 && text.contains(part) {
+            text = text.replace(part, "…");
+        }
+    }
     text
 }
 
@@ -482,6 +501,17 @@ mod tests {
             Some(Duration::from_secs(120))
         );
         assert_eq!(retry_after(&HeaderValue::from_static("soon"), now), None);
+    }
+
+    #[test]
+    fn an_error_quoting_a_part_of_the_url_is_scrubbed() {
+        let url =
+            reqwest::Url::parse("https://bot:pw-1@h.example/hooks/T0-1?x-api-key=k-1").unwrap();
+        let text = scrub(
+            "failed for /hooks/T0-1 with x-api-key=k-1 as bot:pw-1; see /".to_owned(),
+            &url,
+        );
+        assert_eq!(text, "failed for … with … as …:…; see /");
     }
 
     #[test]
