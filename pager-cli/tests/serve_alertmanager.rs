@@ -457,7 +457,7 @@ fn check_outputs(port: u16, sink: &Sink, db: &Path, group: &Value) {
     );
 }
 
-/// `relay`: one message per delivery to `am` (`dlv_<delivery id>`), none for the others, its
+/// `relay`: one message per delivery to `am` (`dlv_<prefix>_<delivery id>`), none for the others, its
 /// body the bytes pagerhook stored and Alertmanager sent.
 fn check_relay(
     logged: &[Value],
@@ -466,9 +466,11 @@ fn check_relay(
     db: &Path,
     group: &Value,
 ) {
+    // `dlv_<store prefix>_<delivery id>`: compared without the prefix.
+    let unprefixed = |id: &str| format!("dlv_{}", id.rsplit('_').next().unwrap());
     let relayed: BTreeMap<String, Vec<u8>> = relay
         .iter()
-        .map(|r| (r.header("webhook-id").unwrap().to_owned(), r.body.clone()))
+        .map(|r| (unprefixed(r.header("webhook-id").unwrap()), r.body.clone()))
         .collect();
     let expected: Vec<String> = logged
         .iter()
@@ -485,7 +487,7 @@ fn check_relay(
     let stored = stored_bodies(db);
     for request in relay {
         let id = request.header("webhook-id").unwrap();
-        let delivery: i64 = id[4..].parse().unwrap();
+        let delivery: i64 = id.rsplit('_').next().unwrap().parse().unwrap();
         assert_eq!(request.method, "POST");
         assert_eq!(request.header("content-type"), Some("application/json"));
         assert_eq!(

@@ -163,7 +163,8 @@ struct Expected {
     group_key: String,
 }
 
-/// Posts a notification; returns the message it should queue (`evt_<delivery>_0`).
+/// Posts a notification; returns the message it should queue (`evt_<delivery>_0`, to which the
+/// store's prefix is added once known).
 fn deliver(server: &Server, alertname: &str, resolved: bool) -> (String, Expected) {
     let mut response = agent()
         .post(&server.url("/integrations/am"))
@@ -245,6 +246,20 @@ retry_max_seconds = 1
         expected.insert(id, message);
     }
     assert_eq!(expected.len(), 6);
+    // Message ids carry the store's own random prefix: `evt_<prefix>_<delivery>_<index>`.
+    let listed = get_json(&first.url("/outputs/sink/messages")).unwrap();
+    let prefix = listed["messages"][0]["webhook_id"]
+        .as_str()
+        .unwrap()
+        .split('_')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert_eq!(prefix.len(), 8, "{listed}");
+    let expected: BTreeMap<String, Expected> = expected
+        .into_iter()
+        .map(|(id, message)| (id.replacen("evt_", &format!("evt_{prefix}_"), 1), message))
+        .collect();
 
     // The target is down: the messages wait, and the API says why without the URL's key.
     check_waiting(&first, sink_port);

@@ -22,7 +22,9 @@
 //!   by what followed: `delivered`, `retrying`, `failed` (given up);
 //! - `pagerhook_output_messages{output, status}` — messages `pending` and `failed`, read from
 //!   the store at scrape time;
-//! - `pagerhook_output_send_duration_seconds{output}` — a histogram of attempt durations.
+//! - `pagerhook_output_send_duration_seconds{output}` — a histogram of attempt durations;
+//! - `pagerhook_output_dropped_total{output}` — messages not queued because the output already
+//!   had `max_pending` waiting.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -105,6 +107,7 @@ pub(crate) struct Metrics {
     output_attempts: Family<AttemptLabels, Counter>,
     output_messages: Family<MessageLabels, Gauge>,
     output_duration: OutputHistogramFamily,
+    output_dropped: Family<OutputLabels, Counter>,
 }
 
 fn send_histogram() -> Histogram {
@@ -130,6 +133,12 @@ impl Metrics {
         let output_attempts = Family::default();
         let output_messages = Family::default();
         let output_duration: OutputHistogramFamily = Family::new_with_constructor(send_histogram);
+        let output_dropped = Family::default();
+        registry.register(
+            "output_dropped",
+            "Outgoing messages dropped because their output had max_pending messages waiting",
+            output_dropped.clone(),
+        );
         registry.register(
             "output_attempts",
             "Attempts to send outgoing messages, by output and what followed (delivered, retrying, failed)",
@@ -192,7 +201,16 @@ impl Metrics {
             output_attempts,
             output_messages,
             output_duration,
+            output_dropped,
         }
+    }
+
+    pub(crate) fn output_dropped(&self, output: &str, count: u64) {
+        self.output_dropped
+            .get_or_create(&OutputLabels {
+                output: output.to_owned(),
+            })
+            .inc_by(count);
     }
 
     pub(crate) fn output_attempt(&self, output: &str, outcome: &'static str) {

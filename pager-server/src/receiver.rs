@@ -25,7 +25,7 @@ use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
 use crate::outputs::dispatch::Outputs;
-use crate::outputs::{Dispatcher, OutboxPlan, OutputConfig, validate_outputs};
+use crate::outputs::{DispatchError, Dispatcher, OutboxPlan, OutputConfig, validate_outputs};
 use crate::retention::Retention;
 use crate::store::{
     AlertFilter, Delivery, DeliveryFilter, MessageFilter, MessageStatus, Outcome, Pruned, Requeue,
@@ -99,6 +99,7 @@ pub enum ReceiverError {
 /// | `GET /outputs` | `{"outputs": [...]}`: each output, its URL's origin, triggers, pending and failed counts, last error |
 /// | `GET /outputs/{name}/messages?status=&limit=&before=` | `{"messages": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `POST /outputs/{name}/messages/{id}/retry` | a failed message pending again: 202 `{"message": {...}}`; 409 if it is not failed |
+/// | `POST /outputs/{name}/messages/retry` | every failed message of the output pending again: 202 `{"requeued": n}` |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
 /// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, and
@@ -142,14 +143,6 @@ impl Receiver {
     /// When an output is invalid, named twice, or names an unknown instance.
     pub fn with_outputs(mut self, outputs: Vec<OutputConfig>) -> Result<Self, ReceiverError> {
         validate_outputs(&outputs, self.instance_names()).map_err(ReceiverError::Output)?;
-        self.plans = self
-            .instances
-            .iter()
-            .filter_map(|(name, instance)| {
-                OutboxPlan::for_instance(name, instance.id(), &outputs)
-                    .map(|plan| (name.clone(), plan))
-            })
-            .collect();
         self.outputs = Arc::new(Outputs::new(outputs));
         Ok(self)
     }
@@ -158,8 +151,9 @@ impl Receiver {
     /// the server's lifetime); stop them with [`Dispatcher::stop`].
     ///
     /// # Errors
-    /// When the HTTP client cannot be built.
-    pub fn spawn_outputs(&self) -> Result<Dispatcher, reqwest::Error> {
+    /// When the HTTP client cannot be built, or the outputs' workers already run (each message
+    /// would be sent twice).
+    pub fn spawn_outputs(&self) -> Result<Dispatcher, DispatchError> {
         Dispatcher::start(&self.store, &self.outputs, &self.metrics)
     }
 
@@ -292,7 +286,17 @@ impl Receiver {
     }
 
     /// The routes, as an axum router (a tower service).
-    pub fn router(self) -> Router {
+    pub fn router(mut self) -> Router {
+        // Each instance's outputs, decided here so that instances added after the outputs are
+        // followed too.
+        self.plans = self
+            .instances
+            .iter()
+            .filter_map(|(name, instance)| {
+                OutboxPlan::for_instance(name, instance.id(), &self.outputs.configs)
+                    .map(|plan| (name.clone(), plan))
+            })
+            .collect();
         let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
             metrics: Arc::clone(&self.metrics),
@@ -306,6 +310,7 @@ impl Receiver {
             .route("/deliveries", get(list_deliveries))
             .route("/outputs", get(list_outputs))
             .route("/outputs/{name}/messages", get(list_messages))
+            .route("/outputs/{name}/messages/retry", post(retry_failed))
             .route("/outputs/{name}/messages/{id}/retry", post(retry_message))
             .route_layer(guarded());
         let mut metrics_route = Router::new().route("/metrics", get(metrics));
@@ -622,7 +627,17 @@ async fn record(
         }
         Ok(()) => {
             if ingested.queued > 0 {
-                shared.receiver.outputs.wake();
+                if let Some(plan) = shared.receiver.plans.get(name) {
+                    shared
+                        .receiver
+                        .outputs
+                        .wake(plan.routes.iter().map(|r| r.output.as_str()));
+                }
+            }
+            for (output, count) in &ingested.dropped {
+                tracing::warn!(instance = name, output = %output, count, "outputs: the outbox is full; messages dropped");
+                shared.metrics.output_dropped(output, *count);
+                shared.receiver.outputs.dropped(output, *count);
             }
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {
@@ -967,7 +982,7 @@ async fn retry_message(
         .await
     {
         Ok(Requeue::Requeued(message)) => {
-            shared.receiver.outputs.wake();
+            shared.receiver.outputs.wake([name.as_str()]);
             (StatusCode::ACCEPTED, Json(json!({ "message": message }))).into_response()
         }
         Ok(Requeue::NotFound) => error_response(
@@ -981,6 +996,19 @@ async fn retry_message(
                 status.as_str()
             ),
         ),
+        Err(error) => store_error(&error),
+    }
+}
+
+async fn retry_failed(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -> Response {
+    if let Some(response) = unknown_output(&shared, &name) {
+        return response;
+    }
+    match shared.receiver.store.retry_failed(&name, Utc::now()).await {
+        Ok(requeued) => {
+            shared.receiver.outputs.wake([name.as_str()]);
+            (StatusCode::ACCEPTED, Json(json!({ "requeued": requeued }))).into_response()
+        }
         Err(error) => store_error(&error),
     }
 }

@@ -330,7 +330,10 @@ async fn a_message_answered_500_twice_arrives_again_with_its_id_and_a_valid_sign
         [500, 503, 200]
     );
     let id = received[0].header("webhook-id");
-    assert_eq!(id, format!("evt_{}_0", answer["delivery_id"]));
+    assert!(
+        id.starts_with("evt_") && id.ends_with(&format!("_{}_0", answer["delivery_id"])),
+        "evt_<store prefix>_<delivery>_<index>: {id}"
+    );
     for attempt in &received {
         assert_eq!(attempt.header("webhook-id"), id, "one idempotency key");
         assert!(attempt.signature_is_valid(), "{:?}", attempt.headers);
@@ -541,9 +544,10 @@ async fn a_raw_relay_sends_the_delivery_byte_for_byte_with_its_content_type() {
         relayed.header("content-type"),
         "application/json; charset=utf-8"
     );
-    assert_eq!(
-        relayed.header("webhook-id"),
-        format!("dlv_{}", answer["delivery_id"])
+    let id = relayed.header("webhook-id");
+    assert!(
+        id.starts_with("dlv_") && id.ends_with(&format!("_{}", answer["delivery_id"])),
+        "{id}"
     );
     assert!(
         relayed.headers.get("webhook-signature").is_none(),

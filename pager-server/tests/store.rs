@@ -263,6 +263,17 @@ async fn sqlite_outbox() {
     conformance::outbox(&store).await;
 }
 
+#[tokio::test]
+async fn memory_outbox_order() {
+    conformance::outbox_order(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_outbox_order() {
+    let (_dir, store) = sqlite();
+    conformance::outbox_order(&store).await;
+}
+
 /// The writer's count of pending messages is read back on open, so `max_pending` holds across
 /// a restart, and pending messages are still due after it.
 #[tokio::test]
@@ -300,14 +311,32 @@ async fn sqlite_outbox_survives_a_reopen() {
         .await
         .unwrap();
     assert_eq!(due.len(), 1, "pending across the restart");
-    store.ingest(open("k2")).await.unwrap();
-    let failed = store
-        .messages(&MessageFilter::new().status(MessageStatus::Failed))
+    let dropped = store.ingest(open("k2")).await.unwrap();
+    assert_eq!(
+        dropped.dropped.get("tiny"),
+        Some(&1),
+        "max_pending counted what was pending before the restart"
+    );
+    let prefix = due[0].webhook_id.split('_').nth(1).unwrap().to_owned();
+    store.close().await.unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let due = store
+        .due_messages("tiny", Utc::now(), &[], 10)
         .await
         .unwrap();
     assert_eq!(
-        failed.len(),
-        1,
-        "max_pending counted what was pending before the restart"
+        due[0].webhook_id.split('_').nth(1),
+        Some(prefix.as_str()),
+        "the store keeps its id prefix"
+    );
+    assert_eq!(
+        store
+            .messages(&MessageFilter::new().status(MessageStatus::Pending))
+            .await
+            .unwrap()
+            .len(),
+        1
     );
 }

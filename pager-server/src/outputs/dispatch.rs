@@ -29,6 +29,21 @@ pub(crate) struct Outputs {
     pub(crate) configs: Vec<OutputConfig>,
     wakers: Vec<Arc<Notify>>,
     last_errors: Mutex<Vec<Option<LastError>>>,
+    /// Whether a [`Dispatcher`] runs for these outputs: one at a time, or each message would
+    /// be sent twice.
+    started: std::sync::atomic::AtomicBool,
+}
+
+/// Why the outputs' workers could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// The HTTP client could not be built.
+    #[error("cannot build the outputs' HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// The receiver's outputs already have a running dispatcher.
+    #[error("the outputs' workers are already running")]
+    AlreadyStarted,
 }
 
 /// An output's most recent failed attempt, since the process started.
@@ -44,13 +59,34 @@ impl Outputs {
             wakers: configs.iter().map(|_| Arc::new(Notify::new())).collect(),
             last_errors: Mutex::new(vec![None; configs.len()]),
             configs,
+            started: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// Tells every worker that new messages may be waiting.
-    pub(crate) fn wake(&self) {
-        for waker in &self.wakers {
-            waker.notify_one();
+    /// Tells the worker of each output named that new messages may be waiting.
+    pub(crate) fn wake<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            if let Some(index) = self.configs.iter().position(|o| o.name == name) {
+                if let Some(waker) = self.wakers.get(index) {
+                    waker.notify_one();
+                }
+            }
+        }
+    }
+
+    /// Records that `count` messages for output `name` were dropped (its outbox was full).
+    pub(crate) fn dropped(&self, name: &str, count: u64) {
+        if let Some(index) = self.configs.iter().position(|o| o.name == name) {
+            let max = self.configs.get(index).map_or(0, |o| o.max_pending);
+            self.set_last_error(
+                index,
+                LastError {
+                    at: Utc::now(),
+                    error: format!(
+                        "the outbox is full ({max} messages pending): {count} new message(s) dropped"
+                    ),
+                },
+            );
         }
     }
 
@@ -77,18 +113,26 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub struct Dispatcher {
     workers: JoinSet<()>,
+    outputs: Arc<Outputs>,
 }
 
 impl Dispatcher {
     /// Starts one worker per output on the current tokio runtime.
     ///
     /// # Errors
-    /// When the HTTP client cannot be built (no TLS backend).
+    /// When the HTTP client cannot be built (no TLS backend), or a dispatcher already runs
+    /// for these outputs.
     pub(crate) fn start(
         store: &Arc<dyn Store>,
         outputs: &Arc<Outputs>,
         metrics: &Arc<Metrics>,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, DispatchError> {
+        if outputs
+            .started
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(DispatchError::AlreadyStarted);
+        }
         let client = reqwest::Client::builder()
             // A redirect would carry the signature and the configured headers to another URL.
             .redirect(reqwest::redirect::Policy::none())
@@ -109,7 +153,10 @@ impl Dispatcher {
             };
             workers.spawn(worker.run());
         }
-        Ok(Self { workers })
+        Ok(Self {
+            workers,
+            outputs: Arc::clone(outputs),
+        })
     }
 
     /// Stops the workers. Messages in flight stay pending.
@@ -118,6 +165,32 @@ impl Dispatcher {
         while self.workers.join_next().await.is_some() {}
     }
 }
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        self.workers.abort_all();
+        self.outputs
+            .started
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Takes a message out of the in-flight set when dropped: after its attempt, or when the send
+/// is aborted or panics, so that it can be sent again.
+struct InFlight {
+    set: Arc<Mutex<HashSet<i64>>>,
+    id: i64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.set).remove(&self.id);
+    }
+}
+
+/// How long recording an attempt is retried, at most, between tries while the store cannot
+/// write.
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Says, once at start, which outputs have messages in the store but are no longer configured
 /// (renamed or removed): nothing sends those; they stay until the output is configured again
@@ -167,51 +240,72 @@ impl Worker {
         // pending), rather than leaving them to record into a closed store.
         let mut sends = JoinSet::new();
         loop {
-            while sends.try_join_next().is_some() {}
+            while let Some(done) = sends.try_join_next() {
+                if let Err(error) = done {
+                    if error.is_panic() {
+                        tracing::error!(output = %self.config().name, "outputs: a send panicked");
+                    }
+                }
+            }
+            // Wait for a free slot before asking for work, and ask for no more than the free
+            // slots: bodies are loaded only for what can be sent now.
+            let Ok(first) = Arc::clone(&permits).acquire_owned().await else {
+                return;
+            };
+            let free = 1 + permits.available_permits();
             let skip: Vec<i64> = lock(&self.in_flight).iter().copied().collect();
             let due = self
                 .store
-                .due_messages(&self.config().name, Utc::now(), &skip, concurrency * 4)
+                .due_messages(&self.config().name, Utc::now(), &skip, free)
                 .await;
             let due = match due {
                 Ok(due) => due,
                 Err(error) => {
                     tracing::error!(output = %self.config().name, %error, "outputs: cannot read the outbox");
+                    drop(first);
                     tokio::time::sleep(POLL).await;
                     continue;
                 }
             };
             if due.is_empty() {
+                drop(first);
                 tokio::select! {
                     () = self.waker().notified() => {}
                     () = tokio::time::sleep(POLL) => {}
                 }
                 continue;
             }
+            let mut first = Some(first);
             for message in due {
-                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-                    return;
+                let permit = match first.take() {
+                    Some(permit) => permit,
+                    None => match Arc::clone(&permits).try_acquire_owned() {
+                        Ok(permit) => permit,
+                        // Fewer free slots than asked for: the rest waits for the next round.
+                        Err(_) => break,
+                    },
                 };
                 lock(&self.in_flight).insert(message.id);
+                let guard = InFlight {
+                    set: Arc::clone(&self.in_flight),
+                    id: message.id,
+                };
                 let worker = self.clone();
                 sends.spawn(async move {
-                    let id = message.id;
-                    if !worker.deliver(message).await {
-                        // Not recorded: the message is still due. Wait before it is sent again,
-                        // rather than hammer the target while the store cannot write.
-                        tokio::time::sleep(POLL).await;
-                    }
-                    lock(&worker.in_flight).remove(&id);
+                    worker.deliver(message).await;
+                    drop(guard);
                     drop(permit);
-                    // The alert's next message, if any, may go now.
+                    // The key's next message, if any, may go now.
                     worker.waker().notify_one();
                 });
             }
         }
     }
 
-    /// One attempt, and its outcome recorded; false when the outcome could not be recorded.
-    async fn deliver(&self, message: Message) -> bool {
+    /// One attempt, and its outcome recorded. While the store cannot record it, the outcome is
+    /// kept and recording retried (the message stays in flight, so it is not sent again
+    /// meanwhile).
+    async fn deliver(&self, message: Message) {
         let config = self.config();
         let started = Instant::now();
         let sent = self.send(&message).await;
@@ -222,9 +316,9 @@ impl Worker {
         let next = match &sent.verdict {
             Verdict::Delivered => NextStep::Delivered,
             Verdict::Retry { .. } if attempt >= config.max_attempts => NextStep::Failed,
-            Verdict::Retry { retry_after } => {
-                NextStep::RetryAt(at + retry_delay(config, message.id, attempt, *retry_after))
-            }
+            Verdict::Retry { retry_after } => at
+                .checked_add_signed(retry_delay(config, message.id, attempt, *retry_after))
+                .map_or(NextStep::Failed, NextStep::RetryAt),
             Verdict::Fail => NextStep::Failed,
         };
         let outcome = match next {
@@ -252,12 +346,12 @@ impl Worker {
             );
         }
         let result = AttemptResult::new(at, sent.status_code, error, next);
-        if let Err(error) = self.store.record_attempt(message.id, result).await {
-            // The message stays pending as it was: it is sent again (at least once).
-            tracing::error!(output = %config.name, message_id = message.id, %error, "outputs: cannot record an attempt");
-            return false;
+        let mut wait = POLL;
+        while let Err(error) = self.store.record_attempt(message.id, result.clone()).await {
+            tracing::error!(output = %config.name, message_id = message.id, %error, "outputs: cannot record an attempt; retrying");
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(RECORD_RETRY_MAX);
         }
-        true
     }
 
     async fn send(&self, message: &Message) -> Sent {
@@ -321,7 +415,11 @@ impl Worker {
                 Verdict::Fail
             },
             status_code: Some(status.as_u16()),
-            error: Some(http_error(status, &snippet)),
+            // Frameworks echo the request (its path, its query) in error pages.
+            error: Some(scrub_headers(
+                scrub(http_error(status, &snippet), config.url.expose()),
+                config,
+            )),
         }
     }
 }
@@ -383,6 +481,17 @@ fn describe(error: &reqwest::Error, config: &OutputConfig) -> String {
     scrub(text, config.url.expose())
 }
 
+/// `text` without the output's header values (an echo of the request may quote them).
+fn scrub_headers(mut text: String, config: &OutputConfig) -> String {
+    for value in config.headers.values() {
+        let value = value.expose();
+        if value.len() > 1 && text.contains(value) {
+            text = text.replace(value, "…");
+        }
+    }
+    text
+}
+
 /// `text` with every part of `url` that may be secret (the user, the password, the path, the
 /// query) replaced by `…`, should a cause ever quote one.
 fn scrub(mut text: String, url: &reqwest::Url) -> String {
@@ -412,9 +521,10 @@ fn retry_after(value: &HeaderValue, now: DateTime<Utc>) -> Option<Duration> {
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// The wait before attempt `attempt + 1`: `Retry-After` when the answer gave one, else
-/// `retry_initial` doubled per attempt made, with jitter (between half and all of it), both at
-/// most `retry_max`.
+/// The wait before attempt `attempt + 1`: `retry_initial` doubled per attempt made, with
+/// jitter (between half and all of it), at most `retry_max`; or `Retry-After`, when the answer
+/// gave one that is longer (capped by `retry_max` too: a zero or past `Retry-After` does not
+/// make the attempts go at once).
 fn retry_delay(
     config: &OutputConfig,
     message: i64,
@@ -422,23 +532,20 @@ fn retry_delay(
     retry_after: Option<Duration>,
 ) -> chrono::Duration {
     let max = Duration::from_secs(config.retry_max_seconds);
-    let delay = if let Some(retry_after) = retry_after {
-        retry_after.min(max)
-    } else {
-        let doubled = Duration::from_secs(config.retry_initial_seconds)
-            .checked_mul(
-                1u32.checked_shl(attempt.saturating_sub(1))
-                    .unwrap_or(u32::MAX),
-            )
-            .unwrap_or(max)
-            .min(max);
-        // Equal jitter: half fixed, half random, so that messages failed together spread out.
-        let random = std::collections::hash_map::RandomState::new().hash_one((message, attempt));
-        let half = doubled / 2;
-        #[allow(clippy::cast_precision_loss)]
-        let fraction = (random % 1_000_000) as f64 / 1_000_000.0;
-        half + half.mul_f64(fraction)
-    };
+    let doubled = Duration::from_secs(config.retry_initial_seconds)
+        .checked_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        )
+        .unwrap_or(max)
+        .min(max);
+    // Equal jitter: half fixed, half random, so that messages failed together spread out.
+    let random = std::collections::hash_map::RandomState::new().hash_one((message, attempt));
+    let half = doubled / 2;
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = (random % 1_000_000) as f64 / 1_000_000.0;
+    let backoff = half + half.mul_f64(fraction);
+    let delay = retry_after.map_or(backoff, |asked| asked.min(max).max(backoff));
     chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
 }
 

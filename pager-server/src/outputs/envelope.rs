@@ -6,7 +6,7 @@
 //! | field | what |
 //! |---|---|
 //! | `type` | `alert.opened`, `alert.deduplicated`, `alert.acknowledged`, `alert.resolved`, `alert.ignored`, or `delivery.received` |
-//! | `id` | the idempotency key, also sent as `webhook-id`: `evt_<delivery_id>_<event index>`, or `dlv_<delivery_id>` |
+//! | `id` | the idempotency key, also sent as `webhook-id`: `evt_<store>_<delivery_id>_<event index>`, or `dlv_<store>_<delivery_id>`, where `<store>` is the store's own random prefix |
 //! | `occurred_at` | when the delivery was received (RFC 3339, UTC) |
 //! | `instance`, `integration` | the instance's name and its adapter's slug |
 //! | `delivery_id` | the delivery in the log (`GET /deliveries`) |
@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::{BodyKind, OutboxPlan, Route, Trigger};
 use crate::lifecycle::{Alert, Change, IgnoreReason, Transition};
-use crate::store::{AlertTx, Delivery, EventResult, NewMessage, StoreError};
+use crate::store::{AlertTx, Delivery, EventResult, NewMessage, Queued, StoreError};
 
 #[derive(Serialize)]
 struct AlertEnvelope<'a> {
@@ -58,10 +58,11 @@ struct DeliveryEnvelope<'a> {
 const JSON: &str = "application/json";
 
 /// Queues, for each output of `plan` that wants `transition`, the message about event number
-/// `index`; returns how many were queued.
+/// `index`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn for_event(
     tx: &mut impl AlertTx,
+    queued: &mut Queued,
     plan: &OutboxPlan,
     delivery: &Delivery,
     delivery_id: i64,
@@ -69,9 +70,9 @@ pub(crate) fn for_event(
     event: &Event,
     transition: &Transition,
     alert: Option<&Alert>,
-) -> Result<usize, StoreError> {
+) -> Result<(), StoreError> {
     let Some(trigger) = Trigger::for_transition(transition.name()) else {
-        return Ok(0);
+        return Ok(());
     };
     let mut routes = plan
         .routes
@@ -79,10 +80,10 @@ pub(crate) fn for_event(
         .filter(|r| r.on.contains(&trigger))
         .peekable();
     if routes.peek().is_none() {
-        return Ok(0);
+        return Ok(());
     }
     let kind = format!("alert.{}", transition.name());
-    let id = format!("evt_{delivery_id}_{index}");
+    let id = format!("evt_{}_{delivery_id}_{index}", tx.message_prefix());
     let envelope = AlertEnvelope {
         kind: &kind,
         id: &id,
@@ -102,38 +103,47 @@ pub(crate) fn for_event(
         },
     };
     let body = Bytes::from(to_json(&envelope));
-    let mut queued = 0;
+    let message = Message {
+        delivery,
+        delivery_id,
+        webhook_id: &id,
+        kind: &kind,
+        alert_id: alert.map(|a| a.id),
+        order_key: Some(order_key(&delivery.instance, &event.thirdparty_id)),
+    };
     for route in routes {
-        queue(
-            tx,
-            route,
-            delivery,
-            delivery_id,
-            &id,
-            &kind,
-            alert.map(|a| a.id),
-            body.clone(),
-            Some(JSON),
-        )?;
-        queued += 1;
+        queue(tx, queued, route, &message, body.clone(), Some(JSON))?;
     }
-    Ok(queued)
+    Ok(())
 }
 
 /// Queues, for each output of `plan` that wants every delivery, the delivery's message: its
-/// raw body, or a `delivery.received` envelope.
+/// raw body, or a `delivery.received` envelope. When all its events share one key (an
+/// Alertmanager group, say), the message is ordered with that key's other messages.
 pub(crate) fn for_delivery(
     tx: &mut impl AlertTx,
+    queued: &mut Queued,
     plan: &OutboxPlan,
     delivery: &Delivery,
     delivery_id: i64,
     events: &[Event],
     results: &[EventResult],
-) -> Result<usize, StoreError> {
+) -> Result<(), StoreError> {
     let kind = "delivery.received";
-    let id = format!("dlv_{delivery_id}");
+    let id = format!("dlv_{}_{delivery_id}", tx.message_prefix());
+    let one_key = events
+        .first()
+        .map(|e| &e.thirdparty_id)
+        .filter(|first| events.iter().all(|e| e.thirdparty_id == **first));
+    let message = Message {
+        delivery,
+        delivery_id,
+        webhook_id: &id,
+        kind,
+        alert_id: None,
+        order_key: one_key.map(|key| order_key(&delivery.instance, key)),
+    };
     let mut envelope = None;
-    let mut queued = 0;
     for route in plan
         .routes
         .iter()
@@ -160,52 +170,54 @@ pub(crate) fn for_delivery(
                 (body.clone(), Some(JSON))
             }
         };
-        queue(
-            tx,
-            route,
-            delivery,
-            delivery_id,
-            &id,
-            kind,
-            None,
-            body,
-            content_type,
-        )?;
-        queued += 1;
+        queue(tx, queued, route, &message, body, content_type)?;
     }
-    Ok(queued)
+    Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The order key of `thirdparty_id`'s messages (instance names hold no `/`).
+fn order_key(instance: &str, thirdparty_id: &str) -> String {
+    format!("{instance}/{thirdparty_id}")
+}
+
+/// What the messages of one event (or delivery) share across outputs.
+struct Message<'a> {
+    delivery: &'a Delivery,
+    delivery_id: i64,
+    webhook_id: &'a str,
+    kind: &'a str,
+    alert_id: Option<i64>,
+    order_key: Option<String>,
+}
+
+/// Queues one message for `route`, or counts it dropped when the route's output already has
+/// `max_pending` messages waiting: the delivery itself stays in the log, and a dead target
+/// cannot fill the disk.
 fn queue(
     tx: &mut impl AlertTx,
+    queued: &mut Queued,
     route: &Route,
-    delivery: &Delivery,
-    delivery_id: i64,
-    webhook_id: &str,
-    kind: &str,
-    alert_id: Option<i64>,
+    message: &Message<'_>,
     body: Bytes,
     content_type: Option<&str>,
 ) -> Result<(), StoreError> {
-    let pending = tx.pending_messages(&route.output)?;
-    let failed = (pending >= route.max_pending).then(|| {
-        format!(
-            "the outbox is full: {pending} messages were pending for this output (max_pending {})",
-            route.max_pending
-        )
-    });
+    if tx.pending_messages(&route.output)? >= route.max_pending {
+        *queued.dropped.entry(route.output.clone()).or_default() += 1;
+        return Ok(());
+    }
     tx.insert_message(&NewMessage {
         output: &route.output,
-        webhook_id: webhook_id.to_owned(),
-        kind: kind.to_owned(),
-        delivery_id,
-        alert_id,
+        webhook_id: message.webhook_id.to_owned(),
+        kind: message.kind.to_owned(),
+        delivery_id: message.delivery_id,
+        alert_id: message.alert_id,
+        order_key: message.order_key.clone(),
         body,
         content_type: content_type.map(str::to_owned),
-        created_at: delivery.received_at,
-        failed,
-    })
+        created_at: message.delivery.received_at,
+    })?;
+    queued.queued += 1;
+    Ok(())
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {

@@ -15,7 +15,7 @@
 //! retry_initial_seconds = 5                    # backoff doubles, with jitter, up to:
 //! retry_max_seconds = 3600
 //! concurrency = 4                              # requests in flight to this output at once
-//! max_pending = 100000                         # beyond it, new messages fail at once
+//! max_pending = 100000                         # beyond it, new messages are dropped (counted)
 //! ```
 //!
 //! How a message travels:
@@ -28,9 +28,11 @@
 //!    what was true when it happened (the alert as it was after that transition).
 //! 2. **Sent beside ingestion.** [`Dispatcher`] runs one worker per output, which takes due
 //!    messages from the store and sends up to `concurrency` of them at once, so a slow or dead
-//!    target delays only its own messages. Messages of one alert go in order: the next waits
-//!    until the one before it was delivered or given up. Messages of `delivery` are not ordered
-//!    among themselves.
+//!    target delays only its own messages. Messages of one key (`instance`, `thirdparty_id`:
+//!    one alert, and the alerts that key opens later) go in order: the next waits
+//!    until the one before it was delivered or given up. Messages of `delivery` are ordered
+//!    with those of their alert when all the delivery's events share one key (an Alertmanager
+//!    group), else not at all.
 //! 3. **At least once.** Any 2xx is success. A network error, a timeout, 5xx, 408 and 429 are
 //!    retried (`Retry-After` honoured, up to `retry_max_seconds`) with exponential backoff and
 //!    jitter; another status (redirects are not followed) fails the message at once, as does
@@ -54,7 +56,7 @@ use std::time::Duration;
 use pager_core::auth::Secret;
 use serde::{Deserialize, Serialize};
 
-pub use dispatch::Dispatcher;
+pub use dispatch::{DispatchError, Dispatcher};
 pub use sign::SigningSecret;
 
 /// What makes an output send: a transition of an alert, or every accepted delivery.
@@ -193,9 +195,9 @@ pub struct OutputConfig {
     /// Requests in flight to this output at once. Default 4.
     #[serde(default = "defaults::concurrency")]
     pub concurrency: usize,
-    /// The most messages waiting to be sent; a message queued beyond it is failed at once
-    /// ("the outbox is full"), visible in the API, so a dead target cannot fill the disk.
-    /// Default 100,000.
+    /// The most messages waiting to be sent; a message beyond it is dropped (counted in
+    /// `pagerhook_output_dropped_total`, said in the output's `last_error` and the log), so a
+    /// dead target cannot fill the disk. The delivery itself stays in the log. Default 100,000.
     #[serde(default = "defaults::max_pending")]
     pub max_pending: u64,
 }
@@ -367,18 +369,30 @@ impl OutputConfig {
                 return Err(format!("at {at}.{key}: must be at least 1"));
             }
         }
-        if self.concurrency > 256 {
-            return Err(format!("at {at}.concurrency: at most 256"));
+        for (key, value, most) in [
+            ("concurrency", self.concurrency as u64, 256),
+            ("timeout_seconds", self.timeout_seconds, 3600),
+            ("retry_max_seconds", self.retry_max_seconds, 7 * 24 * 3600),
+        ] {
+            if value > most {
+                return Err(format!("at {at}.{key}: at most {most}"));
+            }
         }
         if self.retry_initial_seconds > self.retry_max_seconds {
             return Err(format!(
                 "at {at}.retry_initial_seconds: must not exceed retry_max_seconds"
             ));
         }
+        let mut seen = BTreeSet::new();
         for (name, value) in &self.headers {
             let Ok(parsed) = http::HeaderName::try_from(name.as_str()) else {
                 return Err(format!("at {at}.headers: {name:?} is not a header name"));
             };
+            if !seen.insert(parsed.as_str().to_owned()) {
+                return Err(format!(
+                    "at {at}.headers: {name:?} is given twice (header names ignore case)"
+                ));
+            }
             if RESERVED_HEADERS.contains(&parsed.as_str()) {
                 return Err(format!(
                     "at {at}.headers: {name:?} is set by pagerhook and cannot be configured"
@@ -392,6 +406,19 @@ impl OutputConfig {
         }
         Ok(())
     }
+}
+
+/// Eight random lowercase hex digits: a store's prefix for message ids
+/// ([`crate::store::Store`] keeps it), so that ids from two stores never collide.
+pub(crate) fn random_prefix() -> String {
+    use std::hash::BuildHasher;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // std's RandomState is seeded from the OS's random source.
+    let random =
+        std::collections::hash_map::RandomState::new().hash_one((nanos, std::process::id()));
+    format!("{:08x}", random & 0xffff_ffff)
 }
 
 /// 1–64 letters, digits, `-` or `_`: the names of instances and outputs.

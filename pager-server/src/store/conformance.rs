@@ -570,7 +570,7 @@ fn outbox_plan(instance: &str) -> Arc<crate::outputs::OutboxPlan> {
 
 /// Messages are queued with the delivery (envelopes rendered then, the raw body as sent), an
 /// alert's messages are due one at a time in order, attempts move them on, a failed one can be
-/// retried, `max_pending` fails the overflow at once, replays and rejections queue nothing, and
+/// retried, `max_pending` drops the overflow (counted), replays and rejections queue nothing, and
 /// retention prunes finished messages only.
 pub async fn outbox(store: &dyn Store) {
     use super::{AttemptResult, MessageFilter, MessageStatus, NextStep, Requeue};
@@ -588,7 +588,7 @@ pub async fn outbox(store: &dyn Store) {
         .with_outbox(Arc::clone(&plan))
     };
 
-    // Two opens: events ×2, relay ×1, tiny ×1 pending + 1 failed at once (outbox full).
+    // Two opens: events ×2, relay ×1, tiny ×1 queued and 1 dropped (its outbox is full).
     let first = store
         .ingest(with_plan(
             0,
@@ -599,7 +599,11 @@ pub async fn outbox(store: &dyn Store) {
         ))
         .await
         .unwrap();
-    assert_eq!(first.queued, 5, "{first:?}");
+    assert_eq!(first.queued, 4, "{first:?}");
+    assert_eq!(
+        first.dropped.clone().into_iter().collect::<Vec<_>>(),
+        [("tiny".to_owned(), 1)]
+    );
     let k1 = first.results[0].alert_id.unwrap();
     // Then k1 resolves: events ×1, relay ×1.
     let second = store
@@ -620,7 +624,20 @@ pub async fn outbox(store: &dyn Store) {
         "k1's resolve waits for its open"
     );
     let opened = &due[0];
-    assert_eq!(opened.webhook_id, format!("evt_{}_0", first.delivery_id));
+    assert!(
+        opened.webhook_id.starts_with("evt_"),
+        "{}",
+        opened.webhook_id
+    );
+    assert!(
+        opened
+            .webhook_id
+            .ends_with(&format!("_{}_0", first.delivery_id)),
+        "evt_<store prefix>_<delivery>_<index>: {}",
+        opened.webhook_id
+    );
+    let prefix = opened.webhook_id.split('_').nth(1).unwrap();
+    assert_eq!(prefix.len(), 8, "the store's random prefix");
     assert_eq!(opened.content_type.as_deref(), Some("application/json"));
     let envelope: serde_json::Value =
         serde_json::from_slice(opened.body.as_ref().unwrap()).unwrap();
@@ -642,7 +659,10 @@ pub async fn outbox(store: &dyn Store) {
         Some("application/json; charset=utf-8")
     );
     assert_eq!(relay[0].kind, "delivery.received");
-    assert_eq!(relay[0].webhook_id, format!("dlv_{}", first.delivery_id));
+    assert_eq!(
+        relay[0].webhook_id,
+        format!("dlv_{prefix}_{}", first.delivery_id)
+    );
 
     // In flight: skipped.
     let skipping = store
@@ -749,24 +769,8 @@ pub async fn outbox(store: &dyn Store) {
     assert_eq!(count("tiny", MessageStatus::Pending), Some(1));
     assert_eq!(
         count("tiny", MessageStatus::Failed),
-        Some(1),
-        "the overflow"
-    );
-    let overflow = store
-        .messages(
-            &MessageFilter::new()
-                .output("tiny")
-                .status(MessageStatus::Failed),
-        )
-        .await
-        .unwrap();
-    assert!(
-        overflow[0]
-            .last_error
-            .as_deref()
-            .unwrap()
-            .contains("outbox is full"),
-        "{overflow:?}"
+        None,
+        "the overflow was dropped, not stored"
     );
 
     assert!(matches!(
@@ -843,10 +847,7 @@ pub async fn outbox(store: &dyn Store) {
         .unwrap()
         .len();
     let pruned = store.prune(at(105), at(-1_000_000)).await.unwrap();
-    assert_eq!(
-        pruned.messages, 3,
-        "two delivered and tiny's overflow: {pruned:?}"
-    );
+    assert_eq!(pruned.messages, 2, "the two delivered: {pruned:?}");
     let left = store
         .messages(&MessageFilter::new().limit(1000))
         .await
@@ -861,4 +862,128 @@ pub async fn outbox(store: &dyn Store) {
         left.iter()
             .all(|m| m.status == MessageStatus::Pending || m.updated_at >= at(105))
     );
+}
+
+/// Order is per key (`instance`, `thirdparty_id`), not per alert: when a key resolves and
+/// opens again while the first alert's messages wait, the new alert's messages wait too. A
+/// failed message retried by hand waits behind the key's head; `retry_failed` requeues every
+/// failed message, each key's oldest first.
+pub async fn outbox_order(store: &dyn Store) {
+    use super::{AttemptResult, MessageFilter, MessageStatus, NextStep};
+    let plan = outbox_plan("am");
+    let send = |seconds: i64, action: Action| {
+        Delivery::new(
+            "am",
+            at(seconds),
+            None,
+            Some(Bytes::from_static(b"{}")),
+            2,
+            Outcome::Accepted(vec![event(action, "flap", 1)]),
+        )
+        .with_outbox(Arc::clone(&plan))
+    };
+    let first = store.ingest(send(0, Action::Create)).await.unwrap();
+    store.ingest(send(1, Action::Resolve)).await.unwrap();
+    let reopened = store.ingest(send(2, Action::Create)).await.unwrap();
+    assert_ne!(
+        first.results[0].alert_id, reopened.results[0].alert_id,
+        "two alerts"
+    );
+    let mut order_seen = Vec::new();
+    // The first open is refused until given up; the rest follow one at a time, in order.
+    for round in 0..4 {
+        let due = store
+            .due_messages("events", at(10 + round), &[], 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1, "one at a time per key: {due:?}");
+        let message = &due[0];
+        let next = if round == 0 {
+            NextStep::Failed
+        } else {
+            NextStep::Delivered
+        };
+        order_seen.push((message.kind.clone(), message.alert_id));
+        store
+            .record_attempt(
+                message.id,
+                AttemptResult::new(at(10 + round), Some(500), None, next),
+            )
+            .await
+            .unwrap();
+        if round == 0 {
+            // Retried by hand while the key has pending messages: it waits behind the head.
+            store
+                .retry_message("events", message.id, at(10))
+                .await
+                .unwrap();
+        }
+    }
+    let (a, b) = (first.results[0].alert_id, reopened.results[0].alert_id);
+    assert_eq!(
+        order_seen,
+        [
+            ("alert.opened".to_owned(), a),
+            ("alert.resolved".to_owned(), a),
+            ("alert.opened".to_owned(), a),
+            ("alert.opened".to_owned(), b),
+        ],
+        "the resolve before the re-open; the retried open after the head"
+    );
+    assert!(
+        store
+            .due_messages("events", at(20), &[], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Bulk retry: two keys' failed messages, each key's oldest first.
+    let other = |seconds: i64, key: &str, action: Action| {
+        Delivery::new(
+            "am",
+            at(seconds),
+            None,
+            Some(Bytes::from_static(b"{}")),
+            2,
+            Outcome::Accepted(vec![event(action, key, 1)]),
+        )
+        .with_outbox(Arc::clone(&plan))
+    };
+    store.ingest(other(30, "x", Action::Create)).await.unwrap();
+    store.ingest(other(31, "x", Action::Resolve)).await.unwrap();
+    store.ingest(other(32, "y", Action::Create)).await.unwrap();
+    for round in 0..3 {
+        let due = store
+            .due_messages("events", at(40 + round), &[], 10)
+            .await
+            .unwrap();
+        for message in due {
+            store
+                .record_attempt(
+                    message.id,
+                    AttemptResult::new(at(40 + round), Some(410), None, NextStep::Failed),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let failed = store
+        .messages(
+            &MessageFilter::new()
+                .output("events")
+                .status(MessageStatus::Failed),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 3);
+    assert_eq!(store.retry_failed("events", at(50)).await.unwrap(), 3);
+    let due = store.due_messages("events", at(50), &[], 10).await.unwrap();
+    let kinds: Vec<&str> = due.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["alert.opened", "alert.opened"],
+        "x's open, then y's: {due:?}"
+    );
+    assert_eq!(store.retry_failed("events", at(51)).await.unwrap(), 0);
 }

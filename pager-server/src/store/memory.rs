@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
-    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned,
+    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned, Queued,
     Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus};
@@ -36,12 +36,21 @@ struct Inner {
     last_message: i64,
     /// Pending messages by output.
     pending: HashMap<String, u64>,
+    /// Each ordered message's `(output, order key)`.
+    order_keys: HashMap<i64, (String, String)>,
+    /// The pending messages of each `(output, order key)`: the head first (the one that may
+    /// be sent), then the others by id.
+    queues: HashMap<(String, String), std::collections::VecDeque<i64>>,
+    /// The prefix of this store's message ids.
+    prefix: String,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self::default()
+        let store = Self::default();
+        store.lock().prefix = crate::outputs::random_prefix();
+        store
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -59,7 +68,7 @@ struct Tx<'a> {
     new_alerts: Vec<Alert>,
     updated: BTreeMap<i64, Alert>,
     history: Vec<(i64, HistoryEntry)>,
-    new_messages: Vec<Message>,
+    new_messages: Vec<(Message, Option<String>)>,
 }
 
 impl Tx<'_> {
@@ -127,41 +136,57 @@ impl AlertTx for Tx<'_> {
         let queued = self
             .new_messages
             .iter()
-            .filter(|m| m.output == output && m.status == MessageStatus::Pending)
+            .filter(|(m, _)| m.output == output)
             .count() as u64;
         Ok(self.inner.pending.get(output).copied().unwrap_or(0) + queued)
     }
 
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
         let id = next_id("outbox", self.inner.last_message, self.new_messages.len())?;
-        let pending = message.failed.is_none();
-        self.new_messages.push(Message {
-            id,
-            output: message.output.to_owned(),
-            webhook_id: message.webhook_id.clone(),
-            kind: message.kind.clone(),
-            delivery_id: message.delivery_id,
-            alert_id: message.alert_id,
-            status: if pending {
-                MessageStatus::Pending
-            } else {
-                MessageStatus::Failed
+        self.new_messages.push((
+            Message {
+                id,
+                output: message.output.to_owned(),
+                webhook_id: message.webhook_id.clone(),
+                kind: message.kind.clone(),
+                delivery_id: message.delivery_id,
+                alert_id: message.alert_id,
+                status: MessageStatus::Pending,
+                attempts: 0,
+                last_status_code: None,
+                last_error: None,
+                next_attempt_at: Some(message.created_at),
+                created_at: message.created_at,
+                updated_at: message.created_at,
+                body: Some(message.body.clone()),
+                content_type: message.content_type.clone(),
             },
-            attempts: 0,
-            last_status_code: None,
-            last_error: message.failed.clone(),
-            next_attempt_at: pending.then_some(message.created_at),
-            created_at: message.created_at,
-            updated_at: message.created_at,
-            body: Some(message.body.clone()),
-            content_type: message.content_type.clone(),
-        });
+            message.order_key.clone(),
+        ));
         Ok(())
+    }
+
+    fn message_prefix(&self) -> &str {
+        &self.inner.prefix
     }
 }
 
 impl Inner {
-    /// Sets message `id`'s status, keeping the pending counts.
+    /// Keeps the messages an ingest queued (pending, each in its key's queue).
+    fn keep_messages(&mut self, new_messages: Vec<(Message, Option<String>)>) {
+        for (message, order_key) in new_messages {
+            let id = message.id;
+            self.last_message = self.last_message.max(id);
+            *self.pending.entry(message.output.clone()).or_default() += 1;
+            if let Some(key) = order_key {
+                self.order_keys.insert(id, (message.output.clone(), key));
+            }
+            self.messages.insert(id, message);
+            self.enqueue(id);
+        }
+    }
+
+    /// Sets message `id`'s status, keeping the pending counts and its key's queue.
     fn set_status(&mut self, id: i64, status: MessageStatus) {
         let Some(message) = self.messages.get_mut(&id) else {
             return;
@@ -170,10 +195,53 @@ impl Inner {
         let count = self.pending.entry(message.output.clone()).or_default();
         match (was, status) {
             (MessageStatus::Pending, MessageStatus::Pending) => {}
-            (MessageStatus::Pending, _) => *count = count.saturating_sub(1),
-            (_, MessageStatus::Pending) => *count += 1,
+            (MessageStatus::Pending, _) => {
+                *count = count.saturating_sub(1);
+                self.dequeue(id);
+            }
+            (_, MessageStatus::Pending) => {
+                *count += 1;
+                self.enqueue(id);
+            }
             _ => {}
         }
+    }
+
+    /// Puts an ordered message in its key's queue: the head if the queue is empty, else
+    /// among the others by id.
+    fn enqueue(&mut self, id: i64) {
+        let Some(key) = self.order_keys.get(&id).cloned() else {
+            return;
+        };
+        let queue = self.queues.entry(key).or_default();
+        let at = queue
+            .iter()
+            .skip(1)
+            .position(|other| *other > id)
+            .map_or(queue.len(), |p| p + 1);
+        queue.insert(at, id);
+    }
+
+    fn dequeue(&mut self, id: i64) {
+        let Some(key) = self.order_keys.get(&id) else {
+            return;
+        };
+        if let Some(queue) = self.queues.get_mut(key) {
+            queue.retain(|other| *other != id);
+            if queue.is_empty() {
+                self.queues.remove(key);
+            }
+        }
+    }
+
+    /// Whether message `id` may be sent now: unordered, or the head of its key's queue.
+    fn is_head(&self, id: i64) -> bool {
+        self.order_keys.get(&id).is_none_or(|key| {
+            self.queues
+                .get(key)
+                .and_then(|queue| queue.front())
+                .is_some_and(|head| *head == id)
+        })
     }
 }
 
@@ -224,7 +292,7 @@ impl Store for MemoryStore {
         let (results, queued) = if status == 200 && !replayed {
             apply_events(&mut tx, &delivery, delivery_id, events)?
         } else {
-            (Vec::new(), 0)
+            (Vec::new(), Queued::default())
         };
         let Tx {
             new_alerts,
@@ -233,13 +301,7 @@ impl Store for MemoryStore {
             new_messages,
             ..
         } = tx;
-        for message in new_messages {
-            inner.last_message = inner.last_message.max(message.id);
-            if message.status == MessageStatus::Pending {
-                *inner.pending.entry(message.output.clone()).or_default() += 1;
-            }
-            inner.messages.insert(message.id, message);
-        }
+        inner.keep_messages(new_messages);
         if let Some((key, expires)) = new_signature {
             inner.signatures.insert(key, expires);
         }
@@ -291,7 +353,8 @@ impl Store for MemoryStore {
             delivery_id,
             results,
             replayed,
-            queued,
+            queued: queued.queued,
+            dropped: queued.dropped,
         })
     }
 
@@ -351,6 +414,12 @@ impl Store for MemoryStore {
                 || m.updated_at >= deliveries_before
                 || Some(*id) == newest_message
         });
+        let Inner {
+            messages,
+            order_keys,
+            ..
+        } = &mut *inner;
+        order_keys.retain(|id, _| messages.contains_key(id));
         let messages_pruned = (before - inner.messages.len()) as u64;
         let Inner {
             deliveries,
@@ -395,22 +464,17 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
         let inner = self.lock();
-        let mut blocked = HashSet::new();
-        let mut due: Vec<&Message> = Vec::new();
-        for message in inner.messages.values() {
-            if message.output != output || message.status != MessageStatus::Pending {
-                continue;
-            }
-            // Only the oldest pending message of an alert may go.
-            if let Some(alert) = message.alert_id {
-                if !blocked.insert(alert) {
-                    continue;
-                }
-            }
-            if message.next_attempt_at.is_some_and(|t| t <= now) && !skip.contains(&message.id) {
-                due.push(message);
-            }
-        }
+        let mut due: Vec<&Message> = inner
+            .messages
+            .values()
+            .filter(|m| {
+                m.output == output
+                    && m.status == MessageStatus::Pending
+                    && m.next_attempt_at.is_some_and(|t| t <= now)
+                    && !skip.contains(&m.id)
+                    && inner.is_head(m.id)
+            })
+            .collect();
         due.sort_by_key(|m| (m.next_attempt_at, m.id));
         Ok(due.into_iter().take(limit).cloned().collect())
     }
@@ -492,6 +556,25 @@ impl Store for MemoryStore {
             ..m.clone()
         });
         Ok(message.map_or(Requeue::NotFound, |m| Requeue::Requeued(Box::new(m))))
+    }
+
+    async fn retry_failed(&self, output: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let failed: Vec<i64> = inner
+            .messages
+            .values()
+            .filter(|m| m.output == output && m.status == MessageStatus::Failed)
+            .map(|m| m.id)
+            .collect();
+        for id in &failed {
+            if let Some(message) = inner.messages.get_mut(id) {
+                message.attempts = 0;
+                message.next_attempt_at = Some(now);
+                message.updated_at = now;
+            }
+            inner.set_status(*id, MessageStatus::Pending);
+        }
+        Ok(failed.len() as u64)
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {

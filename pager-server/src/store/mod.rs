@@ -178,6 +178,10 @@ pub struct Ingested {
     /// How many outgoing messages it queued (not part of the answer to the sender).
     #[serde(skip)]
     pub queued: usize,
+    /// Outgoing messages not queued because their output already had `max_pending` waiting,
+    /// by output (not part of the answer to the sender).
+    #[serde(skip)]
+    pub dropped: BTreeMap<String, u64>,
 }
 
 /// What one event did to the alerts.
@@ -391,7 +395,7 @@ pub enum MessageStatus {
     Pending,
     /// A 2xx answered it.
     Delivered,
-    /// Given up: a status that is not retried, the last attempt failed, or the outbox was full.
+    /// Given up: a status that is not retried, or the last attempt failed.
     Failed,
 }
 
@@ -431,7 +435,7 @@ pub struct Message {
     pub kind: String,
     /// The delivery that queued it.
     pub delivery_id: i64,
-    /// The alert it is about, if any: messages of one alert are sent in order.
+    /// The alert it is about, if any.
     pub alert_id: Option<i64>,
     /// Where it is.
     pub status: MessageStatus,
@@ -463,11 +467,20 @@ pub(crate) struct NewMessage<'a> {
     pub(crate) kind: String,
     pub(crate) delivery_id: i64,
     pub(crate) alert_id: Option<i64>,
+    /// Messages with one key go one at a time, oldest first (`instance/thirdparty_id`); `None`:
+    /// unordered.
+    pub(crate) order_key: Option<String>,
     pub(crate) body: Bytes,
     pub(crate) content_type: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
-    /// `Some(why)`: stored already failed (the output's outbox was full).
-    pub(crate) failed: Option<String>,
+}
+
+/// What an ingest queued: how many messages, and how many it dropped, by output, because the
+/// output already had `max_pending` messages waiting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Queued {
+    pub(crate) queued: usize,
+    pub(crate) dropped: BTreeMap<String, u64>,
 }
 
 /// What one attempt to send a message concluded.
@@ -650,10 +663,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         resolved_alerts_before: DateTime<Utc>,
     ) -> Result<Pruned, StoreError>;
 
-    /// Up to `limit` messages for `output` that may be sent at `now`, oldest first, with their
-    /// bodies: pending, due, not in `skip` (those in flight), and, for a message about an
-    /// alert, the oldest pending one of that alert for that output (so an alert's messages
-    /// go in order).
+    /// Up to `limit` messages for `output` that may be sent at `now`, the longest due first,
+    /// with their bodies: pending, due, not in `skip` (those in flight), and at the head of
+    /// their order key. Messages about one `(instance, thirdparty_id)` share a key and go one
+    /// at a time in the order they were queued: the next becomes the head when the one before
+    /// it is delivered or failed.
     async fn due_messages(
         &self,
         output: &str,
@@ -673,13 +687,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn message_counts(&self) -> Result<BTreeMap<(String, MessageStatus), u64>, StoreError>;
 
     /// Makes the failed message `id` of `output` pending again, due at `now`, its attempts
-    /// counted from zero.
+    /// counted from zero. If its key has a pending message, it waits behind that one.
     async fn retry_message(
         &self,
         output: &str,
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Requeue, StoreError>;
+
+    /// Makes every failed message of `output` pending again, due at `now` (each key's oldest
+    /// first); returns how many.
+    async fn retry_failed(&self, output: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Why the store cannot write right now, if it cannot: the last commit failed and no
     /// commit has succeeded since. `None` for a store that is writing (the default).
@@ -719,23 +737,26 @@ pub(crate) trait AlertTx {
     ) -> Result<(), StoreError>;
     /// How many messages of `output` are pending, this step's included.
     fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError>;
-    /// Queues a message.
+    /// Queues a message (pending; behind the pending ones of its key, if any).
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError>;
+    /// The store's own random prefix for message ids, so that two stores (a staging and a
+    /// production receiver posting to one target, or a store created anew) never give the
+    /// same `webhook-id`.
+    fn message_prefix(&self) -> &str;
 }
 
 /// Applies an accepted delivery's events, in order, with the lifecycle rules, and queues the
-/// messages its outputs want (see [`crate::outputs`]); returns the results and how many
-/// messages were queued.
+/// messages its outputs want (see [`crate::outputs`]); returns the results and what was queued.
 fn apply_events(
     tx: &mut impl AlertTx,
     delivery: &Delivery,
     delivery_id: i64,
     events: &[Event],
-) -> Result<(Vec<EventResult>, usize), StoreError> {
+) -> Result<(Vec<EventResult>, Queued), StoreError> {
     let instance = delivery.instance.as_str();
     let at = delivery.received_at;
     let mut results = Vec::with_capacity(events.len());
-    let mut queued = 0;
+    let mut queued = Queued::default();
     for (index, event) in events.iter().enumerate() {
         let unresolved = tx.unresolved(instance, &event.thirdparty_id)?;
         let transition = decide(unresolved.as_ref(), event);
@@ -770,8 +791,9 @@ fn apply_events(
             tx.insert_history(alert_id, delivery_id, &entry)?;
         }
         if let Some(plan) = &delivery.outbox {
-            queued += queue_messages::for_event(
+            queue_messages::for_event(
                 tx,
+                &mut queued,
                 plan,
                 delivery,
                 delivery_id,
@@ -789,7 +811,15 @@ fn apply_events(
         });
     }
     if let Some(plan) = &delivery.outbox {
-        queued += queue_messages::for_delivery(tx, plan, delivery, delivery_id, events, &results)?;
+        queue_messages::for_delivery(
+            tx,
+            &mut queued,
+            plan,
+            delivery,
+            delivery_id,
+            events,
+            &results,
+        )?;
     }
     Ok((results, queued))
 }

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
-    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned,
+    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned, Queued,
     Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
@@ -111,7 +111,8 @@ CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
 ",
     r"
 -- The outbox: outgoing messages, queued in the transaction of the delivery that caused them.
--- No URL, header or secret: only the output's name.
+-- No URL, header or secret: only the output's name. Messages with one order_key (an alert's
+-- instance/thirdparty_id) go one at a time: all but the oldest pending one are blocked.
 CREATE TABLE outbox (
     id               INTEGER PRIMARY KEY,
     output           TEXT    NOT NULL,
@@ -119,6 +120,8 @@ CREATE TABLE outbox (
     kind             TEXT    NOT NULL,
     delivery_id      INTEGER NOT NULL,
     alert_id         INTEGER,
+    order_key        TEXT,
+    blocked          INTEGER NOT NULL,
     body             BLOB    NOT NULL,
     content_type     TEXT,
     status           TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
@@ -129,10 +132,13 @@ CREATE TABLE outbox (
     created_at       TEXT    NOT NULL,
     updated_at       TEXT    NOT NULL
 );
-CREATE INDEX outbox_due ON outbox (output, next_attempt_at, id) WHERE status = 'pending';
-CREATE INDEX outbox_pending_by_alert ON outbox (output, alert_id, id) WHERE status = 'pending';
+CREATE INDEX outbox_due ON outbox (output, next_attempt_at, id)
+    WHERE status = 'pending' AND blocked = 0;
+CREATE INDEX outbox_pending_by_key ON outbox (output, order_key, id) WHERE status = 'pending';
 CREATE INDEX outbox_by_output ON outbox (output, status, id);
 CREATE INDEX outbox_finished ON outbox (updated_at) WHERE status != 'pending';
+-- The store's random prefix for message ids (one row, written on open).
+CREATE TABLE outbox_identity (prefix TEXT NOT NULL);
 ",
 ];
 
@@ -160,6 +166,12 @@ enum Job {
     /// An attempt's outcome: committed with the next group.
     Attempt(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>),
     Retry(Box<RetryJob>),
+    /// Every failed message of an output, pending again.
+    RetryFailed(
+        String,
+        DateTime<Utc>,
+        oneshot::Sender<Result<u64, StoreError>>,
+    ),
     Close(oneshot::Sender<()>),
 }
 
@@ -226,6 +238,15 @@ impl SqliteStore {
         configure(&writer, busy_timeout)?;
         migrate(&mut writer)?;
         let pending = pending_counts(&writer)?;
+        let prefix = message_prefix(&writer)?;
+        // Every key with pending messages has a head (a crash cannot leave one otherwise, but
+        // a key without one would never be sent).
+        writer.execute(
+            "UPDATE outbox SET blocked = 0 WHERE id IN (SELECT min(id) FROM outbox \
+             WHERE status = 'pending' AND order_key IS NOT NULL \
+             GROUP BY output, order_key HAVING sum(blocked = 0) = 0)",
+            [],
+        )?;
         let reader = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
@@ -233,7 +254,7 @@ impl SqliteStore {
         let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || write_loop(&mut writer, queue, &writer_failure, pending))
+            .spawn(move || write_loop(&mut writer, queue, &writer_failure, pending, &prefix))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
@@ -259,6 +280,22 @@ impl SqliteStore {
             .await
             .map_err(|_| StoreError::Closed)?
     }
+}
+
+/// The store's message-id prefix: read, or made (8 random lowercase hex digits) and written.
+fn message_prefix(conn: &Connection) -> Result<String, StoreError> {
+    let stored: Option<String> = conn
+        .query_row("SELECT prefix FROM outbox_identity", [], |row| row.get(0))
+        .optional()?;
+    if let Some(prefix) = stored {
+        return Ok(prefix);
+    }
+    let prefix = crate::outputs::random_prefix();
+    conn.execute(
+        "INSERT INTO outbox_identity (prefix) VALUES (?1)",
+        [&prefix],
+    )?;
+    Ok(prefix)
 }
 
 fn pending_counts(conn: &Connection) -> Result<PendingCounts, StoreError> {
@@ -320,6 +357,7 @@ fn write_loop(
     mut queue: mpsc::Receiver<Job>,
     failure: &Mutex<Option<String>>,
     mut pending: PendingCounts,
+    prefix: &str,
 ) {
     let mut closing = None;
     let mut pruning: Option<Box<Prune>> = None;
@@ -351,6 +389,9 @@ fn write_loop(
                     let answer = requeue(conn, &retry, &mut pending);
                     let _ = retry.reply.send(answer);
                 }
+                Job::RetryFailed(output, now, reply) => {
+                    let _ = reply.send(requeue_failed(conn, &output, now, &mut pending));
+                }
                 Job::Prune(prune) => match &mut pruning {
                     // One prune at a time; one asked meanwhile is answered with nothing done
                     // (the running one removes what it would have).
@@ -369,14 +410,14 @@ fn write_loop(
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch, failure, &mut pending);
+            commit_batch(conn, batch, failure, &mut pending, prefix);
         }
         if !attempts.is_empty() {
-            commit_attempts(conn, attempts, &mut pending);
+            commit_attempts(conn, attempts, failure, &mut pending);
         }
         // One large delivery per round, so a steady stream of small ones cannot starve it.
         if let Some(one) = large.pop_front() {
-            commit_batch(conn, vec![one], failure, &mut pending);
+            commit_batch(conn, vec![one], failure, &mut pending, prefix);
         }
         if let Some(mut prune) = pruning.take() {
             match prune_step(conn, &mut prune) {
@@ -393,7 +434,7 @@ fn write_loop(
     }
     // Large deliveries queued before the close request are committed, each on its own.
     for one in large {
-        commit_batch(conn, vec![one], failure, &mut pending);
+        commit_batch(conn, vec![one], failure, &mut pending, prefix);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
@@ -410,6 +451,9 @@ fn write_loop(
             }
             Job::Retry(retry) => {
                 let _ = retry.reply.send(Err(StoreError::Closed));
+            }
+            Job::RetryFailed(_, _, reply) => {
+                let _ = reply.send(Err(StoreError::Closed));
             }
             Job::Close(_) => {}
         }
@@ -475,6 +519,7 @@ fn commit_batch(
     batch: Vec<(Box<Prepared>, Reply)>,
     failure: &Mutex<Option<String>>,
     pending: &mut PendingCounts,
+    prefix: &str,
 ) {
     // The counts change only if the whole transaction commits, and a delivery's share only if
     // its savepoint does.
@@ -489,7 +534,7 @@ fn commit_batch(
             } else {
                 None
             };
-            let result = ingest_one(&savepoint, prepared, tentative.as_mut());
+            let result = ingest_one(&savepoint, prepared, tentative.as_mut(), prefix);
             if result.is_ok() {
                 savepoint.commit()?;
                 if let Some(tentative) = tentative {
@@ -545,6 +590,7 @@ fn ingest_one(
     conn: &Connection,
     prepared: &Prepared,
     pending: Option<&mut PendingCounts>,
+    prefix: &str,
 ) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
     let replayed = match (&delivery.signature, prepared.status) {
@@ -582,17 +628,25 @@ fn ingest_one(
     ])?;
     let delivery_id = conn.last_insert_rowid();
     let (results, queued) = match &delivery.outcome {
-        Outcome::Accepted(_) if replayed => (Vec::new(), 0),
-        Outcome::Accepted(events) => {
-            apply_events(&mut SqlTx { conn, pending }, delivery, delivery_id, events)?
-        }
-        Outcome::Rejected { .. } => (Vec::new(), 0),
+        Outcome::Accepted(_) if replayed => (Vec::new(), Queued::default()),
+        Outcome::Accepted(events) => apply_events(
+            &mut SqlTx {
+                conn,
+                pending,
+                prefix,
+            },
+            delivery,
+            delivery_id,
+            events,
+        )?,
+        Outcome::Rejected { .. } => (Vec::new(), Queued::default()),
     };
     Ok(Ingested {
         delivery_id,
         results,
         replayed,
-        queued,
+        queued: queued.queued,
+        dropped: queued.dropped,
     })
 }
 
@@ -600,6 +654,7 @@ struct SqlTx<'a> {
     conn: &'a Connection,
     /// The writer's pending counts, when the delivery may queue messages.
     pending: Option<&'a mut PendingCounts>,
+    prefix: &'a str,
 }
 
 impl SqlTx<'_> {
@@ -709,15 +764,15 @@ impl AlertTx for SqlTx<'_> {
     }
 
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
-        let (status, next_attempt_at) = match &message.failed {
-            None => (MessageStatus::Pending, Some(timestamp(message.created_at))),
-            Some(_) => (MessageStatus::Failed, None),
-        };
+        let created_at = timestamp(message.created_at);
         self.conn
             .prepare_cached(
-                "INSERT INTO outbox (output, webhook_id, kind, delivery_id, alert_id, body, \
-                 content_type, status, attempts, last_error, next_attempt_at, created_at, \
-                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?11)",
+                "INSERT INTO outbox (output, webhook_id, kind, delivery_id, alert_id, order_key, \
+                 blocked, body, content_type, status, attempts, next_attempt_at, created_at, \
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+                 ?6 IS NOT NULL AND EXISTS (SELECT 1 FROM outbox WHERE output = ?1 \
+                   AND order_key = ?6 AND status = 'pending'), \
+                 ?7, ?8, 'pending', 0, ?9, ?9, ?9)",
             )?
             .execute(params![
                 message.output,
@@ -725,24 +780,42 @@ impl AlertTx for SqlTx<'_> {
                 message.kind,
                 message.delivery_id,
                 message.alert_id,
+                message.order_key,
                 message.body.as_ref(),
                 message.content_type,
-                status.as_str(),
-                message.failed,
-                next_attempt_at,
-                timestamp(message.created_at),
+                created_at,
             ])?;
-        if status == MessageStatus::Pending {
-            if let Some(counts) = self.pending.as_mut() {
-                *counts.entry(message.output.to_owned()).or_default() += 1;
-            }
+        if let Some(counts) = self.pending.as_mut() {
+            *counts.entry(message.output.to_owned()).or_default() += 1;
         }
         Ok(())
     }
+
+    fn message_prefix(&self) -> &str {
+        self.prefix
+    }
+}
+
+/// After a message of `order_key` stopped being pending, the next one of that key (the oldest
+/// blocked) becomes the head, unless one already is.
+fn unblock_next(conn: &Connection, output: &str, order_key: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET blocked = 0 WHERE id = (SELECT min(id) FROM outbox \
+         WHERE output = ?1 AND order_key = ?2 AND status = 'pending' AND blocked = 1) \
+         AND NOT EXISTS (SELECT 1 FROM outbox WHERE output = ?1 AND order_key = ?2 \
+           AND status = 'pending' AND blocked = 0)",
+    )?
+    .execute(params![output, order_key])?;
+    Ok(())
 }
 
 /// Commits a group of attempt outcomes in one transaction, and answers each.
-fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut PendingCounts) {
+fn commit_attempts(
+    conn: &mut Connection,
+    attempts: Attempts,
+    failure: &Mutex<Option<String>>,
+    pending: &mut PendingCounts,
+) {
     let mut counts = pending.clone();
     let outcome = (|| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -752,11 +825,11 @@ fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut Pend
                 NextStep::RetryAt(at) => (MessageStatus::Pending, Some(timestamp(at))),
                 NextStep::Failed => (MessageStatus::Failed, None),
             };
-            let output: Option<String> = tx
+            let changed: Option<(String, Option<String>)> = tx
                 .prepare_cached(
                     "UPDATE outbox SET attempts = attempts + 1, last_status_code = ?2, \
                      last_error = ?3, status = ?4, next_attempt_at = ?5, updated_at = ?6 \
-                     WHERE id = ?1 AND status = 'pending' RETURNING output",
+                     WHERE id = ?1 AND status = 'pending' RETURNING output, order_key",
                 )?
                 .query_row(
                     params![
@@ -767,10 +840,14 @@ fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut Pend
                         next,
                         timestamp(result.at),
                     ],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
-            if let (Some(output), false) = (output, status == MessageStatus::Pending) {
+            if let (Some((output, order_key)), false) = (changed, status == MessageStatus::Pending)
+            {
+                if let Some(order_key) = order_key {
+                    unblock_next(&tx, &output, &order_key)?;
+                }
                 if let Some(count) = counts.get_mut(&output) {
                     *count = count.saturating_sub(1);
                 }
@@ -778,6 +855,7 @@ fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut Pend
         }
         tx.commit()
     })();
+    *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     match outcome {
         Ok(()) => {
             *pending = counts;
@@ -794,6 +872,32 @@ fn commit_attempts(conn: &mut Connection, attempts: Attempts, pending: &mut Pend
     }
 }
 
+/// Makes every failed message of `output` pending again (on the writer): each waits behind its
+/// key's pending messages, and a key with none gets its oldest as the head.
+fn requeue_failed(
+    conn: &mut Connection,
+    output: &str,
+    now: DateTime<Utc>,
+    pending: &mut PendingCounts,
+) -> Result<u64, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let requeued = tx.execute(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, \
+         updated_at = ?2, blocked = (order_key IS NOT NULL) \
+         WHERE output = ?1 AND status = 'failed'",
+        params![output, timestamp(now)],
+    )?;
+    tx.execute(
+        "UPDATE outbox SET blocked = 0 WHERE id IN (SELECT min(id) FROM outbox \
+         WHERE output = ?1 AND status = 'pending' AND order_key IS NOT NULL \
+         GROUP BY order_key HAVING sum(blocked = 0) = 0)",
+        [output],
+    )?;
+    tx.commit()?;
+    *pending.entry(output.to_owned()).or_default() += requeued as u64;
+    Ok(requeued as u64)
+}
+
 /// Makes a failed message pending again (on the writer).
 fn requeue(
     conn: &mut Connection,
@@ -805,7 +909,10 @@ fn requeue(
     let message = tx
         .prepare_cached(&format!(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?3, \
-             updated_at = ?3 WHERE id = ?1 AND output = ?2 AND status = 'failed' \
+             updated_at = ?3, blocked = (order_key IS NOT NULL AND EXISTS (SELECT 1 FROM outbox \
+               AS p WHERE p.output = ?2 AND p.order_key = outbox.order_key \
+               AND p.status = 'pending')) \
+             WHERE id = ?1 AND output = ?2 AND status = 'failed' \
              RETURNING {MESSAGE_COLUMNS}"
         ))?
         .query_row(params![retry.id, retry.output, now], message_from_row)
@@ -1164,13 +1271,10 @@ impl Store for SqliteStore {
         let skip = to_json(skip);
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS}, body, content_type FROM outbox AS m \
-                 WHERE m.output = ?1 AND m.status = 'pending' AND m.next_attempt_at <= ?2 \
-                   AND m.id NOT IN (SELECT value FROM json_each(?3)) \
-                   AND (m.alert_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS p \
-                        WHERE p.output = m.output AND p.alert_id = m.alert_id \
-                          AND p.status = 'pending' AND p.id < m.id)) \
-                 ORDER BY m.next_attempt_at, m.id LIMIT ?4"
+                "SELECT {MESSAGE_COLUMNS}, body, content_type FROM outbox \
+                 WHERE output = ?1 AND status = 'pending' AND blocked = 0 \
+                   AND next_attempt_at <= ?2 AND id NOT IN (SELECT value FROM json_each(?3)) \
+                 ORDER BY next_attempt_at, id LIMIT ?4"
             ))?;
             let rows = statement.query_map(
                 params![
@@ -1198,11 +1302,20 @@ impl Store for SqliteStore {
     async fn messages(&self, filter: &MessageFilter) -> Result<Vec<Message>, StoreError> {
         let filter = filter.clone();
         self.read(move |conn| {
+            // Only the conditions set, so that SQLite can use outbox_by_output.
+            let mut conditions = vec!["1"];
+            if filter.output.is_some() {
+                conditions.push("output = ?1");
+            }
+            if filter.status.is_some() {
+                conditions.push("status = ?2");
+            }
+            if filter.before.is_some() {
+                conditions.push("id < ?3");
+            }
             let mut statement = conn.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM outbox \
-                 WHERE (?1 IS NULL OR output = ?1) AND (?2 IS NULL OR status = ?2) \
-                   AND (?3 IS NULL OR id < ?3) \
-                 ORDER BY id DESC LIMIT ?4"
+                "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE {} ORDER BY id DESC LIMIT ?4",
+                conditions.join(" AND ")
             ))?;
             let rows = statement.query_map(
                 params![
@@ -1258,6 +1371,15 @@ impl Store for SqliteStore {
         });
         self.jobs
             .send(Job::Retry(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn retry_failed(&self, output: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::RetryFailed(output.to_owned(), now, reply))
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
