@@ -36,6 +36,8 @@ const TOKEN: &str = "t-admin";
 #[derive(Debug, Clone)]
 enum Reply {
     Status(u16),
+    /// This status with this `Retry-After`.
+    RetryAfter(u16, &'static str),
     /// Waits this long, then 200.
     Slow(Duration),
 }
@@ -48,6 +50,8 @@ struct Received {
     body: Bytes,
     /// What the sink answered.
     status: u16,
+    /// When it arrived.
+    at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -55,6 +59,8 @@ struct SinkState {
     script: Mutex<VecDeque<Reply>>,
     /// How many times each `alert.opened` message is answered 503 before it is accepted.
     refuse_opened: Mutex<usize>,
+    /// Answer 404 with the request's path, query and headers, as some frameworks' error pages do.
+    echo: Mutex<bool>,
     received: Mutex<Vec<Received>>,
 }
 
@@ -94,13 +100,33 @@ impl Sink {
                         .count();
                     opened && earlier < refuse
                 };
+                if *state.echo.lock().unwrap() {
+                    let echo = format!(
+                        "Cannot POST {} ({:?})",
+                        parts.uri,
+                        parts.headers.get("x-token")
+                    );
+                    state.received.lock().unwrap().push(Received {
+                        uri: parts.uri,
+                        headers: parts.headers,
+                        body,
+                        status: 404,
+                        at: std::time::Instant::now(),
+                    });
+                    return (StatusCode::NOT_FOUND, echo).into_response();
+                }
                 let reply = if refused {
                     Some(Reply::Status(503))
                 } else {
                     state.script.lock().unwrap().pop_front()
                 };
+                let mut retry_after = None;
                 let status = match reply {
                     Some(Reply::Status(status)) => status,
+                    Some(Reply::RetryAfter(status, after)) => {
+                        retry_after = Some(after);
+                        status
+                    }
                     Some(Reply::Slow(delay)) => {
                         tokio::time::sleep(delay).await;
                         200
@@ -112,8 +138,15 @@ impl Sink {
                     headers: parts.headers,
                     body,
                     status,
+                    at: std::time::Instant::now(),
                 });
-                StatusCode::from_u16(status).unwrap().into_response()
+                let mut response = StatusCode::from_u16(status).unwrap().into_response();
+                if let Some(after) = retry_after {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, after.parse().unwrap());
+                }
+                response
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -199,7 +232,13 @@ impl Received {
 struct Host {
     app: Router,
     store: Arc<dyn Store>,
-    dispatcher: Option<pager_server::outputs::Dispatcher>,
+    receiver: Receiver,
+    dispatcher: Mutex<Option<pager_server::outputs::Dispatcher>>,
+}
+
+/// Takes the host's running dispatcher (to stop it).
+fn host_dispatcher(host: &Host) -> pager_server::outputs::Dispatcher {
+    host.dispatcher.lock().unwrap().take().unwrap()
 }
 
 impl Host {
@@ -219,10 +258,18 @@ impl Host {
             .unwrap();
         let dispatcher = receiver.spawn_outputs().unwrap();
         Self {
-            app: receiver.router(),
+            app: receiver.clone().router(),
             store,
-            dispatcher: Some(dispatcher),
+            receiver,
+            dispatcher: Mutex::new(Some(dispatcher)),
         }
+    }
+
+    /// Starts the outputs' workers again.
+    fn receiver_outputs(
+        &self,
+    ) -> Result<pager_server::outputs::Dispatcher, pager_server::outputs::DispatchError> {
+        self.receiver.spawn_outputs()
     }
 
     async fn call(&self, request: Request<Body>) -> (StatusCode, Value) {
@@ -281,14 +328,6 @@ impl Host {
                 "{output}: expected {count} {status} messages within 20 s, have {page}"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        if let Some(dispatcher) = self.dispatcher.take() {
-            drop(dispatcher);
         }
     }
 }
@@ -709,4 +748,129 @@ fn outputs_in_the_configuration_file() {
     );
     let error = ServeConfig::from_toml(&twice, Path::new(".")).unwrap_err();
     assert!(error.contains("at outputs[1].name"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_waited_for_and_the_last_attempt_gives_up() {
+    // 429 asking for 2 s; then 503 with Retry-After: 0, which must not hurry the next attempt
+    // past its backoff; max_attempts 3 then gives up.
+    let sink = Sink::start([
+        Reply::RetryAfter(429, "2"),
+        Reply::RetryAfter(503, "0"),
+        Reply::Status(503),
+    ])
+    .await;
+    let host = Host::start(vec![
+        OutputConfig::new("sink", sink.url("/limited"), [Trigger::Opened]).with_retries(3, 1, 5),
+    ]);
+    host.post(create("db-1")).await;
+    let failed = host.wait_for_messages("sink", "failed", 1).await;
+    assert_eq!(failed[0]["attempts"], 3);
+    assert_eq!(failed[0]["last_status_code"], 503);
+    let error = failed[0]["last_error"].as_str().unwrap();
+    assert!(error.ends_with("(gave up after 3 attempts)"), "{error}");
+    let received = sink.received();
+    assert_eq!(
+        received.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 503, 503]
+    );
+    let waited = |i: usize| received[i + 1].at.duration_since(received[i].at);
+    assert!(
+        waited(0) >= Duration::from_millis(1950),
+        "Retry-After: 2 was honoured: {:?}",
+        waited(0)
+    );
+    // The second wait is the backoff of attempt 2: between half and all of 2 s.
+    assert!(
+        waited(1) >= Duration::from_millis(950),
+        "Retry-After: 0 kept the backoff: {:?}",
+        waited(1)
+    );
+    let metrics = host.metrics().await;
+    assert!(
+        metrics.contains(r#"pagerhook_output_attempts_total{output="sink",outcome="failed"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_followed_and_fails_the_message() {
+    let sink = Sink::start([Reply::Status(307)]).await;
+    let host = Host::start(vec![fast(OutputConfig::new(
+        "sink",
+        sink.url("/moved"),
+        [Trigger::Opened],
+    ))]);
+    host.post(create("db-1")).await;
+    let failed = host.wait_for_messages("sink", "failed", 1).await;
+    assert_eq!(failed[0]["last_status_code"], 307);
+    assert_eq!(sink.received().len(), 1, "not followed, not retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_max_pending_messages_are_dropped_and_counted_and_failed_ones_retried_in_bulk() {
+    let sink = Sink::start([Reply::Status(410), Reply::Status(410)]).await;
+    let host = Host::start(vec![
+        fast(OutputConfig::new(
+            "sink",
+            sink.url("/full"),
+            [Trigger::Opened],
+        ))
+        .with_max_pending(2),
+    ]);
+    // Stop the worker so that messages pile up, then queue three: the third is dropped.
+    let dispatcher = host_dispatcher(&host);
+    dispatcher.stop().await;
+    for key in ["a", "b", "c"] {
+        host.post(create(key)).await;
+    }
+    let (_, outputs) = host.admin("GET", "/outputs").await;
+    assert_eq!(outputs["outputs"][0]["pending"], 2, "{outputs}");
+    let error = outputs["outputs"][0]["last_error"]["error"]
+        .as_str()
+        .unwrap();
+    assert!(error.contains("the outbox is full"), "{error}");
+    let metrics = host.metrics().await;
+    assert!(
+        metrics.contains(r#"pagerhook_output_dropped_total{output="sink"} 1"#),
+        "{metrics}"
+    );
+
+    // Started again (one dispatcher at a time), both are refused (410), then retried in bulk.
+    let restarted = host.receiver_outputs().unwrap();
+    assert!(
+        matches!(
+            host.receiver_outputs(),
+            Err(pager_server::outputs::DispatchError::AlreadyStarted)
+        ),
+        "a second dispatcher would send every message twice"
+    );
+    host.wait_for_messages("sink", "failed", 2).await;
+    let (status, answer) = host.admin("POST", "/outputs/sink/messages/retry").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["requeued"], 2);
+    host.wait_for_messages("sink", "delivered", 2).await;
+    restarted.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_page_echoing_the_request_is_scrubbed() {
+    let sink = Sink::start([]).await;
+    *sink.state.echo.lock().unwrap() = true;
+    let host = Host::start(vec![
+        fast(OutputConfig::new(
+            "sink",
+            sink.url("/p-SECRET/hook?x-api-key=q-SECRET"),
+            [Trigger::Opened],
+        ))
+        .with_header("X-Token", "h-SECRET"),
+    ]);
+    host.post(create("db-1")).await;
+    let failed = host.wait_for_messages("sink", "failed", 1).await;
+    let error = failed[0]["last_error"].as_str().unwrap();
+    assert!(
+        error.starts_with("HTTP 404 Not Found: Cannot POST"),
+        "{error}"
+    );
+    assert!(!error.contains("SECRET"), "{error}");
 }
