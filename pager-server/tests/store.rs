@@ -307,7 +307,7 @@ async fn sqlite_outbox_survives_a_reopen() {
 
     let store = SqliteStore::open(&path).unwrap();
     let due = store
-        .due_messages("tiny", Utc::now(), &[], 10)
+        .due_messages("tiny", Utc::now(), &[], 10, usize::MAX)
         .await
         .unwrap();
     assert_eq!(due.len(), 1, "pending across the restart");
@@ -323,7 +323,7 @@ async fn sqlite_outbox_survives_a_reopen() {
 
     let store = SqliteStore::open(&path).unwrap();
     let due = store
-        .due_messages("tiny", Utc::now(), &[], 10)
+        .due_messages("tiny", Utc::now(), &[], 10, usize::MAX)
         .await
         .unwrap();
     assert_eq!(
@@ -339,4 +339,15 @@ async fn sqlite_outbox_survives_a_reopen() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn memory_outbox_relay_retention() {
+    conformance::outbox_relay_retention(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_outbox_relay_retention() {
+    let (_dir, store) = sqlite();
+    conformance::outbox_relay_retention(&store).await;
 }

@@ -19,6 +19,14 @@ use crate::store::{AttemptResult, Message, NextStep, Store};
 /// messages wake it at once.
 const POLL: Duration = Duration::from_secs(1);
 
+/// A worker takes up to this many due messages per slot of its `concurrency` at once: enough
+/// that the outbox is not asked once per message under load.
+const BATCH_PER_SLOT: usize = 4;
+
+/// ... and no more than this many bytes of bodies (the first message whatever its size), so
+/// that a batch of large raw bodies stays bounded.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
 /// The most bytes of a failed answer's body kept in the message's `last_error`.
 const ERROR_BODY_BYTES: usize = 256;
 
@@ -247,43 +255,35 @@ impl Worker {
                     }
                 }
             }
-            // Wait for a free slot before asking for work, and ask for no more than the free
-            // slots: bodies are loaded only for what can be sent now.
-            let Ok(first) = Arc::clone(&permits).acquire_owned().await else {
-                return;
-            };
-            let free = 1 + permits.available_permits();
             let skip: Vec<i64> = lock(&self.in_flight).iter().copied().collect();
             let due = self
                 .store
-                .due_messages(&self.config().name, Utc::now(), &skip, free)
+                .due_messages(
+                    &self.config().name,
+                    Utc::now(),
+                    &skip,
+                    concurrency * BATCH_PER_SLOT,
+                    BATCH_BYTES,
+                )
                 .await;
             let due = match due {
                 Ok(due) => due,
                 Err(error) => {
                     tracing::error!(output = %self.config().name, %error, "outputs: cannot read the outbox");
-                    drop(first);
                     tokio::time::sleep(POLL).await;
                     continue;
                 }
             };
             if due.is_empty() {
-                drop(first);
                 tokio::select! {
                     () = self.waker().notified() => {}
                     () = tokio::time::sleep(POLL) => {}
                 }
                 continue;
             }
-            let mut first = Some(first);
             for message in due {
-                let permit = match first.take() {
-                    Some(permit) => permit,
-                    None => match Arc::clone(&permits).try_acquire_owned() {
-                        Ok(permit) => permit,
-                        // Fewer free slots than asked for: the rest waits for the next round.
-                        Err(_) => break,
-                    },
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    return;
                 };
                 lock(&self.in_flight).insert(message.id);
                 let guard = InFlight {

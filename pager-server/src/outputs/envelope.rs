@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::{BodyKind, OutboxPlan, Route, Trigger};
 use crate::lifecycle::{Alert, Change, IgnoreReason, Transition};
-use crate::store::{AlertTx, Delivery, EventResult, NewMessage, Queued, StoreError};
+use crate::store::{AlertTx, Body, Delivery, EventResult, NewMessage, Queued, StoreError};
 
 #[derive(Serialize)]
 struct AlertEnvelope<'a> {
@@ -112,7 +112,14 @@ pub(crate) fn for_event(
         order_key: Some(order_key(&delivery.instance, &event.thirdparty_id)),
     };
     for route in routes {
-        queue(tx, queued, route, &message, body.clone(), Some(JSON))?;
+        queue(
+            tx,
+            queued,
+            route,
+            &message,
+            Body::Own(body.clone()),
+            Some(JSON),
+        )?;
     }
     Ok(())
 }
@@ -150,10 +157,19 @@ pub(crate) fn for_delivery(
         .filter(|r| r.on.contains(&Trigger::Delivery))
     {
         let (body, content_type) = match route.body {
-            BodyKind::Raw => (
-                delivery.body.clone().unwrap_or_default(),
-                delivery.content_type.as_deref(),
-            ),
+            BodyKind::Raw => {
+                // The delivery's own body: a store keeps it once, with the delivery.
+                let raw = delivery.body.clone().unwrap_or_default();
+                queue(
+                    tx,
+                    queued,
+                    route,
+                    &message,
+                    Body::Delivery(raw),
+                    delivery.content_type.as_deref(),
+                )?;
+                continue;
+            }
             BodyKind::Envelope => {
                 let body = envelope.get_or_insert_with(|| {
                     Bytes::from(to_json(&DeliveryEnvelope {
@@ -170,7 +186,7 @@ pub(crate) fn for_delivery(
                 (body.clone(), Some(JSON))
             }
         };
-        queue(tx, queued, route, &message, body, content_type)?;
+        queue(tx, queued, route, &message, Body::Own(body), content_type)?;
     }
     Ok(())
 }
@@ -198,7 +214,7 @@ fn queue(
     queued: &mut Queued,
     route: &Route,
     message: &Message<'_>,
-    body: Bytes,
+    body: Body,
     content_type: Option<&str>,
 ) -> Result<(), StoreError> {
     if tx.pending_messages(&route.output)? >= route.max_pending {

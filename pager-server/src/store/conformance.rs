@@ -612,7 +612,10 @@ pub async fn outbox(store: &dyn Store) {
         .unwrap();
     assert_eq!(second.queued, 2);
 
-    let due = store.due_messages("events", at(10), &[], 10).await.unwrap();
+    let due = store
+        .due_messages("events", at(10), &[], 10, usize::MAX)
+        .await
+        .unwrap();
     let kinds: Vec<(&str, Option<i64>)> =
         due.iter().map(|m| (m.kind.as_str(), m.alert_id)).collect();
     assert_eq!(
@@ -651,8 +654,20 @@ pub async fn outbox(store: &dyn Store) {
     assert_eq!(envelope["event"]["thirdparty_id"], "k1");
     assert_eq!(envelope["occurred_at"], "2027-01-15T08:00:00Z");
 
-    let relay = store.due_messages("relay", at(10), &[], 10).await.unwrap();
+    let relay = store
+        .due_messages("relay", at(10), &[], 10, usize::MAX)
+        .await
+        .unwrap();
     assert_eq!(relay.len(), 2, "delivery messages are not ordered by alert");
+    let within = store
+        .due_messages("relay", at(10), &[], 10, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        within.len(),
+        1,
+        "a byte budget: the first message always, then what fits"
+    );
     assert_eq!(relay[0].body.as_ref(), Some(&raw), "byte for byte");
     assert_eq!(
         relay[0].content_type.as_deref(),
@@ -666,7 +681,7 @@ pub async fn outbox(store: &dyn Store) {
 
     // In flight: skipped.
     let skipping = store
-        .due_messages("events", at(10), &[opened.id], 10)
+        .due_messages("events", at(10), &[opened.id], 10, usize::MAX)
         .await
         .unwrap();
     assert_eq!(skipping.len(), 1);
@@ -685,11 +700,14 @@ pub async fn outbox(store: &dyn Store) {
         )
         .await
         .unwrap();
-    let due = store.due_messages("events", at(50), &[], 10).await.unwrap();
+    let due = store
+        .due_messages("events", at(50), &[], 10, usize::MAX)
+        .await
+        .unwrap();
     assert_eq!(due.len(), 1, "{due:?}");
     assert_ne!(due[0].alert_id, Some(k1));
     let due = store
-        .due_messages("events", at(100), &[], 10)
+        .due_messages("events", at(100), &[], 10, usize::MAX)
         .await
         .unwrap();
     assert_eq!(due.iter().filter(|m| m.alert_id == Some(k1)).count(), 1);
@@ -702,7 +720,7 @@ pub async fn outbox(store: &dyn Store) {
         .await
         .unwrap();
     let due = store
-        .due_messages("events", at(101), &[], 10)
+        .due_messages("events", at(101), &[], 10, usize::MAX)
         .await
         .unwrap();
     let resolved = due
@@ -800,12 +818,15 @@ pub async fn outbox(store: &dyn Store) {
         (MessageStatus::Pending, 0, Some(at(103)))
     );
     let due = store
-        .due_messages("events", at(103), &[], 10)
+        .due_messages("events", at(103), &[], 10, usize::MAX)
         .await
         .unwrap();
     assert!(due.iter().any(|m| m.id == resolved.id));
     // Once tiny's pending message is done, tiny takes a new one again.
-    let tiny = store.due_messages("tiny", at(103), &[], 10).await.unwrap();
+    let tiny = store
+        .due_messages("tiny", at(103), &[], 10, usize::MAX)
+        .await
+        .unwrap();
     store
         .record_attempt(
             tiny[0].id,
@@ -848,6 +869,19 @@ pub async fn outbox(store: &dyn Store) {
         .len();
     let pruned = store.prune(at(105), at(-1_000_000)).await.unwrap();
     assert_eq!(pruned.messages, 2, "the two delivered: {pruned:?}");
+    // A raw relay's body outlives its delivery's retention while the message waits.
+    let relay = store
+        .due_messages("relay", at(200), &[], 10, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(relay.len(), 3, "{relay:?}");
+    for message in &relay {
+        assert_eq!(message.body.as_ref(), Some(&raw), "{}", message.webhook_id);
+        assert_eq!(
+            message.content_type.as_deref(),
+            Some("application/json; charset=utf-8")
+        );
+    }
     let left = store
         .messages(&MessageFilter::new().limit(1000))
         .await
@@ -893,7 +927,7 @@ pub async fn outbox_order(store: &dyn Store) {
     // The first open is refused until given up; the rest follow one at a time, in order.
     for round in 0..4 {
         let due = store
-            .due_messages("events", at(10 + round), &[], 10)
+            .due_messages("events", at(10 + round), &[], 10, usize::MAX)
             .await
             .unwrap();
         assert_eq!(due.len(), 1, "one at a time per key: {due:?}");
@@ -932,7 +966,7 @@ pub async fn outbox_order(store: &dyn Store) {
     );
     assert!(
         store
-            .due_messages("events", at(20), &[], 10)
+            .due_messages("events", at(20), &[], 10, usize::MAX)
             .await
             .unwrap()
             .is_empty()
@@ -955,7 +989,7 @@ pub async fn outbox_order(store: &dyn Store) {
     store.ingest(other(32, "y", Action::Create)).await.unwrap();
     for round in 0..3 {
         let due = store
-            .due_messages("events", at(40 + round), &[], 10)
+            .due_messages("events", at(40 + round), &[], 10, usize::MAX)
             .await
             .unwrap();
         for message in due {
@@ -978,7 +1012,10 @@ pub async fn outbox_order(store: &dyn Store) {
         .unwrap();
     assert_eq!(failed.len(), 3);
     assert_eq!(store.retry_failed("events", at(50)).await.unwrap(), 3);
-    let due = store.due_messages("events", at(50), &[], 10).await.unwrap();
+    let due = store
+        .due_messages("events", at(50), &[], 10, usize::MAX)
+        .await
+        .unwrap();
     let kinds: Vec<&str> = due.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -986,4 +1023,42 @@ pub async fn outbox_order(store: &dyn Store) {
         "x's open, then y's: {due:?}"
     );
     assert_eq!(store.retry_failed("events", at(51)).await.unwrap(), 0);
+}
+
+/// A raw relay's body outlives its delivery's retention while its message waits (a store
+/// that keeps the body once, with the delivery, keeps that delivery).
+pub async fn outbox_relay_retention(store: &dyn Store) {
+    let plan = outbox_plan("am");
+    let raw = Bytes::from_static(br#"{"status":"firing","alerts":[]}"#);
+    let delivery = Delivery::new(
+        "am",
+        at(0),
+        Some("application/json".into()),
+        Some(raw.clone()),
+        raw.len() as u64,
+        Outcome::Accepted(Vec::new()),
+    )
+    .with_outbox(plan);
+    store.ingest(delivery).await.unwrap();
+    // Another delivery, so that the first is not the newest (which is never pruned).
+    store.ingest(delivery_without_events(10)).await.unwrap();
+    store.prune(at(1000), at(1000)).await.unwrap();
+    let due = store
+        .due_messages("relay", at(1000), &[], 10, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].body.as_ref(), Some(&raw));
+    assert_eq!(due[0].content_type.as_deref(), Some("application/json"));
+}
+
+fn delivery_without_events(seconds: i64) -> Delivery {
+    Delivery::new(
+        "am",
+        at(seconds),
+        None,
+        Some(Bytes::from_static(b"[]")),
+        2,
+        Outcome::Accepted(Vec::new()),
+    )
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -158,7 +159,7 @@ impl AlertTx for Tx<'_> {
                 next_attempt_at: Some(message.created_at),
                 created_at: message.created_at,
                 updated_at: message.created_at,
-                body: Some(message.body.clone()),
+                body: Some(message.body.bytes().clone()),
                 content_type: message.content_type.clone(),
             },
             message.order_key.clone(),
@@ -462,6 +463,7 @@ impl Store for MemoryStore {
         now: DateTime<Utc>,
         skip: &[i64],
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError> {
         let inner = self.lock();
         let mut due: Vec<&Message> = inner
@@ -476,7 +478,17 @@ impl Store for MemoryStore {
             })
             .collect();
         due.sort_by_key(|m| (m.next_attempt_at, m.id));
-        Ok(due.into_iter().take(limit).cloned().collect())
+        let mut bytes = 0;
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .take_while(|m| {
+                let before = bytes;
+                bytes += m.body.as_ref().map_or(0, Bytes::len);
+                before == 0 || bytes <= max_bytes
+            })
+            .cloned()
+            .collect())
     }
 
     async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError> {

@@ -470,9 +470,28 @@ pub(crate) struct NewMessage<'a> {
     /// Messages with one key go one at a time, oldest first (`instance/thirdparty_id`); `None`:
     /// unordered.
     pub(crate) order_key: Option<String>,
-    pub(crate) body: Bytes,
+    pub(crate) body: Body,
     pub(crate) content_type: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+/// A queued message's body.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    /// Its own (an envelope).
+    Own(Bytes),
+    /// The delivery's body, as sent (a raw relay), with the delivery's content type: a store
+    /// that keeps the delivery's body and content type may refer to them rather than keep
+    /// them twice.
+    Delivery(Bytes),
+}
+
+impl Body {
+    pub(crate) fn bytes(&self) -> &Bytes {
+        match self {
+            Body::Own(bytes) | Body::Delivery(bytes) => bytes,
+        }
+    }
 }
 
 /// What an ingest queued: how many messages, and how many it dropped, by output, because the
@@ -668,12 +687,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// their order key. Messages about one `(instance, thirdparty_id)` share a key and go one
     /// at a time in the order they were queued: the next becomes the head when the one before
     /// it is delivered or failed.
+    /// At most `limit` messages, and no more once their bodies add up to `max_bytes` (the
+    /// first comes whatever its size), so that a batch of large bodies stays bounded.
     async fn due_messages(
         &self,
         output: &str,
         now: DateTime<Utc>,
         skip: &[i64],
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError>;
 
     /// Records an attempt to send message `id`: its count, status code and error, and what

@@ -23,9 +23,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
-    Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned, Queued,
-    Requeue, Store, StoreError, apply_events, events_json,
+    AlertFilter, AlertTx, AttemptResult, Body, Delivery, DeliveryFilter, DeliveryRecord,
+    HistoryEntry, Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome,
+    Pruned, Queued, Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
 
@@ -122,7 +122,9 @@ CREATE TABLE outbox (
     alert_id         INTEGER,
     order_key        TEXT,
     blocked          INTEGER NOT NULL,
-    body             BLOB    NOT NULL,
+    -- NULL: a raw relay of the delivery's own body and content type, kept once, in deliveries
+    -- (a delivery that such a message refers to is not pruned).
+    body             BLOB,
     content_type     TEXT,
     status           TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts         INTEGER NOT NULL,
@@ -134,9 +136,12 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (output, next_attempt_at, id)
     WHERE status = 'pending' AND blocked = 0;
-CREATE INDEX outbox_pending_by_key ON outbox (output, order_key, id) WHERE status = 'pending';
+-- Finds a key's head and next one from the index alone (no row, hence no body, is read).
+CREATE INDEX outbox_pending_by_key ON outbox (output, order_key, blocked, id)
+    WHERE status = 'pending';
 CREATE INDEX outbox_by_output ON outbox (output, status, id);
 CREATE INDEX outbox_finished ON outbox (updated_at) WHERE status != 'pending';
+CREATE INDEX outbox_relayed ON outbox (delivery_id) WHERE body IS NULL;
 -- The store's random prefix for message ids (one row, written on open).
 CREATE TABLE outbox_identity (prefix TEXT NOT NULL);
 ",
@@ -490,6 +495,8 @@ fn prune_step(conn: &mut Connection, prune: &mut Prune) -> rusqlite::Result<bool
         .prepare_cached(
             "SELECT id FROM deliveries WHERE received_at < ?1 AND NOT EXISTS \
              (SELECT 1 FROM alert_history WHERE delivery_id = deliveries.id) \
+             AND NOT EXISTS (SELECT 1 FROM outbox WHERE delivery_id = deliveries.id \
+               AND body IS NULL) \
              AND id < (SELECT max(id) FROM deliveries) ORDER BY received_at LIMIT ?2",
         )?
         .query_map(params![prune.deliveries_before, step], |row| row.get(0))?
@@ -781,8 +788,14 @@ impl AlertTx for SqlTx<'_> {
                 message.delivery_id,
                 message.alert_id,
                 message.order_key,
-                message.body.as_ref(),
-                message.content_type,
+                match &message.body {
+                    Body::Own(bytes) => Some(bytes.as_ref()),
+                    Body::Delivery(_) => None,
+                },
+                match &message.body {
+                    Body::Own(_) => message.content_type.as_deref(),
+                    Body::Delivery(_) => None,
+                },
                 created_at,
             ])?;
         if let Some(counts) = self.pending.as_mut() {
@@ -1266,22 +1279,38 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         skip: &[i64],
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError> {
         let output = output.to_owned();
         let skip = to_json(skip);
         self.read(move |conn| {
             let mut statement = conn.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS}, body, content_type FROM outbox \
-                 WHERE output = ?1 AND status = 'pending' AND blocked = 0 \
-                   AND next_attempt_at <= ?2 AND id NOT IN (SELECT value FROM json_each(?3)) \
-                 ORDER BY next_attempt_at, id LIMIT ?4"
+                "SELECT {MESSAGE_COLUMNS}, \
+                   coalesce(body, (SELECT d.body FROM deliveries AS d \
+                                   WHERE d.id = outbox.delivery_id)), \
+                   CASE WHEN body IS NULL THEN (SELECT d.content_type FROM deliveries AS d \
+                                                WHERE d.id = outbox.delivery_id) \
+                        ELSE content_type END \
+                 FROM outbox WHERE id IN ( \
+                   SELECT id FROM ( \
+                     SELECT id, size, sum(size) OVER (ORDER BY next_attempt_at, id) AS running \
+                     FROM (SELECT id, next_attempt_at, coalesce(length(body), \
+                             (SELECT length(d.body) FROM deliveries AS d \
+                              WHERE d.id = outbox.delivery_id)) AS size FROM outbox \
+                           WHERE output = ?1 AND status = 'pending' AND blocked = 0 \
+                             AND next_attempt_at <= ?2 \
+                             AND id NOT IN (SELECT value FROM json_each(?3)) \
+                           ORDER BY next_attempt_at, id LIMIT ?4)) \
+                   WHERE running = size OR running <= ?5) \
+                 ORDER BY next_attempt_at, id"
             ))?;
             let rows = statement.query_map(
                 params![
                     output,
                     timestamp(now),
                     skip,
-                    i64::try_from(limit).unwrap_or(i64::MAX)
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(max_bytes).unwrap_or(i64::MAX),
                 ],
                 |row| message_from_row_with(row, true),
             )?;
