@@ -21,6 +21,7 @@
 
 mod sink;
 
+use pager_testkit::wait_for;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -85,21 +86,6 @@ fn get_json(url: &str) -> Option<Value> {
         return None;
     }
     serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
-}
-
-/// Polls `check` every 100 ms until it returns `Some`, for at most `seconds`.
-fn wait_for<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {seconds} s waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn start_pagerhook(config: &Path, port: u16) -> Process {

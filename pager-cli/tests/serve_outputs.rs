@@ -11,11 +11,12 @@
 
 mod sink;
 
+use pager_testkit::wait_for;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -102,21 +103,6 @@ fn get_text(url: &str) -> Option<String> {
 
 fn get_json(url: &str) -> Option<Value> {
     serde_json::from_str(&get_text(url)?).ok()
-}
-
-/// Polls `check` every 100 ms until it returns `Some`, for at most `seconds`.
-fn wait_for<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {seconds} s waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// An Alertmanager notification (webhook version 4) for the group of one alert, `alertname`.

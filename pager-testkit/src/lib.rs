@@ -39,3 +39,22 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Polls `check` every 100 ms until it returns `Some`, for at most `seconds`: the bounded wait
+/// of tests that drive a real server.
+///
+/// # Panics
+/// When `check` has not returned `Some` within `seconds`, naming `what` was awaited.
+pub fn wait_for<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {seconds} s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
