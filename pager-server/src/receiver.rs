@@ -635,9 +635,10 @@ async fn record(
                 }
             }
             for (output, count) in &ingested.dropped {
-                tracing::warn!(instance = name, output = %output, count, "outputs: the outbox is full; messages dropped");
                 shared.metrics.output_dropped(output, *count);
-                shared.receiver.outputs.dropped(output, *count);
+                if shared.receiver.outputs.dropped(output, *count) {
+                    tracing::warn!(instance = name, output = %output, "outputs: the outbox is full; new messages are dropped (pagerhook_output_dropped_total counts them)");
+                }
             }
             shared.metrics.delivery(name, "accepted");
             for result in &ingested.results {

@@ -19,6 +19,9 @@ use crate::store::{AttemptResult, Message, NextStep, Store};
 /// messages wake it at once.
 const POLL: Duration = Duration::from_secs(1);
 
+/// How far past [`ERROR_BODY_BYTES`] an error body is read before it is scrubbed and cut.
+const ERROR_BODY_SLACK: usize = 4096;
+
 /// A worker takes up to this many due messages per slot of its `concurrency` at once: enough
 /// that the outbox is not asked once per message under load.
 const BATCH_PER_SLOT: usize = 4;
@@ -82,9 +85,15 @@ impl Outputs {
         }
     }
 
-    /// Records that `count` messages for output `name` were dropped (its outbox was full).
-    pub(crate) fn dropped(&self, name: &str, count: u64) {
-        if let Some(index) = self.configs.iter().position(|o| o.name == name) {
+    /// Records that `count` messages for output `name` were dropped (its outbox was full);
+    /// true when that is worth a log line (at most one per output every 10 s, so that a dead
+    /// target does not flood the log: the metric counts every one).
+    pub(crate) fn dropped(&self, name: &str, count: u64) -> bool {
+        let Some(index) = self.configs.iter().position(|o| o.name == name) else {
+            return false;
+        };
+        let previous = self.last_error(index);
+        {
             let max = self.configs.get(index).map_or(0, |o| o.max_pending);
             self.set_last_error(
                 index,
@@ -96,6 +105,10 @@ impl Outputs {
                 },
             );
         }
+        previous.is_none_or(|last| {
+            !last.error.starts_with("the outbox is full")
+                || Utc::now() - last.at > chrono::Duration::seconds(10)
+        })
     }
 
     pub(crate) fn last_error(&self, index: usize) -> Option<LastError> {
@@ -135,17 +148,18 @@ impl Dispatcher {
         outputs: &Arc<Outputs>,
         metrics: &Arc<Metrics>,
     ) -> Result<Self, DispatchError> {
+        let client = reqwest::Client::builder()
+            // A redirect would carry the signature and the configured headers to another URL.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("pagerhook/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        // Set only once nothing can fail: a failed start leaves the outputs startable.
         if outputs
             .started
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
             return Err(DispatchError::AlreadyStarted);
         }
-        let client = reqwest::Client::builder()
-            // A redirect would carry the signature and the configured headers to another URL.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("pagerhook/", env!("CARGO_PKG_VERSION")))
-            .build()?;
         let mut workers = JoinSet::new();
         workers.spawn(warn_of_orphans(Arc::clone(store), Arc::clone(outputs)));
         for (index, (config, waker)) in outputs.configs.iter().zip(&outputs.wakers).enumerate() {
@@ -348,6 +362,10 @@ impl Worker {
         let result = AttemptResult::new(at, sent.status_code, error, next);
         let mut wait = POLL;
         while let Err(error) = self.store.record_attempt(message.id, result.clone()).await {
+            if matches!(error, crate::store::StoreError::Closed) {
+                // Shutting down: the message stays pending and is sent after the next start.
+                return;
+            }
             tracing::error!(output = %config.name, message_id = message.id, %error, "outputs: cannot record an attempt; retrying");
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(RECORD_RETRY_MAX);
@@ -398,8 +416,10 @@ impl Worker {
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|value| retry_after(value, Utc::now()));
+        // Read past what is kept, so that a secret the page quotes across the cut is scrubbed
+        // whole before the text is cut.
         let mut snippet = Vec::new();
-        while snippet.len() < ERROR_BODY_BYTES {
+        while snippet.len() < ERROR_BODY_BYTES + ERROR_BODY_SLACK {
             match response.chunk().await {
                 Ok(Some(chunk)) => snippet.extend_from_slice(&chunk),
                 _ => break,
@@ -416,9 +436,15 @@ impl Worker {
             },
             status_code: Some(status.as_u16()),
             // Frameworks echo the request (its path, its query) in error pages.
-            error: Some(scrub_headers(
-                scrub(http_error(status, &snippet), config.url.expose()),
-                config,
+            error: Some(http_error(
+                status,
+                &scrub_headers(
+                    scrub(
+                        String::from_utf8_lossy(&snippet).into_owned(),
+                        config.url.expose(),
+                    ),
+                    config,
+                ),
             )),
         }
     }
@@ -442,11 +468,17 @@ enum Verdict {
     Fail,
 }
 
-/// `HTTP 503 Service Unavailable: <start of the body>`, printable characters only.
-fn http_error(status: StatusCode, body: &[u8]) -> String {
+/// `HTTP 503 Service Unavailable: <start of the body>`, printable characters only, at most
+/// [`ERROR_BODY_BYTES`] of the body.
+fn http_error(status: StatusCode, body: &str) -> String {
     let mut text = format!("HTTP {status}");
-    let body = String::from_utf8_lossy(body.get(..ERROR_BODY_BYTES).unwrap_or(body));
+    let mut end = body.len().min(ERROR_BODY_BYTES);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
     let body: String = body
+        .get(..end)
+        .unwrap_or_default()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
@@ -481,12 +513,21 @@ fn describe(error: &reqwest::Error, config: &OutputConfig) -> String {
     scrub(text, config.url.expose())
 }
 
-/// `text` without the output's header values (an echo of the request may quote them).
+/// Parts shorter than this are not scrubbed one by one: they say nothing and are everywhere.
+const SCRUB_MIN_CHARS: usize = 6;
+
+/// `text` without the output's header values, whole or word by word (`Bearer <token>`): an
+/// echo of the request may quote them.
 fn scrub_headers(mut text: String, config: &OutputConfig) -> String {
     for value in config.headers.values() {
         let value = value.expose();
-        if value.len() > 1 && text.contains(value) {
-            text = text.replace(value, "…");
+        let words = value
+            .split_whitespace()
+            .filter(|w| w.len() >= SCRUB_MIN_CHARS);
+        for part in std::iter::once(value).chain(words) {
+            if part.len() > 1 && text.contains(part) {
+                text = text.replace(part, "…");
+            }
         }
     }
     text
@@ -495,17 +536,39 @@ fn scrub_headers(mut text: String, config: &OutputConfig) -> String {
 /// `text` with every part of `url` that may be secret (the user, the password, the path, the
 /// query) replaced by `…`, should a cause ever quote one.
 fn scrub(mut text: String, url: &reqwest::Url) -> String {
-    let parts = [
+    // (part, the fewest characters it must have to be scrubbed): a one-character path ("/") or
+    // user name says nothing and is everywhere; single query values and path segments (which an
+    // error page may quote alone: "invalid api key …") count from a few characters up.
+    let whole = [
         Some(url.as_str()),
         url.password(),
         Some(url.username()),
         url.query(),
         Some(url.path()),
     ];
-    for part in parts.into_iter().flatten() {
-        // A one-character path ("/") or user name says nothing and is everywhere.
-        if part.len() > 1 && text.contains(part) {
-            text = text.replace(part, "…");
+    let mut parts: Vec<(String, usize)> = whole
+        .into_iter()
+        .flatten()
+        .map(|part| (part.to_owned(), 2))
+        .collect();
+    let raw_values = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').map(|(_, value)| value.to_owned()));
+    let decoded_values = url.query_pairs().map(|(_, value)| value.into_owned());
+    let segments = url.path().split('/').map(str::to_owned);
+    parts.extend(
+        raw_values
+            .chain(decoded_values)
+            .chain(segments)
+            .map(|part| (part, SCRUB_MIN_CHARS)),
+    );
+    // Longest first, so that a part is replaced before a piece of it.
+    parts.sort_by_key(|(part, _)| std::cmp::Reverse(part.len()));
+    for (part, fewest) in &parts {
+        if part.len() >= *fewest && text.contains(part.as_str()) {
+            text = text.replace(part.as_str(), "…");
         }
     }
     text
@@ -619,13 +682,23 @@ mod tests {
             &url,
         );
         assert_eq!(text, "failed for … with … as …:…; see /");
+        let url = reqwest::Url::parse(
+            "https://h.example/services/T0ABCDEF/B0ABCDEF/XXXXXXXX?key=a%2Bsecret1",
+        )
+        .unwrap();
+        let text = scrub(
+            "invalid key a+secret1 for B0ABCDEF (path /services/T0ABCDEF/B0ABCDEF/XXXXXXXX)"
+                .to_owned(),
+            &url,
+        );
+        assert_eq!(text, "invalid key … for … (path …)");
     }
 
     #[test]
     fn an_http_error_keeps_the_start_of_the_body_printable() {
-        let text = http_error(StatusCode::BAD_GATEWAY, b"upstream\n\x1b[31mdown");
+        let text = http_error(StatusCode::BAD_GATEWAY, "upstream\n\x1b[31mdown");
         assert_eq!(text, "HTTP 502 Bad Gateway: upstream  [31mdown");
-        let long = vec![b'x'; 1000];
+        let long = "x".repeat(1000);
         assert_eq!(
             http_error(StatusCode::GONE, &long).len(),
             "HTTP 410 Gone: ".len() + ERROR_BODY_BYTES

@@ -158,8 +158,19 @@ pub(crate) fn for_delivery(
     {
         let (body, content_type) = match route.body {
             BodyKind::Raw => {
-                // The delivery's own body: a store keeps it once, with the delivery.
-                let raw = delivery.body.clone().unwrap_or_default();
+                // The delivery's own body: a store keeps it once, with the delivery. (A delivery
+                // built without one relays an empty body, kept with the message.)
+                let Some(raw) = delivery.body.clone() else {
+                    queue(
+                        tx,
+                        queued,
+                        route,
+                        &message,
+                        Body::Own(Bytes::new()),
+                        delivery.content_type.as_deref(),
+                    )?;
+                    continue;
+                };
                 queue(
                     tx,
                     queued,

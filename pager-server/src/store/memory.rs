@@ -15,9 +15,15 @@ use super::{
 use crate::lifecycle::{Alert, AlertStatus};
 
 /// A [`Store`] in memory, for tests and hosts that keep nothing across restarts.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -49,9 +55,12 @@ struct Inner {
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        let store = Self::default();
-        store.lock().prefix = crate::outputs::random_prefix();
-        store
+        Self {
+            inner: Mutex::new(Inner {
+                prefix: crate::outputs::random_prefix(),
+                ..Inner::default()
+            }),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
