@@ -370,6 +370,23 @@ impl AuthGuard {
         }
     }
 
+    /// The lowercase names of the headers this guard reads a secret or signature from (the
+    /// API key's header, the HMAC signature and timestamp headers), for hosts and rules that
+    /// show headers and must leave these out.
+    pub fn header_names(&self) -> Vec<String> {
+        let api_key = self.api_key.as_ref().map(|k| k.header.as_str());
+        let hmac =
+            self.hmac.as_ref().into_iter().flat_map(|h| {
+                std::iter::once(h.header.as_str()).chain(h.timestamp_header.as_deref())
+            });
+        api_key
+            .into_iter()
+            .chain(hmac)
+            .filter(|name| !name.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+
     fn head_passes<B>(&self, req: &http::Request<B>) -> bool {
         self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
             & self

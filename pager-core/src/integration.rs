@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthGuard;
+use crate::rules::{RequestContext, RuleFailure, Rules};
 use crate::text::truncate;
 use crate::{ConfigError, Error, Event};
 
@@ -229,15 +230,33 @@ fn cut_bytes(s: &mut String, max: usize) -> bool {
 
 /// A configured adapter as a host uses it. [`Instance::handle`] checks, in order: the body
 /// size, the auth guard (before anything is parsed), then runs the adapter, refuses an event
-/// whose `meta` nests too deep (`json_depth`), cuts each event to the per-event limits
-/// (title, description, lists, values), and attaches the raw body (shared, not copied) to every event.
+/// whose `meta` nests too deep (`json_depth`), runs the instance's [rules](crate::rules)
+/// (which may change or drop events), cuts each event to the per-event limits (title,
+/// description, lists, values), and attaches the raw body (shared, not copied) to every event.
 /// Every error it returns names the integration ([`Error::with_integration`]): adapters do not
-/// thread their id through their errors.
+/// thread their id through their errors. [`Instance::handle_with_report`] also says what the
+/// rules dropped and where they failed.
 #[derive(Debug)]
 pub struct Instance {
     integration: Box<dyn Integration>,
     limits: Limits,
     guard: Option<AuthGuard>,
+    rules: Option<Rules>,
+    name: Option<String>,
+    /// Lowercase names of the headers the auth guard reads, hidden from rules.
+    secret_headers: Vec<String>,
+}
+
+/// What [`Instance::handle_with_report`] did with a delivery.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Handled {
+    /// The events, as [`Integration::handle`] returns them.
+    pub events: Vec<Event>,
+    /// How many events a rule dropped.
+    pub dropped: usize,
+    /// The rules that failed on an event, and were skipped for it (in order).
+    pub rule_failures: Vec<RuleFailure>,
 }
 
 impl Instance {
@@ -247,7 +266,29 @@ impl Instance {
             integration,
             limits: Limits::default(),
             guard: None,
+            rules: None,
+            name: None,
+            secret_headers: Vec::new(),
         }
+    }
+
+    /// Runs `rules` on every event (see [`crate::rules`]); `None` = no rules.
+    #[must_use]
+    pub fn with_rules(mut self, rules: Option<Rules>) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Names the instance (the `instance` rules see; the slug when unnamed).
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The instance's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Sets the limits the instance enforces. Crate-private on purpose: limits must reach the
@@ -261,6 +302,7 @@ impl Instance {
     /// Requires every request to pass `guard`.
     #[must_use]
     pub fn with_auth(mut self, guard: AuthGuard) -> Self {
+        self.secret_headers = guard.header_names();
         self.guard = Some(guard);
         self
     }
@@ -308,13 +350,23 @@ impl Integration for Instance {
     }
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
-        self.handle_unnamed(req)
-            .map_err(|e| e.with_integration(self.id()))
+        self.handle_with_report(req).map(|handled| handled.events)
     }
 }
 
 impl Instance {
-    fn handle_unnamed(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
+    /// As [`Integration::handle`], and says what the rules did: how many events they dropped
+    /// and which failed on which event (a failed rule is skipped for that event; the event is
+    /// kept). Hosts count and record these; without rules both are empty.
+    ///
+    /// # Errors
+    /// As [`Integration::handle`]: rules never add an error.
+    pub fn handle_with_report(&self, req: &http::Request<Bytes>) -> Result<Handled, Error> {
+        self.handle_unnamed(req)
+            .map_err(|e| e.with_integration(self.id()))
+    }
+
+    fn handle_unnamed(&self, req: &http::Request<Bytes>) -> Result<Handled, Error> {
         let size = req.body().len();
         if size > self.limits.max_body_bytes {
             return Err(Error::payload_too_large(size, self.limits.max_body_bytes));
@@ -323,7 +375,7 @@ impl Instance {
             guard.check(req)?;
         }
         let mut events = self.integration.handle(req)?;
-        for event in &mut events {
+        for event in &events {
             // The `meta` object is one level; what it holds may nest the rest.
             if let Some((key, depth)) = event.meta.deepest() {
                 if depth >= MAX_META_DEPTH {
@@ -336,10 +388,27 @@ impl Instance {
                     ));
                 }
             }
+        }
+        let mut handled = Handled::default();
+        if let Some(rules) = &self.rules {
+            let applied = rules.apply(
+                &mut events,
+                &RequestContext {
+                    req,
+                    instance: self.name.as_deref().unwrap_or(self.id()),
+                    integration: self.id(),
+                    secret_headers: &self.secret_headers,
+                },
+            );
+            handled.dropped = applied.dropped;
+            handled.rule_failures = applied.failures;
+        }
+        for event in &mut events {
             self.limits.apply_to(event);
             event.set_raw_body(req.body().clone());
         }
-        Ok(events)
+        handled.events = events;
+        Ok(handled)
     }
 }
 

@@ -11,6 +11,8 @@
 //!   [`ConfigError`] for configurations and unknown slugs;
 //! - [`Registry`], which builds an [`Instance`] from (slug, options JSON), with [`Limits`]
 //!   and the [`auth`] guard (API key, bearer/custom `Authorization`, Basic, HMAC signatures);
+//! - [`rules`]: an instance's sandboxed rules (minijinja) that set the dedup key, title,
+//!   urgency, … or drop events;
 //! - helpers adapters share: [`json`] (JSON bodies with located errors, borrowed strings,
 //!   verbatim parts), [`Meta`], [`severity`] (one severity vocabulary), [`template`]
 //!   (template-filled payloads: unfilled placeholders, scalars, epoch millis) and [`text`].
@@ -83,6 +85,7 @@ mod integration;
 pub mod json;
 mod meta;
 mod registry;
+pub mod rules;
 pub mod severity;
 pub mod template;
 pub mod text;
@@ -92,6 +95,6 @@ pub use event::{
     Action, AdditionalData, DataFormat, EVENT_JSON_KEYS, Event, Incident, Severity, Urgency,
     is_http_url,
 };
-pub use integration::{Adapter, Instance, Integration, Limits, config_from_json};
+pub use integration::{Adapter, Handled, Instance, Integration, Limits, config_from_json};
 pub use meta::Meta;
 pub use registry::{InstanceConfig, IntegrationInfo, Registration, Registry};

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::auth::{AuthConfig, AuthGuard};
 use crate::integration::config_from_json;
+use crate::rules::{RuleConfig, Rules};
 use crate::{Adapter, ConfigError, Instance, Integration, Limits};
 
 /// What a registered adapter is.
@@ -55,8 +56,9 @@ fn build<A: Adapter>(
     ))
 }
 
-/// How to build one instance: the adapter's options, the auth guard's configuration, and the
-/// limits. This is the shape of a receiver's per-instance configuration.
+/// How to build one instance: the adapter's options, the auth guard's configuration, the
+/// limits and the [rules](crate::rules). This is the shape of a receiver's per-instance
+/// configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -67,6 +69,10 @@ pub struct InstanceConfig {
     pub auth: Option<AuthConfig>,
     /// The limits.
     pub limits: Limits,
+    /// The rules, in order (see [`crate::rules`]).
+    pub rules: Vec<RuleConfig>,
+    /// A template for the dedup key: one unconditional rule that runs before `rules`.
+    pub dedup_key: Option<String>,
 }
 
 impl InstanceConfig {
@@ -77,25 +83,40 @@ impl InstanceConfig {
             options,
             auth,
             limits,
+            rules: Vec::new(),
+            dedup_key: None,
         }
     }
 
-    /// Reads the flat form the CLI takes: the adapter's options with two reserved keys,
-    /// `auth` and `limits`, taken out (`{"grouping": "alert", "auth": {"api_key": "…"}}`).
+    /// The configuration with these rules and `dedup_key` template (see [`crate::rules`]).
+    #[must_use]
+    pub fn with_rules(mut self, rules: Vec<RuleConfig>, dedup_key: Option<String>) -> Self {
+        self.rules = rules;
+        self.dedup_key = dedup_key;
+        self
+    }
+
+    /// Reads the flat form the CLI takes: the adapter's options with four reserved keys,
+    /// `auth`, `limits`, `rules` and `dedup_key`, taken out
+    /// (`{"grouping": "alert", "auth": {"api_key": "…"}, "rules": [{"drop": true}]}`).
     ///
     /// # Errors
-    /// When `auth` or `limits` is invalid, naming the key.
+    /// When `auth`, `limits`, `rules` or `dedup_key` is invalid, naming the key.
     pub fn from_flat(value: &serde_json::Value) -> Result<Self, ConfigError> {
         let mut options = value.clone();
         let mut section = |key: &str| options.as_object_mut().and_then(|o| o.remove(key));
         let auth = section("auth");
         let limits = section("limits");
+        let rules = section("rules");
+        let dedup_key = section("dedup_key");
         let invalid = |key: &str, err: serde_path_to_error::Error<serde_json::Error>| {
             let path = err.path().to_string();
             ConfigError::Invalid {
                 integration: "instance",
                 path: if path == "." {
                     key.to_owned()
+                } else if path.starts_with('[') {
+                    format!("{key}{path}")
                 } else {
                     format!("{key}.{path}")
                 },
@@ -111,6 +132,14 @@ impl InstanceConfig {
                 .map(|l| serde_path_to_error::deserialize(l).map_err(|e| invalid("limits", e)))
                 .transpose()?
                 .unwrap_or_default(),
+            rules: rules
+                .map(|r| serde_path_to_error::deserialize(r).map_err(|e| invalid("rules", e)))
+                .transpose()?
+                .unwrap_or_default(),
+            dedup_key: dedup_key
+                .map(|k| serde_path_to_error::deserialize(k).map_err(|e| invalid("dedup_key", e)))
+                .transpose()?
+                .flatten(),
         })
     }
 }
@@ -153,8 +182,8 @@ impl Registry {
     }
 
     /// Builds the adapter `slug` from its options in the flat form (see
-    /// [`InstanceConfig::from_flat`]: options plus optional `auth` and `limits`; `null` =
-    /// defaults, no auth).
+    /// [`InstanceConfig::from_flat`]: options plus optional `auth`, `limits`, `rules` and
+    /// `dedup_key`; `null` = defaults, no auth, no rules).
     ///
     /// # Errors
     /// [`ConfigError::UnknownIntegration`] (listing the known slugs), or
@@ -166,7 +195,9 @@ impl Registry {
     /// Builds the adapter `slug` as `config` says.
     ///
     /// # Errors
-    /// As [`Registry::build`], and when the auth configuration is inconsistent.
+    /// As [`Registry::build`], when the auth configuration is inconsistent, and when a rule
+    /// does not compile ([`ConfigError::Invalid`] naming it: `rules[1].set.title`, with the
+    /// line and column).
     pub fn build_instance(
         &self,
         slug: &str,
@@ -179,7 +210,14 @@ impl Registry {
                 known: self.list().map(|i| i.slug).collect(),
             })?;
         let adapter = (registration.build)(&config.options, &config.limits)?;
-        let instance = Instance::new(adapter).with_limits(config.limits);
+        let rules = Rules::new(
+            registration.info.slug,
+            config.dedup_key.as_deref(),
+            &config.rules,
+        )?;
+        let instance = Instance::new(adapter)
+            .with_limits(config.limits)
+            .with_rules(rules);
         Ok(match &config.auth {
             Some(auth) => instance.with_auth(AuthGuard::new(auth.clone())?),
             None => instance,
