@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pager_core::auth::{AuthConfig, Secret};
+use pager_core::rules::RuleConfig;
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
@@ -273,6 +274,12 @@ pub struct InstanceEntry {
     /// The instance's limits.
     #[serde(default)]
     pub limits: Limits,
+    /// The instance's rules, in order (`[[instances.rules]]`; see `pager_core::rules`).
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+    /// A template for the dedup key: one unconditional rule that runs before `rules`.
+    #[serde(default)]
+    pub dedup_key: Option<String>,
 }
 
 impl InstanceEntry {
@@ -283,6 +290,7 @@ impl InstanceEntry {
             self.auth.clone(),
             self.limits,
         )
+        .with_rules(self.rules.clone(), self.dedup_key.clone())
     }
 }
 

@@ -24,7 +24,10 @@
 //!   the store at scrape time;
 //! - `pagerhook_output_send_duration_seconds{output}` — a histogram of attempt durations;
 //! - `pagerhook_output_dropped_total{output}` — messages not queued because the output already
-//!   had `max_pending` waiting.
+//!   had `max_pending` waiting;
+//! - `pagerhook_rule_failures_total{instance}` — rules that failed on an event and were skipped
+//!   for it (see `pager_core::rules`); `pagerhook_rule_dropped_total{instance}` — events a
+//!   rule dropped. Both are noted in the delivery's `notes` too.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -108,6 +111,8 @@ pub(crate) struct Metrics {
     output_messages: Family<MessageLabels, Gauge>,
     output_duration: OutputHistogramFamily,
     output_dropped: Family<OutputLabels, Counter>,
+    rule_failures: Family<InstanceLabels, Counter>,
+    rule_dropped: Family<InstanceLabels, Counter>,
 }
 
 fn send_histogram() -> Histogram {
@@ -134,6 +139,18 @@ impl Metrics {
         let output_messages = Family::default();
         let output_duration: OutputHistogramFamily = Family::new_with_constructor(send_histogram);
         let output_dropped = Family::default();
+        let rule_failures = Family::default();
+        let rule_dropped = Family::default();
+        registry.register(
+            "rule_failures",
+            "Rules that failed on an event and were skipped for it, by instance",
+            rule_failures.clone(),
+        );
+        registry.register(
+            "rule_dropped",
+            "Events a rule dropped, by instance",
+            rule_dropped.clone(),
+        );
         registry.register(
             "output_dropped",
             "Outgoing messages dropped because their output had max_pending messages waiting",
@@ -202,6 +219,25 @@ impl Metrics {
             output_messages,
             output_duration,
             output_dropped,
+            rule_failures,
+            rule_dropped,
+        }
+    }
+
+    /// Counts what an instance's rules did with a delivery.
+    pub(crate) fn rules(&self, instance: &str, failures: usize, dropped: usize) {
+        let labels = InstanceLabels {
+            instance: instance.to_owned(),
+        };
+        if failures > 0 {
+            self.rule_failures
+                .get_or_create(&labels)
+                .inc_by(failures as u64);
+        }
+        if dropped > 0 {
+            self.rule_dropped
+                .get_or_create(&labels)
+                .inc_by(dropped as u64);
         }
     }
 

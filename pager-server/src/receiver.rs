@@ -248,6 +248,12 @@ impl Receiver {
         if self.instances.contains_key(&name) {
             return Err(ReceiverError::DuplicateName(name));
         }
+        // Rules see the instance's route name as `instance`.
+        let instance = if instance.name().is_some() {
+            instance
+        } else {
+            instance.with_name(name.clone())
+        };
         self.instances.insert(name, Arc::new(instance));
         Ok(self)
     }
@@ -540,23 +546,23 @@ async fn receive(
     let nonce = instance.signature_nonce(&request);
     let result = if body.len() >= BLOCKING_BODY_BYTES {
         let instance = Arc::clone(&instance);
-        match tokio::task::spawn_blocking(move || instance.handle(&request)).await {
+        match tokio::task::spawn_blocking(move || instance.handle_with_report(&request)).await {
             Ok(result) => result,
             Err(_) => {
                 return error_response(StatusCode::INTERNAL_SERVER_ERROR, "normalization failed");
             }
         }
     } else {
-        instance.handle(&request)
+        instance.handle_with_report(&request)
     };
 
     if let Err(error @ Error::Unauthorized { .. }) = &result {
         return unauthorized(shared, name, error);
     }
     let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
-    let (outcome, result) = match result {
-        Ok(events) => (Outcome::Accepted(events), Ok(())),
-        Err(error) => (Outcome::rejected(&error), Err(error)),
+    let (outcome, notes, result) = match result {
+        Ok(handled) => accepted(shared, name, handled),
+        Err(error) => (Outcome::rejected(&error), None, Err(error)),
     };
     let mut delivery = Delivery::new(
         name,
@@ -566,6 +572,9 @@ async fn receive(
         body.len() as u64,
         outcome,
     );
+    if let Some(notes) = notes {
+        delivery = delivery.with_notes(notes);
+    }
     if let (Some(plan), Ok(())) = (shared.receiver.plans.get(name), &result) {
         delivery = delivery.with_outbox(Arc::clone(plan));
     }
@@ -582,6 +591,39 @@ async fn receive(
         delivery = delivery.with_signature(nonce.signature, expires);
     }
     record(shared, name, delivery, result).await
+}
+
+/// An accepted delivery's outcome, and its notes (see [`rule_notes`]).
+fn accepted(
+    shared: &Shared,
+    name: &str,
+    handled: pager_core::Handled,
+) -> (Outcome, Option<String>, Result<(), Error>) {
+    let notes = rule_notes(shared, name, &handled);
+    (Outcome::Accepted(handled.events), notes, Ok(()))
+}
+
+/// Counts what the rules did with a delivery, and returns the delivery log's note of it:
+/// `None` when they dropped nothing and nothing failed. One line per fact: `rules dropped 2
+/// events`, `rule failed: event 0: rules[1].set.urgency: …`.
+fn rule_notes(shared: &Shared, name: &str, handled: &pager_core::Handled) -> Option<String> {
+    use std::fmt::Write as _;
+    shared
+        .metrics
+        .rules(name, handled.rule_failures.len(), handled.dropped);
+    if handled.dropped == 0 && handled.rule_failures.is_empty() {
+        return None;
+    }
+    let mut notes = String::new();
+    if handled.dropped > 0 {
+        let plural = if handled.dropped == 1 { "" } else { "s" };
+        let _ = writeln!(notes, "rules dropped {} event{plural}", handled.dropped);
+    }
+    for failure in &handled.rule_failures {
+        let _ = writeln!(notes, "rule failed: {failure}");
+    }
+    notes.truncate(notes.trim_end().len());
+    Some(notes)
 }
 
 /// A 401 for a delivery: counted, not written to the delivery log (a flood of them must cost

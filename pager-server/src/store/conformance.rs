@@ -299,6 +299,30 @@ pub async fn delivery_log(store: &dyn Store) {
         "meta is a projection of the stored body, not stored twice"
     );
     assert!(store.delivery(9999).await.unwrap().is_none());
+    assert_eq!(third.notes, None, "no notes unless given");
+
+    // Notes (what the rules did) are kept, listed and read back; long ones cut.
+    let noted = store
+        .ingest(
+            delivery("am", 3, vec![event(Action::Create, "k", 1)])
+                .with_notes("rules dropped 1 event\nrule failed: event 0: rules[1].if: x"),
+        )
+        .await
+        .unwrap();
+    let listed = store.deliveries(Some("am"), 1).await.unwrap();
+    assert_eq!(
+        listed[0].notes.as_deref(),
+        Some("rules dropped 1 event\nrule failed: event 0: rules[1].if: x")
+    );
+    let read = store.delivery(noted.delivery_id).await.unwrap().unwrap();
+    assert_eq!(read.notes, listed[0].notes);
+    let cut = store
+        .ingest(delivery("am", 4, vec![]).with_notes("é".repeat(5000)))
+        .await
+        .unwrap();
+    let read = store.delivery(cut.delivery_id).await.unwrap().unwrap();
+    let kept = read.notes.unwrap();
+    assert!(kept.len() <= super::MAX_NOTES_BYTES && kept.ends_with('…'));
 }
 
 /// Many concurrent creates for one key open exactly one alert and count every one.

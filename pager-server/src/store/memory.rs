@@ -355,6 +355,7 @@ impl Store for MemoryStore {
                 status,
                 error,
                 event_count: events.len() as u64,
+                notes: delivery.notes,
                 body: delivery.body,
                 events_json: (status == 200).then(|| events_json(events)),
             },

@@ -76,7 +76,13 @@ pub struct Delivery {
     pub signature: Option<(String, DateTime<Utc>)>,
     /// The outputs that follow its instance (see [`Delivery::with_outbox`]).
     pub outbox: Option<Arc<OutboxPlan>>,
+    /// What the instance's rules did that the events do not show (events dropped, rules that
+    /// failed), cut to [`MAX_NOTES_BYTES`]; see [`Delivery::with_notes`].
+    pub notes: Option<String>,
 }
+
+/// The most bytes of [`Delivery::notes`] kept.
+pub const MAX_NOTES_BYTES: usize = 4096;
 
 impl Delivery {
     /// A delivery received at `received_at`. The content type is cut to
@@ -113,7 +119,26 @@ impl Delivery {
             outcome,
             signature: None,
             outbox: None,
+            notes: None,
         }
+    }
+
+    /// Notes for the delivery log (what the rules dropped, which failed); cut to
+    /// [`MAX_NOTES_BYTES`] on a character boundary, ending in `…`.
+    #[must_use]
+    pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
+        let mut notes = notes.into();
+        if notes.len() > MAX_NOTES_BYTES {
+            let room = MAX_NOTES_BYTES - '…'.len_utf8();
+            let cut = (0..=room)
+                .rev()
+                .find(|&i| notes.is_char_boundary(i))
+                .unwrap_or(0);
+            notes.truncate(cut);
+            notes.push('…');
+        }
+        self.notes = Some(notes);
+        self
     }
 
     /// Queues the messages `plan`'s outputs want for this delivery, in the same atomic step
@@ -234,6 +259,8 @@ pub struct DeliveryRecord {
     pub error: Option<String>,
     /// How many events it produced.
     pub event_count: u64,
+    /// What the instance's rules did that the events do not show (see [`Delivery::notes`]).
+    pub notes: Option<String>,
     /// The raw body, when kept and asked for.
     #[serde(skip)]
     pub body: Option<Bytes>,

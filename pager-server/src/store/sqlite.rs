@@ -145,6 +145,10 @@ CREATE INDEX outbox_relayed ON outbox (delivery_id) WHERE body IS NULL;
 -- The store's random prefix for message ids (one row, written on open).
 CREATE TABLE outbox_identity (prefix TEXT NOT NULL);
 ",
+    // What the instance's rules did that the events do not show (issue 16).
+    r"
+ALTER TABLE deliveries ADD COLUMN notes TEXT;
+",
 ];
 
 const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_id, status, \
@@ -613,7 +617,7 @@ fn ingest_one(
     };
     conn.prepare_cached(
         "INSERT INTO deliveries (instance, received_at, content_type, body, body_bytes, status, \
-         error, event_count, events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         error, event_count, events, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         delivery.instance,
@@ -632,6 +636,7 @@ fn ingest_one(
         } else {
             prepared.events_json.as_deref()
         },
+        delivery.notes,
     ])?;
     let delivery_id = conn.last_insert_rowid();
     let (results, queued) = match &delivery.outcome {
@@ -1101,8 +1106,9 @@ fn delivery_from_row(
     full: bool,
 ) -> rusqlite::Result<Result<DeliveryRecord, StoreError>> {
     let received_at: String = row.get(2)?;
-    let body: Option<Vec<u8>> = if full { row.get(8)? } else { None };
-    let events_json: Option<String> = if full { row.get(9)? } else { None };
+    let notes: Option<String> = row.get(8)?;
+    let body: Option<Vec<u8>> = if full { row.get(9)? } else { None };
+    let events_json: Option<String> = if full { row.get(10)? } else { None };
     let record = (
         row.get(0)?,
         row.get(1)?,
@@ -1122,6 +1128,7 @@ fn delivery_from_row(
             status: record.4,
             error: record.5,
             event_count: record.6,
+            notes,
             body: body.map(Bytes::from),
             events_json,
         }),
@@ -1129,7 +1136,7 @@ fn delivery_from_row(
 }
 
 const DELIVERY_COLUMNS: &str =
-    "id, instance, received_at, content_type, body_bytes, status, error, event_count";
+    "id, instance, received_at, content_type, body_bytes, status, error, event_count, notes";
 
 #[async_trait]
 impl Store for SqliteStore {
