@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
 use pager_core::auth::{ReceivedAt, Secret};
-use pager_core::{Event, Integration};
+use pager_core::Event;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 #[derive(Parser)]
@@ -35,8 +35,10 @@ enum Command {
         /// The body: a file, or `-` (the default) for standard input.
         #[arg(default_value = "-")]
         file: String,
-        /// The adapter's options as JSON, or @FILE to read them from a file. Two keys are the
-        /// instance's rather than the adapter's: `auth` (the auth guard) and `limits`.
+        /// The adapter's options as JSON, or @FILE to read them from a file. Four keys are the
+        /// instance's rather than the adapter's: `auth` (the auth guard), `limits`, `rules`
+        /// and `dedup_key` (see the README's Rules). A rule that fails on an event is a
+        /// warning on stderr (`warning: rule failed: …`); what the rules dropped too.
         #[arg(long, value_name = "JSON|@FILE")]
         config: Option<String>,
         /// A request header, `Name: value` (repeatable).
@@ -261,10 +263,21 @@ fn normalize(
             extras,
         )?
     };
-    let events = instance
-        .handle(&req)
+    let handled = instance
+        .handle_with_report(&req)
         .map_err(|e| Failure::Rejected(e.to_string()))?;
-    write_json(&EventsOut { events: &events }, pretty)
+    for failure in &handled.rule_failures {
+        eprintln!("warning: rule failed: {failure}");
+    }
+    if handled.dropped > 0 {
+        eprintln!("warning: rules dropped {} event(s)", handled.dropped);
+    }
+    write_json(
+        &EventsOut {
+            events: &handled.events,
+        },
+        pretty,
+    )
 }
 
 #[derive(serde::Serialize)]

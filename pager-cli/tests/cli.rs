@@ -365,3 +365,84 @@ fn pretty_prints_whatever_compact_prints_deep_meta_included() {
     assert!(text.contains("\n  \"events\": [\n"), "pretty: {text:.200}");
     assert!(text.contains(&"[".repeat(127)), "meta verbatim");
 }
+
+#[test]
+fn normalize_runs_rules_from_config_and_warns_of_failures() {
+    let config = r#"{"grouping": "alert", "rules": [
+        {"if": "alert.labels.severity == 'critical'", "set": {"urgency": "low", "tags": ["job:{{ alert.labels.job }}"]}},
+        {"set": {"dedup_key": "{{ alert.labels.alertname }}/{{ alert.labels.instance }}", "title": "{{ event.title }} on {{ alert.labels.instance }}"}},
+        {"set": {"description": "{{ alert.labels.nosuchlabel }}"}}
+    ]}"#;
+    let out = normalize_with(&fixture("single-firing.json"), config, &[]);
+    let normalized = events(&out);
+    assert_eq!(normalized.len(), 1);
+    assert_eq!(normalized[0]["urgency"], "low");
+    assert_eq!(
+        normalized[0]["tags"].as_array().unwrap().last().unwrap(),
+        "job:node"
+    );
+    assert_eq!(
+        normalized[0]["thirdparty_id"],
+        "InstanceDown/db-1.example:9100"
+    );
+    assert!(
+        normalized[0]["title"]
+            .as_str()
+            .unwrap()
+            .ends_with(" on db-1.example:9100"),
+        "{}",
+        normalized[0]["title"]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "warning: rule failed: event 0: rules[2].set.description: undefined value"
+        ),
+        "{stderr}"
+    );
+
+    // Dropping every event is still success, with a warning.
+    let drop_all = r#"{"rules": [{"drop": true}]}"#;
+    let out = normalize_with(&fixture("single-firing.json"), drop_all, &[]);
+    assert!(events(&out).is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: rules dropped 1 event(s)\n"
+    );
+
+    // A rule that does not compile is a usage error naming it.
+    let out = normalize_with(
+        &fixture("single-firing.json"),
+        r#"{"rules": [{"set": {"title": "{{ alert.labels.job"}}]}"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "error: prometheus-v3: invalid configuration at rules[0].set.title: syntax error"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_refuses_a_rule_that_does_not_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        "store = \"memory\"\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n\
+         [[instances.rules]]\nif = \"payload.status = 'x'\"\ndrop = true\n",
+    )
+    .unwrap();
+    let out = pagerhook(&["serve", "--config", config.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: instance \"am\": prometheus-v3: invalid configuration at rules[0].if: syntax error"
+        ) && stderr.contains("line 1, column"),
+        "{stderr}"
+    );
+}
