@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use pager_core::auth::{ReceivedAt, Secret};
 use pager_core::Event;
+use pager_core::auth::{ReceivedAt, Secret};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 #[derive(Parser)]
