@@ -6,7 +6,9 @@
 //!    schema (the owned floor); plus every registered adapter over all of its fixtures.
 //! 2. A table of payloads/s, MB/s and the ratios adapter/floor (throughput; ≥ 1.0 means at
 //!    least as fast as the floor), read back from criterion's estimates of this run.
-//! 3. The CLI normalizing a 10 MB payload against a program that reads the file and does one
+//! 3. Rules: a 1-alert notification through a prometheus-v3 instance (alert mode) with five
+//!    typical rules against the same instance without rules; the ratio is printed (target ≥ 0.5).
+//! 4. The CLI normalizing a 10 MB payload against a program that reads the file and does one
 //!    owned typed parse: both are this bench binary re-run as a child process (`--child-cli`,
 //!    `--child-owned-parse`), so both pay the same process start-up; median of 9 runs each.
 
@@ -52,11 +54,13 @@ fn main() -> ExitCode {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
     bench_sizes(&mut c);
+    bench_rules(&mut c);
     bench_fixtures(&mut c);
     c.final_summary();
     // `--profile-time` (for perf) and `--list` run no measurements to report on.
     if !args.iter().any(|a| a == "--profile-time" || a == "--list") {
         print_table(&out_dir);
+        print_rules(&out_dir);
         compare_cli();
     }
     ExitCode::SUCCESS
@@ -105,6 +109,67 @@ fn bench_sizes(c: &mut Criterion) {
         });
         g.finish();
     }
+}
+
+/// Five rules of the kinds the README shows: a drop, a dedup key, an urgency, tags and data
+/// (reading `payload`, so the body is parsed a second time), a conditional title.
+fn five_rules() -> serde_json::Value {
+    serde_json::json!({
+        "grouping": "alert",
+        "rules": [
+            {"if": "alert.labels.alertname | default('') == 'Watchdog'", "drop": true},
+            {"set": {"dedup_key": "{{ alert.labels.alertname }}/{{ alert.labels.instance | default('-') }}"}},
+            {"if": "event.urgency is none", "set": {"urgency": "{{ alert.labels.severity | default('') }}"}},
+            {"set": {"tags": ["receiver:{{ payload.receiver }}"], "additional_data": {"Fingerprint": "{{ alert.fingerprint }}"}}},
+            {"if": "event.action == 'resolve'", "set": {"title": "Resolved: {{ event.title }}"}},
+        ],
+    })
+}
+
+fn bench_rules(c: &mut Criterion) {
+    let registry = registry();
+    let none = registry
+        .build("prometheus-v3", &serde_json::json!({"grouping": "alert"}))
+        .unwrap();
+    let five = registry.build("prometheus-v3", &five_rules()).unwrap();
+    let body = sample_notification(1);
+    let req = request(&body);
+    let handled = five.handle_with_report(&req).unwrap();
+    assert!(
+        handled.rule_failures.is_empty(),
+        "{:?}",
+        handled.rule_failures
+    );
+    let mut g = c.benchmark_group("rules");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("none", |b| {
+        b.iter(|| none.handle(black_box(&req)).unwrap());
+    });
+    g.bench_function("five", |b| {
+        b.iter(|| five.handle(black_box(&req)).unwrap());
+    });
+    g.finish();
+}
+
+fn print_rules(out_dir: &Path) {
+    let (Some(none), Some(five)) = (
+        mean_ns(out_dir, "rules", "none"),
+        mean_ns(out_dir, "rules", "five"),
+    ) else {
+        println!(
+            "
+rules: no estimates (run without a filter, or with `rules`)"
+        );
+        return;
+    };
+    println!(
+        "
+Rules, 1-alert notification, alert mode: none {:.0}/s, five rules {:.0}/s, \
+         ratio {:.2} (target >= 0.5)",
+        1e9 / none,
+        1e9 / five,
+        none / five
+    );
 }
 
 /// Every registered adapter over every one of its fixtures, as one benchmark per adapter.

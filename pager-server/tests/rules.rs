@@ -176,3 +176,68 @@ fn a_rule_that_does_not_compile_names_the_instance_rule_and_position() {
     .unwrap_err();
     assert!(unknown.contains("unknown field `when`"), "{unknown}");
 }
+
+/// The README's Rules examples: they parse, build, and run on the vendors' fixtures without a
+/// rule failure.
+#[tokio::test]
+async fn the_readme_rule_examples_build_and_run_cleanly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Rules: ")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let toml: String = section
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .collect();
+    assert_eq!(toml.matches("[[instances]]").count(), 3, "{toml}");
+    let config =
+        ServeConfig::from_toml(&format!("store = \"memory\"\n{toml}"), Path::new(".")).unwrap();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let app = Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::clone(&store),
+    )
+    .unwrap()
+    .router();
+    for (instance, fixture) in [
+        ("am", "prometheus-v3/group-mixed-firing.json"),
+        ("grafana", "grafana/documented-example.json"),
+        ("datadog", "datadog/triggered.json"),
+        ("datadog", "datadog/warn.json"),
+    ] {
+        let body = std::fs::read(root.join("fixtures").join(fixture)).unwrap();
+        let request = Request::post(format!("/integrations/{instance}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let (status, text) = call(&app, request).await;
+        assert_eq!(status, StatusCode::OK, "{fixture}: {text}");
+        let log = store.deliveries(Some(instance), 1).await.unwrap();
+        assert_eq!(log[0].notes, None, "{fixture}");
+        assert!(log[0].event_count > 0, "{fixture}");
+    }
+    let (_, alerts) = call(&app, get("/alerts?instance=datadog")).await;
+    let alerts: Value = serde_json::from_str(&alerts).unwrap();
+    let statuses: Vec<_> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["thirdparty_id"].as_str().unwrap(),
+                a["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("datadog/98765432/ip-012345", "open")),
+        "{statuses:?}"
+    );
+}
