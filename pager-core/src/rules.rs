@@ -276,8 +276,8 @@ impl Rules {
     pub(crate) fn apply(&self, events: &mut Vec<Event>, request: &RequestContext<'_>) -> Applied {
         let mut applied = Applied::default();
         let payload = if self.uses.payload {
-            serde_json::from_slice::<serde_json::Value>(request.req.body())
-                .map_or(Value::from(()), |v| Value::from_serialize(&v))
+            // Straight into minijinja's value: one pass, no `serde_json::Value` in between.
+            serde_json::from_slice::<Value>(request.req.body()).unwrap_or(Value::from(()))
         } else {
             Value::UNDEFINED
         };
@@ -310,7 +310,11 @@ impl Rules {
         applied: &mut Applied,
     ) -> bool {
         let event_value = if self.uses.event {
-            serde_json::to_value(&*event).map_or(Value::UNDEFINED, |v| Value::from_serialize(&v))
+            // Through its JSON text: `meta` holds raw JSON, which only serde_json reads back.
+            serde_json::to_vec(&*event)
+                .ok()
+                .and_then(|json| serde_json::from_slice::<Value>(&json).ok())
+                .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
         };
@@ -318,8 +322,8 @@ impl Rules {
             event
                 .meta
                 .get("alert")
-                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
-                .map_or(Value::UNDEFINED, |v| Value::from_serialize(&v))
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
         };
