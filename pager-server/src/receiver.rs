@@ -593,6 +593,9 @@ async fn receive(
     record(shared, name, delivery, result).await
 }
 
+/// The most rule failures one delivery's notes list (the metric counts them all).
+const MAX_NOTED_FAILURES: usize = 20;
+
 /// An accepted delivery's outcome, and its notes (see [`rule_notes`]).
 fn accepted(
     shared: &Shared,
@@ -619,8 +622,17 @@ fn rule_notes(shared: &Shared, name: &str, handled: &pager_core::Handled) -> Opt
         let plural = if handled.dropped == 1 { "" } else { "s" };
         let _ = writeln!(notes, "rules dropped {} event{plural}", handled.dropped);
     }
-    for failure in &handled.rule_failures {
+    // Bounded: a delivery of 10,000 events whose every event fails a rule writes 20 lines.
+    for failure in handled.rule_failures.iter().take(MAX_NOTED_FAILURES) {
         let _ = writeln!(notes, "rule failed: {failure}");
+    }
+    if let Some(more) = handled
+        .rule_failures
+        .len()
+        .checked_sub(MAX_NOTED_FAILURES)
+        .filter(|more| *more > 0)
+    {
+        let _ = writeln!(notes, "… and {more} more rule failures");
     }
     notes.truncate(notes.trim_end().len());
     Some(notes)
