@@ -276,8 +276,7 @@ impl Rules {
     pub(crate) fn apply(&self, events: &mut Vec<Event>, request: &RequestContext<'_>) -> Applied {
         let mut applied = Applied::default();
         let payload = if self.uses.payload {
-            // Straight into minijinja's value: one pass, no `serde_json::Value` in between.
-            serde_json::from_slice::<Value>(request.req.body()).unwrap_or(Value::from(()))
+            lazy_json_bytes(request.req.body()).unwrap_or(Value::from(()))
         } else {
             Value::UNDEFINED
         };
@@ -311,9 +310,9 @@ impl Rules {
     ) -> bool {
         let event_value = if self.uses.event {
             // Through its JSON text: `meta` holds raw JSON, which only serde_json reads back.
-            serde_json::to_vec(&*event)
+            serde_json::to_string(&*event)
                 .ok()
-                .and_then(|json| serde_json::from_slice::<Value>(&json).ok())
+                .and_then(|json| lazy_json(json.into_boxed_str()))
                 .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
@@ -322,7 +321,7 @@ impl Rules {
             event
                 .meta
                 .get("alert")
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                .and_then(|text| lazy_json(text.into()))
                 .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
@@ -677,6 +676,127 @@ fn is_secret_header(name: &str) -> bool {
             .any(|word| name.contains(word))
 }
 
+/// `body` as a lazily read JSON value ([`LazyJson`]), or `None` when it is not JSON.
+fn lazy_json_bytes(body: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(body).ok()?;
+    let value = lazy_json(text.into())?;
+    // Its first level read now, which checks the whole text (a nested value is checked as it
+    // is skipped): a body that is not JSON is `none`, not an empty object.
+    if let Some(object) = value.downcast_object_ref::<LazyJson>() {
+        object.parse().ok()?;
+    }
+    Some(value)
+}
+
+/// JSON text (already known to be valid) as a minijinja value: a scalar read at once, an
+/// object or array as a [`LazyJson`].
+fn lazy_json(text: Box<str>) -> Option<Value> {
+    match text.trim_start().as_bytes().first()? {
+        b'{' => Some(Value::from_object(LazyJson::new(text, false))),
+        b'[' => Some(Value::from_object(LazyJson::new(text, true))),
+        _ => serde_json::from_str::<Value>(&text).ok(),
+    }
+}
+
+/// A JSON object or array that rules read lazily: one level is parsed the first time a rule
+/// looks inside it, and what it holds stays text until looked into in turn. Rules read a few
+/// fields of a payload or an event; building the whole value tree for them cost four times
+/// the adapter's own work (BENCHMARKS.md).
+#[derive(Debug)]
+struct LazyJson {
+    text: Box<str>,
+    seq: bool,
+    entries: std::sync::OnceLock<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    /// Object members in key order (the last of a repeated key), or array items with no key.
+    keys: Vec<Value>,
+    values: Vec<Value>,
+}
+
+impl LazyJson {
+    fn new(text: Box<str>, seq: bool) -> Self {
+        Self {
+            text,
+            seq,
+            entries: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn entries(&self) -> &Entries {
+        self.entries
+            .get_or_init(|| Self::read(&self.text, self.seq).unwrap_or_default())
+    }
+
+    /// Reads the first level now; an error when the text is not JSON of its kind.
+    fn parse(&self) -> Result<(), serde_json::Error> {
+        if self.entries.get().is_some() {
+            return Ok(());
+        }
+        let entries = Self::read(&self.text, self.seq)?;
+        let _ = self.entries.set(entries);
+        Ok(())
+    }
+
+    fn read(text: &str, seq: bool) -> Result<Entries, serde_json::Error> {
+        let child = |raw: &serde_json::value::RawValue| {
+            lazy_json(raw.get().into()).unwrap_or(Value::UNDEFINED)
+        };
+        let mut entries = Entries::default();
+        if seq {
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)?;
+            entries.values = items.into_iter().map(child).collect();
+        } else {
+            let members: BTreeMap<String, &serde_json::value::RawValue> =
+                serde_json::from_str(text)?;
+            for (key, raw) in members {
+                entries.keys.push(Value::from(key));
+                entries.values.push(child(raw));
+            }
+        }
+        Ok(entries)
+    }
+}
+
+impl minijinja::value::Object for LazyJson {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        if self.seq {
+            minijinja::value::ObjectRepr::Seq
+        } else {
+            minijinja::value::ObjectRepr::Map
+        }
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let entries = self.entries();
+        if self.seq {
+            return entries.values.get(key.as_usize()?).cloned();
+        }
+        let key = key.as_str()?;
+        let at = entries
+            .keys
+            .binary_search_by(|k| k.as_str().unwrap_or_default().cmp(key))
+            .ok()?;
+        entries.values.get(at).cloned()
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let entries = self.entries();
+        let items = if self.seq {
+            entries.values.clone()
+        } else {
+            entries.keys.clone()
+        };
+        minijinja::value::Enumerator::Iter(Box::new(items.into_iter()))
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        Some(self.entries().values.len())
+    }
+}
+
 /// A writer that refuses to grow past [`MAX_RENDERED_BYTES`].
 #[derive(Default)]
 struct Capped {
@@ -776,6 +896,58 @@ mod tests {
 
     fn config_error(config: serde_json::Value) -> String {
         instance(config).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn payload_event_and_alert_read_like_json_values() {
+        // Nested objects and arrays, indexing, iteration, `in`, length, tojson and `none`.
+        let handled = run(
+            json!({"rules": [{"set": {
+                "title": "{{ payload.a.b[1].c }} {{ payload.list | length }} {{ 'y' in payload.list }} \
+                          {% for k in payload.a %}{{ k }};{% endfor %} {{ payload.n is none }} \
+                          {{ payload.a.b[0] | tojson }} {{ alert.fp }} {{ event.meta.n }}",
+                "tags": ["{% for x in payload.list %}{{ x }}{% endfor %}"],
+            }}]}),
+            json!({"a": {"z": 1, "b": [{"c": "first"}, {"c": "second"}]}, "list": ["x", "y"],
+                   "n": null, "events": [{"key": "k", "title": "t", "alert": {"fp": "abc"}}]}),
+        );
+        assert!(
+            handled.rule_failures.is_empty(),
+            "{:?}",
+            handled.rule_failures
+        );
+        let event = &handled.events[0];
+        assert_eq!(
+            event.title,
+            r#"second 2 True b;z; True {"c":"first"} abc 1"#
+        );
+        assert_eq!(event.tags, ["xy"]);
+        // A body that is not JSON is `none`.
+        let rules = [RuleConfig {
+            set: Some(SetConfig {
+                title: Some("{{ payload is none }}".into()),
+                ..SetConfig::default()
+            }),
+            ..RuleConfig::default()
+        }];
+        let rules = Rules::new("echo", None, &rules).unwrap().unwrap();
+        for (body, expected) in [(&b"not json {"[..], "True"), (&b"{\"a\": 1}"[..], "False")] {
+            let mut events = vec![Event::new(Action::Create, "k", "t")];
+            let request = http::Request::post("/hook")
+                .body(Bytes::copy_from_slice(body))
+                .unwrap();
+            let applied = rules.apply(
+                &mut events,
+                &RequestContext {
+                    req: &request,
+                    instance: "i",
+                    integration: "echo",
+                    secret_headers: &[],
+                },
+            );
+            assert!(applied.failures.is_empty(), "{:?}", applied.failures);
+            assert_eq!(events[0].title, expected);
+        }
     }
 
     #[test]
