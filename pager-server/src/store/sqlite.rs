@@ -419,14 +419,13 @@ fn write_loop(
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch, failure, &mut pending, prefix);
-        }
-        if !attempts.is_empty() {
+            commit_batch(conn, batch, attempts, failure, &mut pending, prefix);
+        } else if !attempts.is_empty() {
             commit_attempts(conn, attempts, failure, &mut pending);
         }
         // One large delivery per round, so a steady stream of small ones cannot starve it.
         if let Some(one) = large.pop_front() {
-            commit_batch(conn, vec![one], failure, &mut pending, prefix);
+            commit_batch(conn, vec![one], Vec::new(), failure, &mut pending, prefix);
         }
         if let Some(mut prune) = pruning.take() {
             match prune_step(conn, &mut prune) {
@@ -443,7 +442,7 @@ fn write_loop(
     }
     // Large deliveries queued before the close request are committed, each on its own.
     for one in large {
-        commit_batch(conn, vec![one], failure, &mut pending, prefix);
+        commit_batch(conn, vec![one], Vec::new(), failure, &mut pending, prefix);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
@@ -525,9 +524,12 @@ fn prune_step(conn: &mut Connection, prune: &mut Prune) -> rusqlite::Result<bool
 
 type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
 
+/// Commits a group of deliveries, and the attempt outcomes waiting with them, in one
+/// transaction (one fsync for both): each delivery in its own savepoint, the attempts in one.
 fn commit_batch(
     conn: &mut Connection,
     batch: Vec<(Box<Prepared>, Reply)>,
+    attempts: Attempts,
     failure: &Mutex<Option<String>>,
     pending: &mut PendingCounts,
     prefix: &str,
@@ -556,22 +558,45 @@ fn commit_batch(
             }
             results.push(result);
         }
+        let recorded = if attempts.is_empty() {
+            Ok(())
+        } else {
+            let savepoint = tx.savepoint()?;
+            let mut tentative = counts.clone();
+            match record_attempts(&savepoint, &attempts, &mut tentative) {
+                Ok(()) => {
+                    savepoint.commit()?;
+                    counts = tentative;
+                    Ok(())
+                }
+                Err(error) => {
+                    drop(savepoint);
+                    Err(error.to_string())
+                }
+            }
+        };
         tx.commit()?;
-        Ok::<_, rusqlite::Error>(results)
+        Ok::<_, rusqlite::Error>((results, recorded))
     })();
     *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     if outcome.is_ok() {
         *pending = counts;
     }
     match outcome {
-        Ok(results) => {
+        Ok((results, recorded)) => {
             for ((_, reply), result) in batch.into_iter().zip(results) {
                 let _ = reply.send(result);
+            }
+            for (_, _, reply) in attempts {
+                let _ = reply.send(recorded.clone().map_err(StoreError::Commit));
             }
         }
         Err(error) => {
             tracing::error!(%error, "sqlite store: commit failed; {} deliveries refused", batch.len());
             for (_, reply) in batch {
+                let _ = reply.send(Err(StoreError::Commit(error.to_string())));
+            }
+            for (_, _, reply) in attempts {
                 let _ = reply.send(Err(StoreError::Commit(error.to_string())));
             }
         }
@@ -827,67 +852,57 @@ fn unblock_next(conn: &Connection, output: &str, order_key: &str) -> rusqlite::R
     Ok(())
 }
 
-/// Commits a group of attempt outcomes in one transaction, and answers each.
+/// Commits a group of attempt outcomes in one transaction, and answers each (when no delivery
+/// waits to be committed with them).
 fn commit_attempts(
     conn: &mut Connection,
     attempts: Attempts,
     failure: &Mutex<Option<String>>,
     pending: &mut PendingCounts,
 ) {
-    let mut counts = pending.clone();
-    let outcome = (|| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (id, result, _) in &attempts {
-            let (status, next) = match result.next {
-                NextStep::Delivered => (MessageStatus::Delivered, None),
-                NextStep::RetryAt(at) => (MessageStatus::Pending, Some(timestamp(at))),
-                NextStep::Failed => (MessageStatus::Failed, None),
-            };
-            let changed: Option<(String, Option<String>)> = tx
-                .prepare_cached(
-                    "UPDATE outbox SET attempts = attempts + 1, last_status_code = ?2, \
-                     last_error = ?3, status = ?4, next_attempt_at = ?5, updated_at = ?6 \
-                     WHERE id = ?1 AND status = 'pending' RETURNING output, order_key",
-                )?
-                .query_row(
-                    params![
-                        id,
-                        result.status_code,
-                        result.error,
-                        status.as_str(),
-                        next,
-                        timestamp(result.at),
-                    ],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            if let (Some((output, order_key)), false) = (changed, status == MessageStatus::Pending)
-            {
-                if let Some(order_key) = order_key {
-                    unblock_next(&tx, &output, &order_key)?;
-                }
-                if let Some(count) = counts.get_mut(&output) {
-                    *count = count.saturating_sub(1);
-                }
+    commit_batch(conn, Vec::new(), attempts, failure, pending, "");
+}
+
+/// Records attempt outcomes (inside the caller's transaction), keeping `counts`.
+fn record_attempts(
+    conn: &Connection,
+    attempts: &Attempts,
+    counts: &mut PendingCounts,
+) -> rusqlite::Result<()> {
+    for (id, result, _) in attempts {
+        let (status, next) = match result.next {
+            NextStep::Delivered => (MessageStatus::Delivered, None),
+            NextStep::RetryAt(at) => (MessageStatus::Pending, Some(timestamp(at))),
+            NextStep::Failed => (MessageStatus::Failed, None),
+        };
+        let changed: Option<(String, Option<String>)> = conn
+            .prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_status_code = ?2, \
+                 last_error = ?3, status = ?4, next_attempt_at = ?5, updated_at = ?6 \
+                 WHERE id = ?1 AND status = 'pending' RETURNING output, order_key",
+            )?
+            .query_row(
+                params![
+                    id,
+                    result.status_code,
+                    result.error,
+                    status.as_str(),
+                    next,
+                    timestamp(result.at),
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let (Some((output, order_key)), false) = (changed, status == MessageStatus::Pending) {
+            if let Some(order_key) = order_key {
+                unblock_next(conn, &output, &order_key)?;
             }
-        }
-        tx.commit()
-    })();
-    *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
-    match outcome {
-        Ok(()) => {
-            *pending = counts;
-            for (_, _, reply) in attempts {
-                let _ = reply.send(Ok(()));
-            }
-        }
-        Err(error) => {
-            tracing::error!(%error, "sqlite store: could not record {} attempts", attempts.len());
-            for (_, _, reply) in attempts {
-                let _ = reply.send(Err(StoreError::Commit(error.to_string())));
+            if let Some(count) = counts.get_mut(&output) {
+                *count = count.saturating_sub(1);
             }
         }
     }
+    Ok(())
 }
 
 /// Makes every failed message of `output` pending again (on the writer): each waits behind its
