@@ -1484,3 +1484,78 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A database made by the release before the outbox and notes (schema 3, with a delivery
+    /// and an open alert in it) opens with this build: migrations 4 and 5 apply, what was
+    /// there reads back, and the outbox works.
+    #[tokio::test]
+    async fn a_schema_3_database_with_data_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..3] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO deliveries (instance, received_at, content_type, body, body_bytes, \
+                 status, error, event_count, events) VALUES ('am', \
+                 '2026-11-29T10:00:00.000000Z', 'application/json', x'7b7d', 2, 200, NULL, 1, \
+                 '{\"events\":[]}'); \
+                 INSERT INTO alerts (instance, thirdparty_id, status, title, description, \
+                 urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
+                 updated_at, acknowledged_at, resolved_at) VALUES ('am', 'k', 'open', 'old', \
+                 NULL, NULL, '[\"k\"]', '[]', '[]', 1, '2026-11-29T10:00:00.000000Z', \
+                 '2026-11-29T10:00:00.000000Z', NULL, NULL);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let version: usize = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        let logged = store.deliveries(None, 10).await.unwrap();
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].notes, None);
+        let alerts = store.alerts(&AlertFilter::new()).await.unwrap();
+        assert_eq!(alerts[0].title, "old");
+
+        let output = crate::outputs::OutputConfig::new(
+            "sink",
+            crate::outputs::OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+            [crate::outputs::Trigger::Resolved],
+        );
+        let plan =
+            crate::outputs::OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap();
+        let resolve = Delivery::new(
+            "am",
+            Utc::now(),
+            None,
+            Some(Bytes::from_static(b"{}")),
+            2,
+            Outcome::Accepted(vec![pager_core::Event::new(
+                pager_core::Action::Resolve,
+                "k",
+                "old",
+            )]),
+        )
+        .with_outbox(plan);
+        let ingested = store.ingest(resolve).await.unwrap();
+        assert_eq!(ingested.queued, 1, "the old alert's resolve is sent");
+        let due = store
+            .due_messages("sink", Utc::now(), &[], 10, usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].alert_id, Some(alerts[0].id));
+        store.close().await.unwrap();
+    }
+}
