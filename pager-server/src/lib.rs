@@ -37,6 +37,14 @@ pub use store::Store;
 use config::{ServerConfig, StoreLocation};
 use store::{MemoryStore, SqliteStore, StoreError};
 
+/// Locks `mutex`, taking over a poisoned one: every lock in this crate guards state that a
+/// panic cannot leave half-changed (copies committed whole, counters, slots).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Opens the store a configuration names.
 ///
 /// # Errors

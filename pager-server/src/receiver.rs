@@ -611,12 +611,12 @@ fn accepted(
 /// events`, `rule failed: event 0: rules[1].set.urgency: …`.
 fn rule_notes(shared: &Shared, name: &str, handled: &pager_core::Handled) -> Option<String> {
     use std::fmt::Write as _;
-    shared
-        .metrics
-        .rules(name, handled.rule_failures.len(), handled.dropped);
     if handled.dropped == 0 && handled.rule_failures.is_empty() {
         return None;
     }
+    shared
+        .metrics
+        .rules(name, handled.rule_failures.len(), handled.dropped);
     let mut notes = String::new();
     if handled.dropped > 0 {
         let plural = if handled.dropped == 1 { "" } else { "s" };

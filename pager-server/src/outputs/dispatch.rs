@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::OutputConfig;
+use crate::lock;
 use crate::metrics::Metrics;
 use crate::store::{AttemptResult, Message, NextStep, Store};
 
@@ -30,6 +31,9 @@ const BATCH_PER_SLOT: usize = 4;
 /// that a batch of large raw bodies stays bounded.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
+/// An output's dropped messages are logged at most this often.
+const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
 /// The most bytes of a failed answer's body kept in the message's `last_error`.
 const ERROR_BODY_BYTES: usize = 256;
 
@@ -40,6 +44,8 @@ pub(crate) struct Outputs {
     pub(crate) configs: Vec<OutputConfig>,
     wakers: Vec<Arc<Notify>>,
     last_errors: Mutex<Vec<Option<LastError>>>,
+    /// When each output's dropped messages were last logged.
+    drops_logged: Mutex<Vec<Option<Instant>>>,
     /// Whether a [`Dispatcher`] runs for these outputs: one at a time, or each message would
     /// be sent twice.
     started: std::sync::atomic::AtomicBool,
@@ -69,6 +75,7 @@ impl Outputs {
         Self {
             wakers: configs.iter().map(|_| Arc::new(Notify::new())).collect(),
             last_errors: Mutex::new(vec![None; configs.len()]),
+            drops_logged: Mutex::new(vec![None; configs.len()]),
             configs,
             started: std::sync::atomic::AtomicBool::new(false),
         }
@@ -86,29 +93,38 @@ impl Outputs {
     }
 
     /// Records that `count` messages for output `name` were dropped (its outbox was full);
-    /// true when that is worth a log line (at most one per output every 10 s, so that a dead
-    /// target does not flood the log: the metric counts every one).
+    /// true when that is worth a log line: at most one per output every
+    /// [`DROP_LOG_INTERVAL`], so that a dead target does not flood the log (the metric counts
+    /// every one).
     pub(crate) fn dropped(&self, name: &str, count: u64) -> bool {
-        let Some(index) = self.configs.iter().position(|o| o.name == name) else {
+        let Some((index, output)) = self
+            .configs
+            .iter()
+            .enumerate()
+            .find(|(_, o)| o.name == name)
+        else {
             return false;
         };
-        let previous = self.last_error(index);
-        {
-            let max = self.configs.get(index).map_or(0, |o| o.max_pending);
-            self.set_last_error(
-                index,
-                LastError {
-                    at: Utc::now(),
-                    error: format!(
-                        "the outbox is full ({max} messages pending): {count} new message(s) dropped"
-                    ),
-                },
-            );
+        self.set_last_error(
+            index,
+            LastError {
+                at: Utc::now(),
+                error: format!(
+                    "the outbox is full ({} messages pending): {count} new message(s) dropped",
+                    output.max_pending
+                ),
+            },
+        );
+        let now = Instant::now();
+        let mut logged = lock(&self.drops_logged);
+        let Some(last) = logged.get_mut(index) else {
+            return false;
+        };
+        if last.is_some_and(|at| now.duration_since(at) < DROP_LOG_INTERVAL) {
+            return false;
         }
-        previous.is_none_or(|last| {
-            !last.error.starts_with("the outbox is full")
-                || Utc::now() - last.at > chrono::Duration::seconds(10)
-        })
+        *last = Some(now);
+        true
     }
 
     pub(crate) fn last_error(&self, index: usize) -> Option<LastError> {
@@ -120,12 +136,6 @@ impl Outputs {
             *slot = Some(error);
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The running workers of a receiver's outputs ([`crate::Receiver::spawn_outputs`]). Stopping
@@ -625,6 +635,26 @@ mod tests {
             [Trigger::Opened],
         )
         .with_retries(15, initial, max)
+    }
+
+    #[test]
+    fn dropped_messages_are_logged_at_most_every_interval_however_often_they_come() {
+        let outputs = Outputs::new(vec![config(5, 60)]);
+        assert!(outputs.dropped("o", 1), "the first drop is logged");
+        assert!(
+            !outputs.dropped("o", 2),
+            "the next ones within the interval are not"
+        );
+        let error = outputs.last_error(0).unwrap().error;
+        assert_eq!(
+            error,
+            "the outbox is full (100000 messages pending): 2 new message(s) dropped"
+        );
+        // Once the interval has passed since the last *log line* (not the last drop), again.
+        *lock(&outputs.drops_logged).get_mut(0).unwrap() =
+            Instant::now().checked_sub(DROP_LOG_INTERVAL);
+        assert!(outputs.dropped("o", 1));
+        assert!(!outputs.dropped("unknown", 1));
     }
 
     #[test]

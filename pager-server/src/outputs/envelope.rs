@@ -136,6 +136,14 @@ pub(crate) fn for_delivery(
     events: &[Event],
     results: &[EventResult],
 ) -> Result<(), StoreError> {
+    let mut routes = plan
+        .routes
+        .iter()
+        .filter(|r| r.on.contains(&Trigger::Delivery))
+        .peekable();
+    if routes.peek().is_none() {
+        return Ok(());
+    }
     let kind = "delivery.received";
     let id = format!("dlv_{}_{delivery_id}", tx.message_prefix());
     let one_key = events
@@ -151,11 +159,7 @@ pub(crate) fn for_delivery(
         order_key: one_key.map(|key| order_key(&delivery.instance, key)),
     };
     let mut envelope = None;
-    for route in plan
-        .routes
-        .iter()
-        .filter(|r| r.on.contains(&Trigger::Delivery))
-    {
+    for route in routes {
         let (body, content_type) = match route.body {
             BodyKind::Raw => {
                 // The delivery's own body: a store keeps it once, with the delivery. (A delivery

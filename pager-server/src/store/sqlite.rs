@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -28,6 +28,7 @@ use super::{
     Pruned, Queued, Requeue, Store, StoreError, apply_events, events_json,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
+use crate::lock;
 
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -312,12 +313,6 @@ fn pending_counts(conn: &Connection) -> Result<PendingCounts, StoreError> {
         .prepare("SELECT output, count(*) FROM outbox WHERE status = 'pending' GROUP BY output")?;
     let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Creates the database file, if it does not exist, with mode 0600.
