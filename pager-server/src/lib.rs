@@ -19,6 +19,7 @@
 //! costs no disk; the answer to a delivery the store could not record is 503, so senders that
 //! retry (Alertmanager) resend it.
 
+pub mod clock;
 pub mod config;
 pub mod lifecycle;
 mod metrics;

@@ -21,6 +21,7 @@ use pager_core::{Error, Instance, Integration, Registry};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{ApiConfig, InstanceEntry};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
@@ -119,6 +120,8 @@ pub struct Receiver {
     outputs: Arc<Outputs>,
     /// Each followed instance's outbox plan.
     plans: BTreeMap<String, Arc<OutboxPlan>>,
+    /// What "now" is: deliveries' times, retention, retries.
+    clock: Arc<dyn Clock>,
 }
 
 impl Receiver {
@@ -133,7 +136,22 @@ impl Receiver {
             metrics: Arc::new(Metrics::new()),
             outputs: Arc::new(Outputs::default()),
             plans: BTreeMap::new(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Reads the time from `clock` (default: the host's, [`SystemClock`]): the delivery log's
+    /// times, the retention task's cutoffs, requeued messages' due times. Tests pass a
+    /// [`crate::clock::ManualClock`] to drive time-based behaviour without waiting.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The receiver's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Sends outgoing webhooks to `outputs` (see [`crate::outputs`]); replaces any set before.
@@ -216,7 +234,7 @@ impl Receiver {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                match receiver.prune(Utc::now()).await {
+                match receiver.prune(receiver.clock.now()).await {
                     Ok(pruned) if pruned != Pruned::default() => {
                         tracing::info!(
                             deliveries = pruned.deliveries,
@@ -483,8 +501,8 @@ async fn receive(
     request: Request,
 ) -> Response {
     // One clock read: the delivery log's time and the auth guard's `ReceivedAt` agree.
-    let now = SystemTime::now();
-    let received_at = chrono::DateTime::<Utc>::from(now);
+    let received_at = shared.receiver.clock.now();
+    let now = SystemTime::from(received_at);
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
@@ -1033,7 +1051,7 @@ async fn retry_message(
     match shared
         .receiver
         .store
-        .retry_message(&name, id, Utc::now())
+        .retry_message(&name, id, shared.receiver.clock.now())
         .await
     {
         Ok(Requeue::Requeued(message)) => {
@@ -1059,7 +1077,12 @@ async fn retry_failed(State(shared): State<Arc<Shared>>, Path(name): Path<String
     if let Some(response) = unknown_output(&shared, &name) {
         return response;
     }
-    match shared.receiver.store.retry_failed(&name, Utc::now()).await {
+    match shared
+        .receiver
+        .store
+        .retry_failed(&name, shared.receiver.clock.now())
+        .await
+    {
         Ok(requeued) => {
             shared.receiver.outputs.wake([name.as_str()]);
             (StatusCode::ACCEPTED, Json(json!({ "requeued": requeued }))).into_response()
