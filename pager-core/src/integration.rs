@@ -28,6 +28,28 @@ pub trait Integration: Send + Sync + Debug + 'static {
     /// # Errors
     /// When the request is not a delivery this adapter can read (see [`Error`]).
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error>;
+
+    /// The heartbeats this adapter's events may ping (see [`HEARTBEAT_META_KEY`]), from its
+    /// configuration; none by default. A host pings only the heartbeats listed here, whatever
+    /// an event says, so a sender cannot ping a heartbeat the instance was not configured for.
+    fn heartbeat_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The `meta` key of an event that pings a heartbeat: an [`crate::Action::Other`] event whose
+/// `meta` has `"heartbeat": "<name>"` says "the sender is alive" (Alertmanager's always-firing
+/// `Watchdog`, with the prometheus-v3 option `watchdog`). It opens nothing; a host that keeps
+/// heartbeats records a ping of `<name>` once the delivery is stored, if the instance lists
+/// the name in [`Integration::heartbeat_names`].
+pub const HEARTBEAT_META_KEY: &str = "heartbeat";
+
+/// The heartbeat `event` pings, if it is a heartbeat ping (see [`HEARTBEAT_META_KEY`]).
+pub fn heartbeat_of(event: &Event) -> Option<String> {
+    if event.action != crate::Action::Other {
+        return None;
+    }
+    serde_json::from_str(event.meta.get(HEARTBEAT_META_KEY)?).ok()
 }
 
 /// An [`Integration`] that can be registered: it has an identity and is built from a
@@ -351,6 +373,10 @@ impl Integration for Instance {
 
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         self.handle_with_report(req).map(|handled| handled.events)
+    }
+
+    fn heartbeat_names(&self) -> Vec<String> {
+        self.integration.heartbeat_names()
     }
 }
 

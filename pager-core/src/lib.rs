@@ -95,6 +95,9 @@ pub use event::{
     Action, AdditionalData, DataFormat, EVENT_JSON_KEYS, Event, Incident, Severity, Urgency,
     is_http_url,
 };
-pub use integration::{Adapter, Handled, Instance, Integration, Limits, config_from_json};
+pub use integration::{
+    Adapter, HEARTBEAT_META_KEY, Handled, Instance, Integration, Limits, config_from_json,
+    heartbeat_of,
+};
 pub use meta::Meta;
 pub use registry::{InstanceConfig, IntegrationInfo, Registration, Registry};

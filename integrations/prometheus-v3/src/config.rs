@@ -47,6 +47,38 @@ pub struct Config {
     pub urgency_map: BTreeMap<String, Urgency>,
     /// Label names whose values become tags `name:value`. Default none.
     pub tag_labels: Vec<String>,
+    /// Alertmanager's always-firing watchdog alert as a heartbeat ping, not an incident
+    /// (default: none, the watchdog is an alert like any other).
+    pub watchdog: Option<Watchdog>,
+}
+
+/// The `watchdog` option: a firing alert named `alertname` pings the heartbeat `heartbeat` —
+/// an [`pager_core::Action::Other`] event with `meta.heartbeat` (see
+/// [`pager_core::HEARTBEAT_META_KEY`]) — and is left out of every other event; the rest of the
+/// notification is mapped as if it were not there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Watchdog {
+    /// The heartbeat a firing watchdog alert pings (1-64 letters, digits, `-`, `_`).
+    pub heartbeat: String,
+    /// The watchdog alert's `alertname` label. Default `"Watchdog"` (kube-prometheus's).
+    #[serde(default = "default_watchdog_alertname")]
+    pub alertname: String,
+}
+
+impl Watchdog {
+    /// A watchdog pinging `heartbeat` for the alert named `Watchdog`.
+    pub fn new(heartbeat: impl Into<String>) -> Self {
+        Self {
+            heartbeat: heartbeat.into(),
+            alertname: default_watchdog_alertname(),
+        }
+    }
+}
+
+fn default_watchdog_alertname() -> String {
+    "Watchdog".to_owned()
 }
 
 impl Default for Config {
@@ -57,6 +89,7 @@ impl Default for Config {
             severity_label: "severity".to_owned(),
             urgency_map: BTreeMap::new(),
             tag_labels: Vec::new(),
+            watchdog: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use pager_core::text::truncate;
 use pager_core::{Action, AdditionalData, DataFormat, Event, Limits, Meta, Urgency, is_http_url};
 use serde_json::value::RawValue;
 
-use crate::config::{Config, KeyForm};
+use crate::config::{Config, KeyForm, Watchdog};
 use crate::keys::{group_key, sha256_hex};
 use crate::links::push_links;
 use crate::payload::{Alert, AlertStatus, Labels, Notification, unquote_meta};
@@ -139,6 +139,33 @@ impl Mapper<'_> {
             .with_urgency(urgency)
             .with_tags(self.tags(&std::iter::once(alert)))
             .with_additional_data(data)
+            .with_meta(meta)
+    }
+
+    /// A watchdog alert (the `watchdog` option): never a state change. Firing, it pings the
+    /// heartbeat (`meta.heartbeat`); resolved (Alertmanager gave up on it), it is only noted.
+    /// Keyed on the alert's fingerprint, like an alert-mode event.
+    pub fn watchdog_event(&self, watchdog: &Watchdog, alert: &Alert<'_>) -> Event {
+        let firing = alert.status() == AlertStatus::Firing;
+        let reason = if firing {
+            "watchdog: the sender is alive (a heartbeat ping), not an incident"
+        } else {
+            "watchdog not firing: not a heartbeat ping"
+        };
+        let sent = alert.fingerprint.as_deref().is_some_and(|f| !f.is_empty());
+        let mut meta = Meta::new()
+            .with("key_source", if sent { "fingerprint" } else { "labels" })
+            .with("reason", reason);
+        if firing {
+            meta = meta.with(pager_core::HEARTBEAT_META_KEY, watchdog.heartbeat.as_str());
+        }
+        let title = self.title_with_labels(&watchdog.alertname, std::iter::empty());
+        Event::new(Action::Other, alert.fingerprint().into_owned(), title)
+            .with_description(
+                alert
+                    .summary()
+                    .map(|d| truncate(d, self.limits.max_description_chars).into_owned()),
+            )
             .with_meta(meta)
     }
 

@@ -44,10 +44,14 @@ use pager_core::json::Object;
 use pager_core::severity::UrgencyMap;
 use pager_core::{Adapter, ConfigError, Error, Event, Integration, Limits};
 
-pub use config::{Config, Grouping, KeyForm};
+pub use config::{Config, Grouping, KeyForm, Watchdog};
+
+use std::borrow::Cow;
+
+use pager_core::json::Str;
 
 use crate::events::Mapper;
-use crate::payload::{Notification, RawAlerts};
+use crate::payload::{AlertStatus, Notification, RawAlerts};
 
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "prometheus-v3";
@@ -90,7 +94,8 @@ impl Integration for PrometheusV3 {
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         pager_core::json::require_json(req)?;
         let body = req.body();
-        let Object(notification) = pager_core::json::from_slice::<Object<Notification<'_>>>(body)?;
+        let Object(mut notification) =
+            pager_core::json::from_slice::<Object<Notification<'_>>>(body)?;
         self.limits
             .check_max_alerts(notification.alerts.len(), "alerts")?;
         let mapper = Mapper {
@@ -98,16 +103,57 @@ impl Integration for PrometheusV3 {
             limits: &self.limits,
             urgency: &self.urgency,
         };
-        Ok(match self.config.grouping {
-            Grouping::Group => vec![mapper.group_event(&notification)],
-            Grouping::Alert => {
+        let watchdog = self.config.watchdog.as_ref().filter(|w| {
+            notification
+                .alerts
+                .iter()
+                .any(|a| a.label("alertname") == Some(&w.alertname))
+        });
+        Ok(match (self.config.grouping, watchdog) {
+            (Grouping::Group, None) => vec![mapper.group_event(&notification)],
+            (Grouping::Group, Some(watchdog)) => {
+                let (dogs, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut notification.alerts)
+                    .into_iter()
+                    .partition(|a| a.label("alertname") == Some(&watchdog.alertname));
+                let mut events: Vec<Event> = dogs
+                    .iter()
+                    .map(|dog| mapper.watchdog_event(watchdog, dog))
+                    .collect();
+                if !rest.is_empty() {
+                    // The group's status as Alertmanager computes it, without the watchdog:
+                    // firing while any other alert fires.
+                    let firing = rest.iter().any(|a| a.status() == AlertStatus::Firing);
+                    notification.status =
+                        Str(Cow::Borrowed(if firing { "firing" } else { "resolved" }));
+                    notification.alerts = rest;
+                    events.insert(0, mapper.group_event(&notification));
+                }
+                events
+            }
+            (Grouping::Alert, _) => {
                 // A second, shallow read for each alert's exact text. It checks what the first
                 // read skipped (an unknown field of an alert is kept verbatim, so it must be
                 // UTF-8): its error is the sender's, with its place.
                 let raw: RawAlerts<'_> = pager_core::json::from_slice(body)?;
-                mapper.alert_events(&notification, body, &raw.alerts)
+                let mut events = mapper.alert_events(&notification, body, &raw.alerts);
+                if let Some(watchdog) = watchdog {
+                    for (event, alert) in events.iter_mut().zip(&notification.alerts) {
+                        if alert.label("alertname") == Some(&watchdog.alertname) {
+                            *event = mapper.watchdog_event(watchdog, alert);
+                        }
+                    }
+                }
+                events
             }
         })
+    }
+
+    fn heartbeat_names(&self) -> Vec<String> {
+        self.config
+            .watchdog
+            .iter()
+            .map(|w| w.heartbeat.clone())
+            .collect()
     }
 }
 
@@ -143,6 +189,27 @@ impl Adapter for PrometheusV3 {
                 path: "severity_label".to_owned(),
                 message: "must not be empty".to_owned(),
             });
+        }
+        if let Some(watchdog) = &config.watchdog {
+            let valid = (1..=64).contains(&watchdog.heartbeat.len())
+                && watchdog
+                    .heartbeat
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    integration: ID,
+                    path: "watchdog.heartbeat".to_owned(),
+                    message: "must be 1-64 letters, digits, '-' or '_'".to_owned(),
+                });
+            }
+            if watchdog.alertname.is_empty() {
+                return Err(ConfigError::Invalid {
+                    integration: ID,
+                    path: "watchdog.alertname".to_owned(),
+                    message: "must not be empty".to_owned(),
+                });
+            }
         }
         Ok(Self::build(config))
     }
