@@ -351,3 +351,20 @@ async fn sqlite_outbox_relay_retention() {
     let (_dir, store) = sqlite();
     conformance::outbox_relay_retention(&store).await;
 }
+
+#[tokio::test]
+async fn memory_heartbeat_pings() {
+    conformance::heartbeat_pings(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_heartbeat_pings() {
+    let (dir, store) = sqlite();
+    conformance::heartbeat_pings(&store).await;
+    store.record_ping("watchdog", Utc::now()).await.unwrap();
+    let kept = store.pings().await.unwrap();
+    store.close().await.unwrap();
+    // A restart does not forget pings.
+    let reopened = SqliteStore::open(dir.path().join("pagerhook.db")).unwrap();
+    assert_eq!(reopened.pings().await.unwrap(), kept);
+}

@@ -51,7 +51,10 @@ fn a_firing_watchdog_alone_is_a_ping_and_opens_nothing() {
         let ping = &events[0];
         assert_eq!(ping.action, Action::Other, "{grouping}");
         assert_eq!(heartbeat_of(ping).as_deref(), Some("am-watchdog"));
-        assert_eq!(ping.thirdparty_id, "e240599d4557efe3", "the alert's fingerprint");
+        assert_eq!(
+            ping.thirdparty_id, "e240599d4557efe3",
+            "the alert's fingerprint"
+        );
         assert_eq!(ping.title, "Watchdog");
         assert_eq!(
             ping.description.as_deref(),
@@ -141,13 +144,19 @@ fn the_alertname_is_configurable_and_the_heartbeat_is_declared() {
 #[test]
 fn a_bad_watchdog_option_names_the_key() {
     for (config, path) in [
-        (json!({"watchdog": {"heartbeat": "no spaces"}}), "watchdog.heartbeat"),
+        (
+            json!({"watchdog": {"heartbeat": "no spaces"}}),
+            "watchdog.heartbeat",
+        ),
         (json!({"watchdog": {"heartbeat": ""}}), "watchdog.heartbeat"),
         (
             json!({"watchdog": {"heartbeat": "ok", "alertname": ""}}),
             "watchdog.alertname",
         ),
-        (json!({"watchdog": {"heartbeat": "ok", "every": 1}}), "watchdog"),
+        (
+            json!({"watchdog": {"heartbeat": "ok", "every": 1}}),
+            "watchdog",
+        ),
     ] {
         let error = Registry::new()
             .with::<PrometheusV3>()

@@ -1086,3 +1086,33 @@ fn delivery_without_events(seconds: i64) -> Delivery {
         Outcome::Accepted(Vec::new()),
     )
 }
+
+/// Heartbeat pings: the last one kept per heartbeat (an older one arriving late does not move
+/// it back), listed, and forgotten for heartbeats no longer configured.
+pub async fn heartbeat_pings(store: &dyn Store) {
+    assert!(store.pings().await.unwrap().is_empty());
+    store.record_ping("watchdog", at(10)).await.unwrap();
+    store.record_ping("nightly-backup", at(5)).await.unwrap();
+    store.record_ping("watchdog", at(30)).await.unwrap();
+    // A ping stamped earlier than the one kept (two requests racing) does not move it back.
+    store.record_ping("watchdog", at(20)).await.unwrap();
+    let pings = store.pings().await.unwrap();
+    assert_eq!(
+        pings.into_iter().collect::<Vec<_>>(),
+        [
+            ("nightly-backup".to_owned(), at(5)),
+            ("watchdog".to_owned(), at(30))
+        ]
+    );
+    let forgotten = store
+        .forget_pings(&["watchdog".to_owned(), "never-pinged".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    let pings = store.pings().await.unwrap();
+    assert_eq!(pings.keys().collect::<Vec<_>>(), ["watchdog"]);
+    assert_eq!(
+        store.forget_pings(&["watchdog".to_owned()]).await.unwrap(),
+        0
+    );
+}

@@ -50,6 +50,8 @@ struct Inner {
     queues: HashMap<(String, String), std::collections::VecDeque<i64>>,
     /// The prefix of this store's message ids.
     prefix: String,
+    /// Each heartbeat's last ping.
+    pings: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl MemoryStore {
@@ -595,6 +597,24 @@ impl Store for MemoryStore {
             inner.set_status(*id, MessageStatus::Pending);
         }
         Ok(failed.len() as u64)
+    }
+
+    async fn record_ping(&self, name: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let last = inner.pings.entry(name.to_owned()).or_insert(at);
+        *last = (*last).max(at);
+        Ok(())
+    }
+
+    async fn pings(&self) -> Result<BTreeMap<String, DateTime<Utc>>, StoreError> {
+        Ok(self.lock().pings.clone())
+    }
+
+    async fn forget_pings(&self, keep: &[String]) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let before = inner.pings.len();
+        inner.pings.retain(|name, _| keep.contains(name));
+        Ok((before - inner.pings.len()) as u64)
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {

@@ -754,6 +754,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// Records a ping of heartbeat `name` at `at`: its last ping becomes `at`, unless a later
+    /// one is already recorded. Durable once it returns, so a restart does not forget pings.
+    async fn record_ping(&self, name: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// The last ping of every heartbeat ever pinged (and not forgotten).
+    async fn pings(&self) -> Result<BTreeMap<String, DateTime<Utc>>, StoreError>;
+
+    /// Forgets the pings of heartbeats not in `keep` (heartbeats removed from the
+    /// configuration), so the table holds at most the configured ones; returns how many.
+    async fn forget_pings(&self, keep: &[String]) -> Result<u64, StoreError>;
+
     /// How many alerts are unresolved, by instance and status (open, acknowledged).
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;
 

@@ -150,6 +150,14 @@ CREATE TABLE outbox_identity (prefix TEXT NOT NULL);
     r"
 ALTER TABLE deliveries ADD COLUMN notes TEXT;
 ",
+    r"
+-- Heartbeats: each one's last ping, so that a restart does not forget it. One row per
+-- configured heartbeat (rows of heartbeats no longer configured are deleted at start).
+CREATE TABLE heartbeat_pings (
+    name         TEXT PRIMARY KEY,
+    last_ping_at TEXT NOT NULL
+) WITHOUT ROWID;
+",
 ];
 
 const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_id, status, \
@@ -182,6 +190,8 @@ enum Job {
         DateTime<Utc>,
         oneshot::Sender<Result<u64, StoreError>>,
     ),
+    /// A small write of its own, run on the writer in its own transaction (heartbeat pings).
+    Write(Box<dyn FnOnce(&mut Connection) + Send>),
     Close(oneshot::Sender<()>),
 }
 
@@ -278,6 +288,23 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `write` on the writer thread, in a transaction of its own (a statement outside
+    /// an explicit transaction commits on its own), and waits for it.
+    async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Write(Box::new(move |conn| {
+                let _ = reply.send(write(conn));
+            })))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
@@ -404,6 +431,7 @@ fn write_loop(
                     }
                     None => pruning = Some(prune),
                 },
+                Job::Write(write) => write(conn),
                 Job::Close(done) => {
                     closing = Some(done);
                     break;
@@ -458,7 +486,8 @@ fn write_loop(
             Job::RetryFailed(_, _, reply) => {
                 let _ = reply.send(Err(StoreError::Closed));
             }
-            Job::Close(_) => {}
+            // Dropping it drops its reply: the caller sees the store closed.
+            Job::Write(_) | Job::Close(_) => {}
         }
     }
     if let Some(prune) = pruning {
@@ -1433,6 +1462,49 @@ impl Store for SqliteStore {
 
     fn write_failure(&self) -> Option<String> {
         lock(&self.failure).clone()
+    }
+
+    async fn record_ping(&self, name: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let (name, at) = (name.to_owned(), timestamp(at));
+        self.write(move |conn| {
+            // Timestamps are fixed-width UTC text: the larger one is the later.
+            conn.execute(
+                "INSERT INTO heartbeat_pings (name, last_ping_at) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET last_ping_at = max(last_ping_at, excluded.last_ping_at)",
+                params![name, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pings(&self) -> Result<BTreeMap<String, DateTime<Utc>>, StoreError> {
+        self.read(|conn| {
+            let mut statement =
+                conn.prepare_cached("SELECT name, last_ping_at FROM heartbeat_pings")?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            let mut pings = BTreeMap::new();
+            for row in rows {
+                let (name, at) = row?;
+                pings.insert(name, parse_time("heartbeat_pings.last_ping_at", &at)?);
+            }
+            Ok(pings)
+        })
+        .await
+    }
+
+    async fn forget_pings(&self, keep: &[String]) -> Result<u64, StoreError> {
+        let keep = serde_json::to_string(keep).unwrap_or_else(|_| "[]".to_owned());
+        self.write(move |conn| {
+            let removed = conn.execute(
+                "DELETE FROM heartbeat_pings WHERE name NOT IN (SELECT value FROM json_each(?1))",
+                [keep],
+            )?;
+            Ok(removed as u64)
+        })
+        .await
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {
