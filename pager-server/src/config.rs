@@ -30,6 +30,11 @@
 //! name = "workflow"
 //! url = "https://connect.example/wf/123?x-api-key=…"
 //! on = ["opened", "resolved"]
+//!
+//! [[heartbeats]]                     # alert when pings stop: see pager_server::heartbeat
+//! name = "alertmanager-watchdog"     # pinged at POST or GET /heartbeats/{name}
+//! interval = "5m"
+//! grace = "1m"
 //! ```
 
 use std::net::SocketAddr;
@@ -41,6 +46,7 @@ use pager_core::rules::RuleConfig;
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
+use crate::heartbeat::{HEARTBEAT_INSTANCE, HeartbeatConfig, validate_heartbeats};
 use crate::outputs::{OutputConfig, validate_outputs};
 use crate::retention::Retention;
 
@@ -70,6 +76,9 @@ pub struct ServeConfig {
     /// Outgoing webhooks.
     #[serde(default)]
     pub outputs: Vec<OutputConfig>,
+    /// Heartbeats: alerts when a sender stops pinging (see [`crate::heartbeat`]).
+    #[serde(default)]
+    pub heartbeats: Vec<HeartbeatConfig>,
 }
 
 /// The `[server]` table: how long slow and idle clients may hold the server.
@@ -317,9 +326,25 @@ impl ServeConfig {
                 located(text, e.inner(), if path == "." { "" } else { &path })
             })?;
         config.server.validate()?;
+        validate_heartbeats(&config.heartbeats)?;
+        let heartbeats = !config.heartbeats.is_empty();
+        if let Some(index) = config
+            .instances
+            .iter()
+            .position(|i| heartbeats && i.name == HEARTBEAT_INSTANCE)
+        {
+            return Err(format!(
+                "at instances[{index}].name: {HEARTBEAT_INSTANCE:?} is reserved for heartbeat \
+                 alerts while [[heartbeats]] are configured"
+            ));
+        }
         validate_outputs(
             &config.outputs,
-            config.instances.iter().map(|i| i.name.as_str()),
+            config
+                .instances
+                .iter()
+                .map(|i| i.name.as_str())
+                .chain(heartbeats.then_some(HEARTBEAT_INSTANCE)),
         )?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
             return Err("at api.tokens: a token must not be empty".to_owned());

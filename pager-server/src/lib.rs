@@ -11,6 +11,8 @@
 //!   [`store::SqliteStore`] (WAL, group commit, a delivery is durable before it is answered);
 //! - [`outputs`] sends outgoing webhooks on alert changes and deliveries: queued in the
 //!   delivery's transaction (an outbox), signed (Standard Webhooks), retried;
+//! - [`heartbeat`] opens an alert when a sender stops pinging (dead man's switches,
+//!   Alertmanager's Watchdog);
 //! - [`config`] reads `pagerhook serve`'s TOML, and [`serve`] runs a receiver until a
 //!   shutdown signal.
 //!
@@ -21,6 +23,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod heartbeat;
 pub mod lifecycle;
 mod metrics;
 pub mod outputs;
@@ -82,7 +85,8 @@ pub fn open_failure_reason(error: &StoreError) -> String {
 /// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
 /// in flight `server.shutdown_timeout` to finish and closes the store. Meanwhile the receiver's
 /// retention task prunes the store ([`Receiver::spawn_retention`]) and its outputs' workers
-/// send what the outbox holds ([`Receiver::spawn_outputs`]).
+/// send what the outbox holds ([`Receiver::spawn_outputs`]), and its heartbeat task opens the
+/// alerts of heartbeats that stop pinging ([`Receiver::spawn_heartbeats`]).
 ///
 /// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
 /// timeouts, `max_connections`), and each request carries the client's address as
@@ -98,6 +102,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
     let retention = receiver.spawn_retention();
+    let heartbeats = receiver.spawn_heartbeats();
     let dispatcher = receiver.spawn_outputs().map_err(std::io::Error::other)?;
     if receiver.api_is_loopback_only() {
         let routes = if receiver.metrics_are_public() {
@@ -112,7 +117,9 @@ pub async fn serve(
     // Messages in flight stay pending, and are sent after the next start.
     dispatcher.stop().await;
     retention.abort();
+    heartbeats.abort();
     let _ = retention.await;
+    let _ = heartbeats.await;
     store.close().await.map_err(std::io::Error::other)
 }
 

@@ -27,7 +27,11 @@
 //!   had `max_pending` waiting;
 //! - `pagerhook_rule_failures_total{instance}` — rules that failed on an event and were skipped
 //!   for it (see `pager_core::rules`); `pagerhook_rule_dropped_total{instance}` — events a
-//!   rule dropped. Both are noted in the delivery's `notes` too.
+//!   rule dropped. Both are noted in the delivery's `notes` too;
+//! - `pagerhook_heartbeat_pings_total{heartbeat, outcome}` — pings `accepted`, `unauthorized`
+//!   or `store_unavailable`; `pagerhook_heartbeat_down{heartbeat}` — 1 while its alert is open;
+//!   `pagerhook_heartbeat_last_ping_timestamp_seconds{heartbeat}`. Heartbeat alerts are
+//!   counted in the delivery, event and transition metrics as instance `heartbeat`.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -77,6 +81,17 @@ struct InstanceLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HeartbeatLabels {
+    heartbeat: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PingLabels {
+    heartbeat: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutputLabels {
     output: String,
 }
@@ -113,6 +128,9 @@ pub(crate) struct Metrics {
     output_dropped: Family<OutputLabels, Counter>,
     rule_failures: Family<InstanceLabels, Counter>,
     rule_dropped: Family<InstanceLabels, Counter>,
+    heartbeat_pings: Family<PingLabels, Counter>,
+    heartbeat_down: Family<HeartbeatLabels, Gauge>,
+    heartbeat_last_ping: Family<HeartbeatLabels, Gauge>,
 }
 
 fn send_histogram() -> Histogram {
@@ -126,6 +144,8 @@ fn duration_histogram() -> Histogram {
 }
 
 impl Metrics {
+    // One registration per metric, each with its help text: long, and plain.
+    #[allow(clippy::too_many_lines)]
     pub(crate) fn new() -> Self {
         let mut registry = Registry::with_prefix("pagerhook");
         let deliveries = Family::default();
@@ -141,6 +161,24 @@ impl Metrics {
         let output_dropped = Family::default();
         let rule_failures = Family::default();
         let rule_dropped = Family::default();
+        let heartbeat_pings = Family::default();
+        let heartbeat_down = Family::default();
+        let heartbeat_last_ping = Family::default();
+        registry.register(
+            "heartbeat_pings",
+            "Heartbeat pings, by heartbeat and outcome (accepted, unauthorized, store_unavailable)",
+            heartbeat_pings.clone(),
+        );
+        registry.register(
+            "heartbeat_down",
+            "1 while a heartbeat is down (its alert open), else 0",
+            heartbeat_down.clone(),
+        );
+        registry.register(
+            "heartbeat_last_ping_timestamp_seconds",
+            "When each heartbeat was last pinged (Unix time)",
+            heartbeat_last_ping.clone(),
+        );
         registry.register(
             "rule_failures",
             "Rules that failed on an event and were skipped for it, by instance",
@@ -221,7 +259,35 @@ impl Metrics {
             output_dropped,
             rule_failures,
             rule_dropped,
+            heartbeat_pings,
+            heartbeat_down,
+            heartbeat_last_ping,
         }
+    }
+
+    pub(crate) fn heartbeat_ping(&self, heartbeat: &str, outcome: &'static str) {
+        self.heartbeat_pings
+            .get_or_create(&PingLabels {
+                heartbeat: heartbeat.to_owned(),
+                outcome,
+            })
+            .inc();
+    }
+
+    pub(crate) fn heartbeat_down(&self, heartbeat: &str, down: bool) {
+        self.heartbeat_down
+            .get_or_create(&HeartbeatLabels {
+                heartbeat: heartbeat.to_owned(),
+            })
+            .set(i64::from(down));
+    }
+
+    pub(crate) fn heartbeat_last_ping(&self, heartbeat: &str, at: chrono::DateTime<chrono::Utc>) {
+        self.heartbeat_last_ping
+            .get_or_create(&HeartbeatLabels {
+                heartbeat: heartbeat.to_owned(),
+            })
+            .set(at.timestamp());
     }
 
     /// Counts what an instance's rules did with a delivery.

@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{ApiConfig, InstanceEntry};
+use crate::heartbeat::{HEARTBEAT_INSTANCE, Heartbeats, list_heartbeats, ping_heartbeat};
 use crate::lifecycle::AlertStatus;
 use crate::metrics::Metrics;
 use crate::outputs::dispatch::Outputs;
@@ -65,6 +66,9 @@ pub enum ReceiverError {
     /// An output that cannot be used (the message never quotes a secret).
     #[error("{0}")]
     Output(String),
+    /// A heartbeat that cannot be used, or an instance that pings one not configured.
+    #[error("{0}")]
+    Heartbeat(String),
 }
 
 /// Named adapter instances in front of a store. Build it, then turn it into a [`Router`] with
@@ -111,17 +115,20 @@ pub enum ReceiverError {
 /// loopback, so a host that does not provide it must configure a token.
 #[derive(Debug, Clone)]
 pub struct Receiver {
-    instances: BTreeMap<String, Arc<Instance>>,
-    store: Arc<dyn Store>,
+    pub(crate) instances: BTreeMap<String, Arc<Instance>>,
+    pub(crate) store: Arc<dyn Store>,
     api: ApiConfig,
-    body_timeout: Duration,
+    pub(crate) body_timeout: Duration,
     retention: Retention,
-    metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     outputs: Arc<Outputs>,
-    /// Each followed instance's outbox plan.
+    /// Each followed instance's outbox plan (heartbeat alerts' too), kept up to date as
+    /// instances, outputs and heartbeats are added.
     plans: BTreeMap<String, Arc<OutboxPlan>>,
-    /// What "now" is: deliveries' times, retention, retries.
-    clock: Arc<dyn Clock>,
+    /// What "now" is: deliveries' times, retention, retries, heartbeats.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The heartbeats (see [`crate::heartbeat`]).
+    pub(crate) heartbeats: Arc<Heartbeats>,
 }
 
 impl Receiver {
@@ -137,7 +144,32 @@ impl Receiver {
             outputs: Arc::new(Outputs::default()),
             plans: BTreeMap::new(),
             clock: Arc::new(SystemClock),
+            heartbeats: Arc::new(Heartbeats::default()),
         }
+    }
+
+    /// Recomputes each instance's outbox plan (and the heartbeat alerts'), so that outputs
+    /// follow instances whichever was added first.
+    pub(crate) fn replan_outputs(&mut self) {
+        let heartbeat =
+            (!self.heartbeats.is_empty()).then_some((HEARTBEAT_INSTANCE, HEARTBEAT_INSTANCE));
+        self.plans = self
+            .instances
+            .iter()
+            .map(|(name, instance)| (name.as_str(), instance.id()))
+            .chain(heartbeat)
+            .filter_map(|(name, integration)| {
+                OutboxPlan::for_instance(name, integration, &self.outputs.configs)
+                    .map(|plan| (name.to_owned(), plan))
+            })
+            .collect();
+    }
+
+    /// The names outputs may follow: the instances, and [`HEARTBEAT_INSTANCE`] when
+    /// heartbeats are configured.
+    fn followable(&self) -> impl Iterator<Item = &str> {
+        let heartbeat = (!self.heartbeats.is_empty()).then_some(HEARTBEAT_INSTANCE);
+        self.instance_names().chain(heartbeat)
     }
 
     /// Reads the time from `clock` (default: the host's, [`SystemClock`]): the delivery log's
@@ -160,8 +192,9 @@ impl Receiver {
     /// # Errors
     /// When an output is invalid, named twice, or names an unknown instance.
     pub fn with_outputs(mut self, outputs: Vec<OutputConfig>) -> Result<Self, ReceiverError> {
-        validate_outputs(&outputs, self.instance_names()).map_err(ReceiverError::Output)?;
+        validate_outputs(&outputs, self.followable()).map_err(ReceiverError::Output)?;
         self.outputs = Arc::new(Outputs::new(outputs));
+        self.replan_outputs();
         Ok(self)
     }
 
@@ -266,6 +299,11 @@ impl Receiver {
         if self.instances.contains_key(&name) {
             return Err(ReceiverError::DuplicateName(name));
         }
+        if !self.heartbeats.is_empty() {
+            self.heartbeats
+                .check_instance(&name, &instance)
+                .map_err(ReceiverError::Heartbeat)?;
+        }
         // Rules see the instance's route name as `instance`.
         let instance = if instance.name().is_some() {
             instance
@@ -273,6 +311,7 @@ impl Receiver {
             instance.with_name(name.clone())
         };
         self.instances.insert(name, Arc::new(instance));
+        self.replan_outputs();
         Ok(self)
     }
 
@@ -310,17 +349,7 @@ impl Receiver {
     }
 
     /// The routes, as an axum router (a tower service).
-    pub fn router(mut self) -> Router {
-        // Each instance's outputs, decided here so that instances added after the outputs are
-        // followed too.
-        self.plans = self
-            .instances
-            .iter()
-            .filter_map(|(name, instance)| {
-                OutboxPlan::for_instance(name, instance.id(), &self.outputs.configs)
-                    .map(|plan| (name.clone(), plan))
-            })
-            .collect();
+    pub fn router(self) -> Router {
         let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
             metrics: Arc::clone(&self.metrics),
@@ -336,6 +365,7 @@ impl Receiver {
             .route("/outputs/{name}/messages", get(list_messages))
             .route("/outputs/{name}/messages/retry", post(retry_failed))
             .route("/outputs/{name}/messages/{id}/retry", post(retry_message))
+            .route("/heartbeats", get(list_heartbeats))
             .route_layer(guarded());
         let mut metrics_route = Router::new().route("/metrics", get(metrics));
         if !public_metrics {
@@ -343,6 +373,10 @@ impl Receiver {
         }
         Router::new()
             .route("/integrations/{name}", post(deliver))
+            .route(
+                "/heartbeats/{name}",
+                get(ping_heartbeat).post(ping_heartbeat),
+            )
             .route("/healthz", get(healthz))
             .merge(read)
             .merge(metrics_route)
@@ -403,12 +437,12 @@ async fn require_api_access(
 }
 
 #[derive(Debug)]
-struct Shared {
-    receiver: Receiver,
+pub(crate) struct Shared {
+    pub(crate) receiver: Receiver,
     metrics: Arc<Metrics>,
 }
 
-fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
@@ -547,7 +581,7 @@ async fn receive(
                 size as u64,
                 Outcome::rejected(&error),
             );
-            return closing(record(shared, name, delivery, Err(error)).await);
+            return closing(record(shared, name, delivery, Err(error), Vec::new()).await);
         }
         // Nothing was delivered: nothing to record.
         BodyRead::Failed(response) => {
@@ -578,9 +612,9 @@ async fn receive(
         return unauthorized(shared, name, error);
     }
     let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
-    let (outcome, notes, result) = match result {
-        Ok(handled) => accepted(shared, name, handled),
-        Err(error) => (Outcome::rejected(&error), None, Err(error)),
+    let (outcome, notes, result, pings) = match result {
+        Ok(handled) => accepted(shared, name, &instance, handled),
+        Err(error) => (Outcome::rejected(&error), None, Err(error), Vec::new()),
     };
     let mut delivery = Delivery::new(
         name,
@@ -608,20 +642,26 @@ async fn receive(
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         delivery = delivery.with_signature(nonce.signature, expires);
     }
-    record(shared, name, delivery, result).await
+    record(shared, name, delivery, result, pings).await
 }
 
 /// The most rule failures one delivery's notes list (the metric counts them all).
 const MAX_NOTED_FAILURES: usize = 20;
 
-/// An accepted delivery's outcome, and its notes (see [`rule_notes`]).
+/// An accepted delivery's outcome, its notes (see [`rule_notes`]), and the heartbeats it pings
+/// (recorded once it is stored).
 fn accepted(
     shared: &Shared,
     name: &str,
+    instance: &Instance,
     handled: pager_core::Handled,
-) -> (Outcome, Option<String>, Result<(), Error>) {
+) -> (Outcome, Option<String>, Result<(), Error>, Vec<String>) {
     let notes = rule_notes(shared, name, &handled);
-    (Outcome::Accepted(handled.events), notes, Ok(()))
+    let pings = shared
+        .receiver
+        .heartbeats
+        .pings_in(instance, &handled.events);
+    (Outcome::Accepted(handled.events), notes, Ok(()), pings)
 }
 
 /// Counts what the rules did with a delivery, and returns the delivery log's note of it:
@@ -676,6 +716,36 @@ fn closing(mut response: Response) -> Response {
     response
 }
 
+impl Receiver {
+    /// What follows an accepted delivery stored as `ingested`: its outputs are woken, the
+    /// messages a full outbox dropped are counted and logged, and the delivery, its events
+    /// and their transitions are counted.
+    pub(crate) fn accepted(&self, name: &str, ingested: &crate::store::Ingested) {
+        if ingested.queued > 0 {
+            if let Some(plan) = self.plans.get(name) {
+                self.outputs
+                    .wake(plan.routes.iter().map(|r| r.output.as_str()));
+            }
+        }
+        for (output, count) in &ingested.dropped {
+            self.metrics.output_dropped(output, *count);
+            if self.outputs.dropped(output, *count) {
+                tracing::warn!(instance = name, output = %output, "outputs: the outbox is full; new messages are dropped (pagerhook_output_dropped_total counts them)");
+            }
+        }
+        self.metrics.delivery(name, "accepted");
+        for result in &ingested.results {
+            self.metrics.event(name, result.action.as_str());
+            self.metrics.transition(name, result.transition.name());
+        }
+    }
+
+    /// The outbox plan of `name` (an instance, or [`HEARTBEAT_INSTANCE`]), if outputs follow it.
+    pub(crate) fn plan(&self, name: &str) -> Option<&Arc<OutboxPlan>> {
+        self.plans.get(name)
+    }
+}
+
 /// Stores the delivery, then answers: the typed error's status and message, or 200 with what
 /// each event did. 503 when the store fails, so that senders retry.
 async fn record(
@@ -683,7 +753,9 @@ async fn record(
     name: &str,
     delivery: Delivery,
     result: Result<(), Error>,
+    pings: Vec<String>,
 ) -> Response {
+    let received_at = delivery.received_at;
     let ingested = match shared.receiver.store.ingest(delivery).await {
         Ok(ingested) => ingested,
         Err(error) => {
@@ -698,24 +770,10 @@ async fn record(
             (StatusCode::OK, Json(ingested)).into_response()
         }
         Ok(()) => {
-            if ingested.queued > 0 {
-                if let Some(plan) = shared.receiver.plans.get(name) {
-                    shared
-                        .receiver
-                        .outputs
-                        .wake(plan.routes.iter().map(|r| r.output.as_str()));
-                }
-            }
-            for (output, count) in &ingested.dropped {
-                shared.metrics.output_dropped(output, *count);
-                if shared.receiver.outputs.dropped(output, *count) {
-                    tracing::warn!(instance = name, output = %output, "outputs: the outbox is full; new messages are dropped (pagerhook_output_dropped_total counts them)");
-                }
-            }
-            shared.metrics.delivery(name, "accepted");
-            for result in &ingested.results {
-                shared.metrics.event(name, result.action.as_str());
-                shared.metrics.transition(name, result.transition.name());
+            shared.receiver.accepted(name, &ingested);
+            for heartbeat in pings {
+                // Its own failure is logged and counted; the delivery is stored and answered.
+                let _ = shared.receiver.ping(&heartbeat, received_at).await;
             }
             (StatusCode::OK, Json(ingested)).into_response()
         }
@@ -812,7 +870,7 @@ async fn list_alerts(
     }
 }
 
-fn store_error(error: &StoreError) -> Response {
+pub(crate) fn store_error(error: &StoreError) -> Response {
     tracing::error!(%error, "store query failed");
     error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
 }

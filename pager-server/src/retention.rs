@@ -90,6 +90,12 @@ impl RetentionPeriod {
         self.0
     }
 
+    /// A period of `minutes` minutes (at least one).
+    pub(crate) const fn minutes(minutes: u64) -> Self {
+        let minutes = if minutes == 0 { 1 } else { minutes };
+        Self(Duration::from_secs(minutes * MINUTE))
+    }
+
     /// A period of `duration`, at least a second.
     ///
     /// # Errors
@@ -157,8 +163,14 @@ impl TryFrom<String> for RetentionPeriod {
 }
 
 impl fmt::Display for RetentionPeriod {
+    /// In the largest unit that divides it: `"5m"`, `"90s"`, `"2w"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}s", self.0.as_secs())
+        let seconds = self.0.as_secs();
+        let (count, unit) = [(7 * DAY, "w"), (DAY, "d"), (HOUR, "h"), (MINUTE, "m")]
+            .into_iter()
+            .find(|(size, _)| seconds % size == 0 && seconds >= *size)
+            .map_or((seconds, "s"), |(size, unit)| (seconds / size, unit));
+        write!(f, "{count}{unit}")
     }
 }
 
@@ -181,6 +193,10 @@ mod tests {
         assert_eq!(secs("3 d"), Err(DurationError::Unit(" d".into())));
         assert_eq!(secs("1y"), Err(DurationError::Unit("y".into())));
         assert_eq!(secs("0s"), Err(DurationError::Zero));
+        for text in ["90s", "5m", "1h", "36h", "3d", "2w"] {
+            assert_eq!(text.parse::<RetentionPeriod>().unwrap().to_string(), text);
+        }
+        assert_eq!("60s".parse::<RetentionPeriod>().unwrap().to_string(), "1m");
         assert!(matches!(
             secs("99999999999999999999w"),
             Err(DurationError::Overflow(_))
