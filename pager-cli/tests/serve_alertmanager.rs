@@ -8,6 +8,10 @@
 //! Alertmanager sends to a second webhook beside pagerhook's, and `events` announces the
 //! group's alert opening and resolving.
 //!
+//! A second test stops and restarts Alertmanager in front of a heartbeat fed by its always-
+//! firing `Watchdog` (the prometheus-v3 `watchdog` option): silence opens the heartbeat's
+//! alert, the Watchdog's return resolves it, and the Watchdog never becomes an incident.
+//!
 //! Needs `prometheus-alertmanager` (Debian) or `alertmanager` on PATH, or its path in
 //! `PAGERHOOK_ALERTMANAGER`. Without it the test says so loudly and passes, unless
 //! `PAGERHOOK_REQUIRE_ALERTMANAGER=1` (set by `.ci/run`), which makes it fail.
@@ -111,7 +115,6 @@ fn start_pagerhook(config: &Path, port: u16) -> Process {
 /// Alertmanager, sending to pagerhook's instances; the `group` receiver also sends its
 /// notifications straight to `direct`.
 fn start_alertmanager(binary: &Path, dir: &Path, pagerhook: u16, direct: &str) -> (Process, u16) {
-    let port = pager_testkit::free_port();
     let hook = format!("http://127.0.0.1:{pagerhook}/integrations");
     let config = format!(
         r#"
@@ -142,6 +145,11 @@ receivers:
     webhook_configs: [{{url: "{hook}/keyed?x-api-key={API_KEY}", send_resolved: true, max_alerts: 0}}]
 "#
     );
+    run_alertmanager(binary, dir, &config, pager_testkit::free_port())
+}
+
+/// Alertmanager with `config` on `port`, its data in `dir` (kept across a restart).
+fn run_alertmanager(binary: &Path, dir: &Path, config: &str, port: u16) -> (Process, u16) {
     let config_path = dir.join("alertmanager.yml");
     std::fs::write(&config_path, config).unwrap();
     let child = Command::new(binary)
@@ -615,4 +623,114 @@ fn check_restart(config: &Path, port: u16, pagerhook: Process, group: &Value) {
         ["opened", "deduplicated", "deduplicated", "resolved"]
     );
     pagerhook.terminate();
+}
+
+/// The heartbeat `am-watchdog` as `GET /heartbeats` shows it.
+fn heartbeat(port: u16) -> Option<Value> {
+    get_json(&format!("http://127.0.0.1:{port}/heartbeats"))?["heartbeats"]
+        .as_array()?
+        .iter()
+        .find(|h| h["name"] == "am-watchdog")
+        .cloned()
+}
+
+fn watchdog_alert() -> Value {
+    // As kube-prometheus's always-firing rule sends it; no endsAt: Alertmanager keeps it
+    // firing for its resolve_timeout (5 m), longer than this test.
+    json!([{
+        "labels": {"alertname": "Watchdog", "severity": "none", "scenario": "watchdog"},
+        "annotations": {"summary": "An alert that should always be firing"},
+    }])
+}
+
+#[test]
+fn alertmanager_watchdog_feeds_a_heartbeat() {
+    let Some(binary) =
+        pager_testkit::alertmanager_for_test("alertmanager_watchdog_feeds_a_heartbeat", &[])
+            .unwrap()
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = pager_testkit::free_port();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:{port}"
+store = "sqlite:pagerhook.db"
+
+[[instances]]
+name = "am"
+integration = "prometheus-v3"
+options = {{ watchdog = {{ heartbeat = "am-watchdog" }} }}
+
+[[heartbeats]]
+name = "am-watchdog"
+interval = "4s"
+grace = "3s"
+title = "Alertmanager stopped sending its Watchdog"
+"#
+        ),
+    )
+    .unwrap();
+    let _pagerhook = start_pagerhook(&config, port);
+    // A short repeat_interval stands for production's (e.g. 1m): the Watchdog is re-sent
+    // about every second while it fires.
+    let am_config = format!(
+        r#"
+route:
+  receiver: watchdog
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1s
+receivers:
+  - name: watchdog
+    webhook_configs: [{{url: "http://127.0.0.1:{port}/integrations/am", send_resolved: true}}]
+"#
+    );
+    let am_port = pager_testkit::free_port();
+    let (alertmanager, _) = run_alertmanager(&binary, dir.path(), &am_config, am_port);
+    post_alerts(am_port, &watchdog_alert());
+
+    // Pings arrive, and keep arriving (the repeat): the last ping moves on.
+    let first = wait_for("a first Watchdog ping", 20, || {
+        let h = heartbeat(port)?;
+        (h["state"] == "up").then(|| h["last_ping_at"].as_str().unwrap().to_owned())
+    });
+    wait_for("a repeated Watchdog ping", 20, || {
+        let h = heartbeat(port)?;
+        (h["last_ping_at"].as_str()? > first.as_str()).then_some(())
+    });
+    assert!(
+        alerts_of(port, "am").is_empty(),
+        "the Watchdog is not an incident"
+    );
+
+    // Alertmanager stops: after interval + grace the heartbeat's alert opens.
+    alertmanager.terminate();
+    let opened = wait_for("the heartbeat's alert", 30, || {
+        alerts_of(port, "heartbeat")
+            .into_iter()
+            .find(|a| a["status"] == "open")
+    });
+    assert_eq!(opened["thirdparty_id"], "am-watchdog");
+    assert_eq!(opened["title"], "Alertmanager stopped sending its Watchdog");
+    assert_eq!(heartbeat(port).unwrap()["state"], "down");
+    assert_eq!(heartbeat(port).unwrap()["alert_id"], opened["id"]);
+
+    // It starts again (its data kept) and Prometheus re-sends the Watchdog: the alert resolves.
+    let (_alertmanager, _) = run_alertmanager(&binary, dir.path(), &am_config, am_port);
+    post_alerts(am_port, &watchdog_alert());
+    wait_for("the heartbeat's alert resolved", 30, || {
+        alerts_of(port, "heartbeat")
+            .into_iter()
+            .find(|a| a["id"] == opened["id"] && a["status"] == "resolved")
+    });
+    assert_eq!(heartbeat(port).unwrap()["state"], "up");
+    assert!(
+        alerts_of(port, "am").is_empty(),
+        "still no incident for the Watchdog"
+    );
 }
