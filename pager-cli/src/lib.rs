@@ -171,6 +171,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         .with_api(config.api.clone())
         .with_retention(config.retention)
         .with_outputs(config.outputs.clone())
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_maintenance(&config.maintenance)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -30,6 +30,13 @@
 //! name = "workflow"
 //! url = "https://connect.example/wf/123?x-api-key=…"
 //! on = ["opened", "resolved"]
+//!
+//! [[maintenance]]                    # alerts opened meanwhile are muted: see pager_server::maintenance
+//! reason = "weekend batch jobs"
+//! instances = ["am"]                 # default: every instance
+//! weekdays = ["sat", "sun"]          # weekly, UTC; or starts_at/ends_at (RFC 3339) for one window
+//! start = "02:00"
+//! duration = "2h"
 //! ```
 
 use std::net::SocketAddr;
@@ -41,6 +48,7 @@ use pager_core::rules::RuleConfig;
 use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
+use crate::maintenance::{MaintenanceConfig, validate_windows};
 use crate::outputs::{OutputConfig, validate_outputs};
 use crate::retention::Retention;
 
@@ -70,6 +78,9 @@ pub struct ServeConfig {
     /// Outgoing webhooks.
     #[serde(default)]
     pub outputs: Vec<OutputConfig>,
+    /// Maintenance windows (more can be added through `POST /maintenance`).
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceConfig>,
 }
 
 /// The `[server]` table: how long slow and idle clients may hold the server.
@@ -319,6 +330,10 @@ impl ServeConfig {
         config.server.validate()?;
         validate_outputs(
             &config.outputs,
+            config.instances.iter().map(|i| i.name.as_str()),
+        )?;
+        validate_windows(
+            &config.maintenance,
             config.instances.iter().map(|i| i.name.as_str()),
         )?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {

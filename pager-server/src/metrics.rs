@@ -27,7 +27,11 @@
 //!   had `max_pending` waiting;
 //! - `pagerhook_rule_failures_total{instance}` — rules that failed on an event and were skipped
 //!   for it (see `pager_core::rules`); `pagerhook_rule_dropped_total{instance}` — events a
-//!   rule dropped. Both are noted in the delivery's `notes` too.
+//!   rule dropped. Both are noted in the delivery's `notes` too;
+//! - `pagerhook_maintenance_windows_active` — windows active at the last maintenance sweep or
+//!   scrape; `pagerhook_alerts_muted_total{instance}` — alerts opened muted by a window;
+//!   `pagerhook_alerts_unmuted_total{instance}` — muted alerts unmuted (and paged) when their
+//!   last window ended.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -113,6 +117,37 @@ pub(crate) struct Metrics {
     output_dropped: Family<OutputLabels, Counter>,
     rule_failures: Family<InstanceLabels, Counter>,
     rule_dropped: Family<InstanceLabels, Counter>,
+    maintenance: Maintenance,
+}
+
+/// The maintenance windows' metrics.
+#[derive(Debug, Default)]
+struct Maintenance {
+    active: Gauge,
+    muted: Family<InstanceLabels, Counter>,
+    unmuted: Family<InstanceLabels, Counter>,
+}
+
+impl Maintenance {
+    fn register(registry: &mut Registry) -> Self {
+        let this = Self::default();
+        registry.register(
+            "maintenance_windows_active",
+            "Maintenance windows active at the last sweep or scrape",
+            this.active.clone(),
+        );
+        registry.register(
+            "alerts_muted",
+            "Alerts opened muted, a maintenance window covering them",
+            this.muted.clone(),
+        );
+        registry.register(
+            "alerts_unmuted",
+            "Muted alerts unmuted, still unresolved, when no window covered them any more",
+            this.unmuted.clone(),
+        );
+        this
+    }
 }
 
 fn send_histogram() -> Histogram {
@@ -206,6 +241,7 @@ impl Metrics {
             "Rows removed by retention: deliveries, resolved alerts with their history, finished outgoing messages",
             pruned.clone(),
         );
+        let maintenance = Maintenance::register(&mut registry);
         Self {
             registry,
             deliveries,
@@ -221,7 +257,32 @@ impl Metrics {
             output_dropped,
             rule_failures,
             rule_dropped,
+            maintenance,
         }
+    }
+
+    pub(crate) fn set_active_windows(&self, count: usize) {
+        self.maintenance
+            .active
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    pub(crate) fn muted(&self, instance: &str) {
+        self.maintenance
+            .muted
+            .get_or_create(&InstanceLabels {
+                instance: instance.to_owned(),
+            })
+            .inc();
+    }
+
+    pub(crate) fn unmuted(&self, instance: &str) {
+        self.maintenance
+            .unmuted
+            .get_or_create(&InstanceLabels {
+                instance: instance.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts what an instance's rules did with a delivery.

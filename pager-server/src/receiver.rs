@@ -65,6 +65,9 @@ pub enum ReceiverError {
     /// An output that cannot be used (the message never quotes a secret).
     #[error("{0}")]
     Output(String),
+    /// A `[[maintenance]]` window that cannot be used (the message names its index and key).
+    #[error("{0}")]
+    Maintenance(String),
 }
 
 /// Named adapter instances in front of a store. Build it, then turn it into a [`Router`] with
@@ -101,9 +104,12 @@ pub enum ReceiverError {
 /// | `GET /outputs/{name}/messages?status=&limit=&before=` | `{"messages": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `POST /outputs/{name}/messages/{id}/retry` | a failed message pending again: 202 `{"message": {...}}`; 409 if it is not failed |
 /// | `POST /outputs/{name}/messages/retry` | every failed message of the output pending again: 202 `{"requeued": n}` |
+/// | `GET /maintenance` | `{"windows": [...]}`: the maintenance windows not ended, each with `active` and its current or next `occurrence` |
+/// | `POST /maintenance` | `{instances?, match?, starts_at, ends_at, reason}` → 201 `{"window": {...}}`; 400 naming a bad field; 409 beyond [`crate::maintenance::MAX_LIVE_WINDOWS`] live windows |
+/// | `DELETE /maintenance/{id}` | removes an API window: 200 `{"deleted": id}`; 404; 409 for a `[[maintenance]]` window |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
-/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, and
+/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, `/maintenance`, and
 /// `/metrics` unless [`ApiConfig::public_metrics`]) need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
 /// configured, a client on a loopback address. The client's address is the request's
 /// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
@@ -111,17 +117,19 @@ pub enum ReceiverError {
 /// loopback, so a host that does not provide it must configure a token.
 #[derive(Debug, Clone)]
 pub struct Receiver {
-    instances: BTreeMap<String, Arc<Instance>>,
-    store: Arc<dyn Store>,
+    pub(crate) instances: BTreeMap<String, Arc<Instance>>,
+    pub(crate) store: Arc<dyn Store>,
     api: ApiConfig,
     body_timeout: Duration,
     retention: Retention,
-    metrics: Arc<Metrics>,
-    outputs: Arc<Outputs>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) outputs: Arc<Outputs>,
     /// Each followed instance's outbox plan.
     plans: BTreeMap<String, Arc<OutboxPlan>>,
     /// What "now" is: deliveries' times, retention, retries.
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The configuration's maintenance windows (see [`crate::maintenance`]).
+    pub(crate) maintenance: Arc<crate::maintenance::MaintenanceState>,
 }
 
 impl Receiver {
@@ -137,6 +145,7 @@ impl Receiver {
             outputs: Arc::new(Outputs::default()),
             plans: BTreeMap::new(),
             clock: Arc::new(SystemClock),
+            maintenance: Arc::default(),
         }
     }
 
@@ -221,7 +230,9 @@ impl Receiver {
         self.metrics.pruned("deliveries", pruned.deliveries);
         self.metrics.pruned("alerts", pruned.alerts);
         self.metrics.pruned("messages", pruned.messages);
-        Ok(pruned)
+        let windows = self.store.prune_windows(now).await?;
+        self.metrics.pruned("windows", windows);
+        Ok(Pruned { windows, ..pruned })
     }
 
     /// Starts the retention task on the current tokio runtime: it prunes now, then every
@@ -309,18 +320,22 @@ impl Receiver {
         &self.store
     }
 
-    /// The routes, as an axum router (a tower service).
-    pub fn router(mut self) -> Router {
-        // Each instance's outputs, decided here so that instances added after the outputs are
-        // followed too.
-        self.plans = self
-            .instances
+    /// Each followed instance's outbox plan.
+    pub(crate) fn outbox_plans(&self) -> BTreeMap<String, Arc<OutboxPlan>> {
+        self.instances
             .iter()
             .filter_map(|(name, instance)| {
                 OutboxPlan::for_instance(name, instance.id(), &self.outputs.configs)
                     .map(|plan| (name.clone(), plan))
             })
-            .collect();
+            .collect()
+    }
+
+    /// The routes, as an axum router (a tower service).
+    pub fn router(mut self) -> Router {
+        // Each instance's outputs, decided here so that instances added after the outputs are
+        // followed too.
+        self.plans = self.outbox_plans();
         let public_metrics = self.api.public_metrics;
         let shared = Arc::new(Shared {
             metrics: Arc::clone(&self.metrics),
@@ -336,6 +351,14 @@ impl Receiver {
             .route("/outputs/{name}/messages", get(list_messages))
             .route("/outputs/{name}/messages/retry", post(retry_failed))
             .route("/outputs/{name}/messages/{id}/retry", post(retry_message))
+            .route(
+                "/maintenance",
+                get(crate::maintenance::api::list).post(crate::maintenance::api::create),
+            )
+            .route(
+                "/maintenance/{id}",
+                axum::routing::delete(crate::maintenance::api::delete),
+            )
             .route_layer(guarded());
         let mut metrics_route = Router::new().route("/metrics", get(metrics));
         if !public_metrics {
@@ -403,12 +426,12 @@ async fn require_api_access(
 }
 
 #[derive(Debug)]
-struct Shared {
-    receiver: Receiver,
-    metrics: Arc<Metrics>,
+pub(crate) struct Shared {
+    pub(crate) receiver: Receiver,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
-fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
@@ -716,6 +739,9 @@ async fn record(
             for result in &ingested.results {
                 shared.metrics.event(name, result.action.as_str());
                 shared.metrics.transition(name, result.transition.name());
+                if result.muted && result.transition == crate::lifecycle::Transition::Opened {
+                    shared.metrics.muted(name);
+                }
             }
             (StatusCode::OK, Json(ingested)).into_response()
         }
@@ -812,7 +838,7 @@ async fn list_alerts(
     }
 }
 
-fn store_error(error: &StoreError) -> Response {
+pub(crate) fn store_error(error: &StoreError) -> Response {
     tracing::error!(%error, "store query failed");
     error_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
 }
@@ -894,6 +920,9 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         Ok(counts) => counts,
         Err(error) => return store_error(&error),
     };
+    if let Err(error) = shared.receiver.count_active_windows().await {
+        return store_error(&error);
+    }
     if !shared.receiver.outputs.configs.is_empty() {
         let messages = match shared.receiver.store.message_counts().await {
             Ok(counts) => counts,

@@ -351,3 +351,14 @@ async fn sqlite_outbox_relay_retention() {
     let (_dir, store) = sqlite();
     conformance::outbox_relay_retention(&store).await;
 }
+
+#[tokio::test]
+async fn memory_maintenance() {
+    conformance::maintenance(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_maintenance() {
+    let (_dir, store) = sqlite();
+    conformance::maintenance(&store).await;
+}
