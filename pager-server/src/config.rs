@@ -332,10 +332,8 @@ impl ServeConfig {
             &config.outputs,
             config.instances.iter().map(|i| i.name.as_str()),
         )?;
-        validate_windows(
-            &config.maintenance,
-            config.instances.iter().map(|i| i.name.as_str()),
-        )?;
+        let names: Vec<&str> = config.instances.iter().map(|i| i.name.as_str()).collect();
+        validate_windows(&config.maintenance, &names)?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
             return Err("at api.tokens: a token must not be empty".to_owned());
         }

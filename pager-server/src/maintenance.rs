@@ -282,11 +282,7 @@ impl WindowSpec {
     ///
     /// # Errors
     /// The first field that is wrong, named.
-    pub fn validate<'a>(
-        &self,
-        at: &str,
-        known: impl IntoIterator<Item = &'a str> + Clone,
-    ) -> Result<(), String> {
+    pub fn validate(&self, at: &str, known: &[&str]) -> Result<(), String> {
         if self.reason.len() > MAX_REASON_BYTES {
             return Err(format!(
                 "at {at}reason: longer than {MAX_REASON_BYTES} bytes"
@@ -299,7 +295,7 @@ impl WindowSpec {
             }
         }
         for instance in &self.instances {
-            if !known.clone().into_iter().any(|k| k == instance) {
+            if !known.contains(&instance.as_str()) {
                 return Err(format!(
                     "at {at}instances: there is no instance named {instance:?}"
                 ));
@@ -421,11 +417,7 @@ impl MaintenanceConfig {
     ///
     /// # Errors
     /// The first key that is wrong, named with the entry.
-    pub fn to_spec<'a>(
-        &self,
-        at: &str,
-        known: impl IntoIterator<Item = &'a str> + Clone,
-    ) -> Result<WindowSpec, String> {
+    pub fn to_spec(&self, at: &str, known: &[&str]) -> Result<WindowSpec, String> {
         let time = |key: &str, text: &str| {
             DateTime::parse_from_rfc3339(text)
                 .map(|t| t.to_utc())
@@ -523,14 +515,14 @@ impl MaintenanceConfig {
 ///
 /// # Errors
 /// The first entry that is wrong, named by index and key (`at maintenance[1].start: …`).
-pub fn validate_windows<'a>(
+pub fn validate_windows(
     entries: &[MaintenanceConfig],
-    known: impl IntoIterator<Item = &'a str> + Clone,
+    known: &[&str],
 ) -> Result<Vec<WindowSpec>, String> {
     entries
         .iter()
         .enumerate()
-        .map(|(index, entry)| entry.to_spec(&format!("maintenance[{index}]"), known.clone()))
+        .map(|(index, entry)| entry.to_spec(&format!("maintenance[{index}]"), known))
         .collect()
 }
 
@@ -556,8 +548,7 @@ impl Receiver {
         entries: &[MaintenanceConfig],
     ) -> Result<Self, ReceiverError> {
         let known: Vec<&str> = self.instance_names().collect();
-        let config =
-            validate_windows(entries, known.iter().copied()).map_err(ReceiverError::Maintenance)?;
+        let config = validate_windows(entries, &known).map_err(ReceiverError::Maintenance)?;
         self.maintenance = Arc::new(MaintenanceState {
             config,
             installed: AtomicBool::new(false),
@@ -761,7 +752,7 @@ pub(crate) mod api {
             reason: new.reason,
         };
         let known: Vec<&str> = shared.receiver.instance_names().collect();
-        if let Err(message) = spec.validate("", known.iter().copied()) {
+        if let Err(message) = spec.validate("", &known) {
             return bad(message);
         }
         if new.ends_at <= now {
@@ -836,7 +827,7 @@ mod tests {
             duration: Some(duration.parse().unwrap()),
             ..MaintenanceConfig::default()
         }
-        .to_spec("maintenance[0]", ["am"])
+        .to_spec("maintenance[0]", &["am"])
     }
 
     #[test]
@@ -886,7 +877,7 @@ mod tests {
                 instances: instances.iter().map(|i| (*i).to_owned()).collect(),
                 ..MaintenanceConfig::default()
             }
-            .to_spec("maintenance[2]", ["am"])
+            .to_spec("maintenance[2]", &["am"])
         };
         assert_eq!(
             fixed("2026-12-05T02:00:00Z", "2026-12-05T02:00:00Z", &[]).unwrap_err(),
@@ -907,7 +898,7 @@ mod tests {
             ..MaintenanceConfig::default()
         };
         assert!(
-            both.to_spec("maintenance[3]", ["am"])
+            both.to_spec("maintenance[3]", &["am"])
                 .unwrap_err()
                 .starts_with("at maintenance[3]: a window is fixed")
         );
@@ -916,7 +907,7 @@ mod tests {
             ..MaintenanceConfig::default()
         };
         assert_eq!(
-            half.to_spec("maintenance[4]", ["am"]).unwrap_err(),
+            half.to_spec("maintenance[4]", &["am"]).unwrap_err(),
             "at maintenance[4].start: missing"
         );
     }

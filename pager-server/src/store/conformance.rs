@@ -1273,7 +1273,7 @@ pub async fn maintenance(store: &dyn Store) {
         duration: Some("1h".parse().unwrap()),
         ..Default::default()
     }
-    .to_spec("maintenance[0]", ["am"])
+    .to_spec("maintenance[0]", &["am"])
     .unwrap();
     store
         .replace_config_windows(vec![weekly.clone()], at(260))
