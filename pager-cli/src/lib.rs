@@ -173,6 +173,8 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         .with_heartbeats(config.heartbeats.clone())
         .map_err(|e| Failure::Usage(e.to_string()))?
         .with_outputs(config.outputs.clone())
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .with_maintenance(&config.maintenance)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,6 +35,13 @@
 //! name = "alertmanager-watchdog"     # pinged at POST or GET /heartbeats/{name}
 //! interval = "5m"
 //! grace = "1m"
+//!
+//! [[maintenance]]                    # alerts opened meanwhile are muted: see pager_server::maintenance
+//! reason = "weekend batch jobs"
+//! instances = ["am"]                 # default: every instance
+//! weekdays = ["sat", "sun"]          # weekly, UTC; or starts_at/ends_at (RFC 3339) for one window
+//! start = "02:00"
+//! duration = "2h"
 //! ```
 
 use std::net::SocketAddr;
@@ -47,6 +54,7 @@ use pager_core::{InstanceConfig, Limits};
 use serde::Deserialize;
 
 use crate::heartbeat::{HEARTBEAT_INSTANCE, HeartbeatConfig, validate_heartbeats};
+use crate::maintenance::{MaintenanceConfig, validate_windows};
 use crate::outputs::{OutputConfig, validate_outputs};
 use crate::retention::Retention;
 
@@ -79,6 +87,9 @@ pub struct ServeConfig {
     /// Heartbeats: alerts when a sender stops pinging (see [`crate::heartbeat`]).
     #[serde(default)]
     pub heartbeats: Vec<HeartbeatConfig>,
+    /// Maintenance windows (more can be added through `POST /maintenance`).
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceConfig>,
 }
 
 /// The `[server]` table: how long slow and idle clients may hold the server.
@@ -346,6 +357,13 @@ impl ServeConfig {
                 .map(|i| i.name.as_str())
                 .chain(heartbeats.then_some(HEARTBEAT_INSTANCE)),
         )?;
+        let names: Vec<&str> = config
+            .instances
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain(heartbeats.then_some(HEARTBEAT_INSTANCE))
+            .collect();
+        validate_windows(&config.maintenance, &names)?;
         if config.api.tokens.iter().any(|t| t.expose().is_empty()) {
             return Err("at api.tokens: a token must not be empty".to_owned());
         }

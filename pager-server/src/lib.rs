@@ -9,6 +9,8 @@
 //!   `(instance, thirdparty_id)`, creates deduplicated, acknowledge and resolve applied to it;
 //! - [`store`] keeps the delivery log and the alerts: [`store::MemoryStore`], and
 //!   [`store::SqliteStore`] (WAL, group commit, a delivery is durable before it is answered);
+//! - [`maintenance`] mutes alerts opened during maintenance windows, and pages them when the
+//!   windows end;
 //! - [`outputs`] sends outgoing webhooks on alert changes and deliveries: queued in the
 //!   delivery's transaction (an outbox), signed (Standard Webhooks), retried;
 //! - [`heartbeat`] opens an alert when a sender stops pinging (dead man's switches,
@@ -25,6 +27,7 @@ pub mod clock;
 pub mod config;
 pub mod heartbeat;
 pub mod lifecycle;
+pub mod maintenance;
 mod metrics;
 pub mod outputs;
 mod receiver;
@@ -85,8 +88,9 @@ pub fn open_failure_reason(error: &StoreError) -> String {
 /// Serves `receiver` on `listener` (HTTP/1.1) until `shutdown` completes, then gives requests
 /// in flight `server.shutdown_timeout` to finish and closes the store. Meanwhile the receiver's
 /// retention task prunes the store ([`Receiver::spawn_retention`]) and its outputs' workers
-/// send what the outbox holds ([`Receiver::spawn_outputs`]), and its heartbeat task opens the
-/// alerts of heartbeats that stop pinging ([`Receiver::spawn_heartbeats`]).
+/// send what the outbox holds ([`Receiver::spawn_outputs`]), its heartbeat task opens the
+/// alerts of heartbeats that stop pinging ([`Receiver::spawn_heartbeats`]), and the
+/// maintenance sweep unmutes alerts whose windows ended ([`Receiver::spawn_maintenance`]).
 ///
 /// Slow and idle clients are bounded by `server` ([`ServerConfig`]: header, body and idle
 /// timeouts, `max_connections`), and each request carries the client's address as
@@ -101,8 +105,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = Arc::clone(receiver.store());
+    // The configuration's maintenance windows are in the store before the first delivery.
+    receiver
+        .install_maintenance()
+        .await
+        .map_err(std::io::Error::other)?;
     let retention = receiver.spawn_retention();
     let heartbeats = receiver.spawn_heartbeats();
+    let maintenance = receiver.spawn_maintenance();
     let dispatcher = receiver.spawn_outputs().map_err(std::io::Error::other)?;
     if receiver.api_is_loopback_only() {
         let routes = if receiver.metrics_are_public() {
@@ -120,6 +130,8 @@ pub async fn serve(
     heartbeats.abort();
     let _ = retention.await;
     let _ = heartbeats.await;
+    maintenance.abort();
+    let _ = maintenance.await;
     store.close().await.map_err(std::io::Error::other)
 }
 

@@ -91,6 +91,13 @@ pub struct Alert {
     pub acknowledged_at: Option<DateTime<Utc>>,
     /// When it was resolved, if it was.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Opened while a maintenance window covered it: its outputs stay silent until it is
+    /// unmuted (see [`crate::maintenance`]). An alert resolved while muted stays muted.
+    #[serde(default)]
+    pub muted: bool,
+    /// When the window that muted it ended (or was deleted) and it was unmuted, if it was.
+    #[serde(default)]
+    pub unmuted_at: Option<DateTime<Utc>>,
 }
 
 /// What one event did.
@@ -211,6 +218,8 @@ impl Alert {
             updated_at: at,
             acknowledged_at: None,
             resolved_at: None,
+            muted: false,
+            unmuted_at: None,
         }
     }
 

@@ -31,7 +31,11 @@
 //! - `pagerhook_heartbeat_pings_total{heartbeat, outcome}` — pings `accepted`, `unauthorized`
 //!   or `store_unavailable`; `pagerhook_heartbeat_down{heartbeat}` — 1 while its alert is open;
 //!   `pagerhook_heartbeat_last_ping_timestamp_seconds{heartbeat}`. Heartbeat alerts are
-//!   counted in the delivery, event and transition metrics as instance `heartbeat`.
+//!   counted in the delivery, event and transition metrics as instance `heartbeat`;
+//! - `pagerhook_maintenance_windows_active` — windows active at the last maintenance sweep or
+//!   scrape; `pagerhook_alerts_muted_total{instance}` — alerts opened muted by a window;
+//!   `pagerhook_alerts_unmuted_total{instance}` — muted alerts unmuted (and paged) when their
+//!   last window ended.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -128,9 +132,68 @@ pub(crate) struct Metrics {
     output_dropped: Family<OutputLabels, Counter>,
     rule_failures: Family<InstanceLabels, Counter>,
     rule_dropped: Family<InstanceLabels, Counter>,
-    heartbeat_pings: Family<PingLabels, Counter>,
-    heartbeat_down: Family<HeartbeatLabels, Gauge>,
-    heartbeat_last_ping: Family<HeartbeatLabels, Gauge>,
+    maintenance: Maintenance,
+    heartbeats: HeartbeatMetrics,
+}
+
+/// The heartbeats' metrics.
+#[derive(Debug, Default)]
+struct HeartbeatMetrics {
+    pings: Family<PingLabels, Counter>,
+    down: Family<HeartbeatLabels, Gauge>,
+    last_ping: Family<HeartbeatLabels, Gauge>,
+}
+
+impl HeartbeatMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let this = Self::default();
+        registry.register(
+            "heartbeat_pings",
+            "Heartbeat pings, by heartbeat and outcome (accepted, unauthorized, store_unavailable)",
+            this.pings.clone(),
+        );
+        registry.register(
+            "heartbeat_down",
+            "1 while a heartbeat is down (its alert open), else 0",
+            this.down.clone(),
+        );
+        registry.register(
+            "heartbeat_last_ping_timestamp_seconds",
+            "When each heartbeat was last pinged (Unix time)",
+            this.last_ping.clone(),
+        );
+        this
+    }
+}
+
+/// The maintenance windows' metrics.
+#[derive(Debug, Default)]
+struct Maintenance {
+    active: Gauge,
+    muted: Family<InstanceLabels, Counter>,
+    unmuted: Family<InstanceLabels, Counter>,
+}
+
+impl Maintenance {
+    fn register(registry: &mut Registry) -> Self {
+        let this = Self::default();
+        registry.register(
+            "maintenance_windows_active",
+            "Maintenance windows active at the last sweep or scrape",
+            this.active.clone(),
+        );
+        registry.register(
+            "alerts_muted",
+            "Alerts opened muted, a maintenance window covering them",
+            this.muted.clone(),
+        );
+        registry.register(
+            "alerts_unmuted",
+            "Muted alerts unmuted, still unresolved, when no window covered them any more",
+            this.unmuted.clone(),
+        );
+        this
+    }
 }
 
 fn send_histogram() -> Histogram {
@@ -144,8 +207,6 @@ fn duration_histogram() -> Histogram {
 }
 
 impl Metrics {
-    // One registration per metric, each with its help text: long, and plain.
-    #[allow(clippy::too_many_lines)]
     pub(crate) fn new() -> Self {
         let mut registry = Registry::with_prefix("pagerhook");
         let deliveries = Family::default();
@@ -161,24 +222,6 @@ impl Metrics {
         let output_dropped = Family::default();
         let rule_failures = Family::default();
         let rule_dropped = Family::default();
-        let heartbeat_pings = Family::default();
-        let heartbeat_down = Family::default();
-        let heartbeat_last_ping = Family::default();
-        registry.register(
-            "heartbeat_pings",
-            "Heartbeat pings, by heartbeat and outcome (accepted, unauthorized, store_unavailable)",
-            heartbeat_pings.clone(),
-        );
-        registry.register(
-            "heartbeat_down",
-            "1 while a heartbeat is down (its alert open), else 0",
-            heartbeat_down.clone(),
-        );
-        registry.register(
-            "heartbeat_last_ping_timestamp_seconds",
-            "When each heartbeat was last pinged (Unix time)",
-            heartbeat_last_ping.clone(),
-        );
         registry.register(
             "rule_failures",
             "Rules that failed on an event and were skipped for it, by instance",
@@ -244,6 +287,8 @@ impl Metrics {
             "Rows removed by retention: deliveries, resolved alerts with their history, finished outgoing messages",
             pruned.clone(),
         );
+        let maintenance = Maintenance::register(&mut registry);
+        let heartbeats = HeartbeatMetrics::register(&mut registry);
         Self {
             registry,
             deliveries,
@@ -259,14 +304,14 @@ impl Metrics {
             output_dropped,
             rule_failures,
             rule_dropped,
-            heartbeat_pings,
-            heartbeat_down,
-            heartbeat_last_ping,
+            maintenance,
+            heartbeats,
         }
     }
 
     pub(crate) fn heartbeat_ping(&self, heartbeat: &str, outcome: &'static str) {
-        self.heartbeat_pings
+        self.heartbeats
+            .pings
             .get_or_create(&PingLabels {
                 heartbeat: heartbeat.to_owned(),
                 outcome,
@@ -275,7 +320,8 @@ impl Metrics {
     }
 
     pub(crate) fn heartbeat_down(&self, heartbeat: &str, down: bool) {
-        self.heartbeat_down
+        self.heartbeats
+            .down
             .get_or_create(&HeartbeatLabels {
                 heartbeat: heartbeat.to_owned(),
             })
@@ -283,11 +329,36 @@ impl Metrics {
     }
 
     pub(crate) fn heartbeat_last_ping(&self, heartbeat: &str, at: chrono::DateTime<chrono::Utc>) {
-        self.heartbeat_last_ping
+        self.heartbeats
+            .last_ping
             .get_or_create(&HeartbeatLabels {
                 heartbeat: heartbeat.to_owned(),
             })
             .set(at.timestamp());
+    }
+
+    pub(crate) fn set_active_windows(&self, count: usize) {
+        self.maintenance
+            .active
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    pub(crate) fn muted(&self, instance: &str) {
+        self.maintenance
+            .muted
+            .get_or_create(&InstanceLabels {
+                instance: instance.to_owned(),
+            })
+            .inc();
+    }
+
+    pub(crate) fn unmuted(&self, instance: &str) {
+        self.maintenance
+            .unmuted
+            .get_or_create(&InstanceLabels {
+                instance: instance.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts what an instance's rules did with a delivery.

@@ -69,6 +69,9 @@ pub enum ReceiverError {
     /// A heartbeat that cannot be used, or an instance that pings one not configured.
     #[error("{0}")]
     Heartbeat(String),
+    /// A `[[maintenance]]` window that cannot be used (the message names its index and key).
+    #[error("{0}")]
+    Maintenance(String),
 }
 
 /// Named adapter instances in front of a store. Build it, then turn it into a [`Router`] with
@@ -105,9 +108,12 @@ pub enum ReceiverError {
 /// | `GET /outputs/{name}/messages?status=&limit=&before=` | `{"messages": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `POST /outputs/{name}/messages/{id}/retry` | a failed message pending again: 202 `{"message": {...}}`; 409 if it is not failed |
 /// | `POST /outputs/{name}/messages/retry` | every failed message of the output pending again: 202 `{"requeued": n}` |
+/// | `GET /maintenance` | `{"windows": [...]}`: the maintenance windows not ended, each with `active` and its current or next `occurrence` |
+/// | `POST /maintenance` | `{instances?, match?, starts_at, ends_at, reason}` → 201 `{"window": {...}}`; 400 naming a bad field; 409 beyond [`crate::maintenance::MAX_LIVE_WINDOWS`] live windows |
+/// | `DELETE /maintenance/{id}` | removes an API window: 200 `{"deleted": id}`; 404; 409 for a `[[maintenance]]` window |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
-/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, and
+/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, `/maintenance`, and
 /// `/metrics` unless [`ApiConfig::public_metrics`]) need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
 /// configured, a client on a loopback address. The client's address is the request's
 /// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
@@ -121,14 +127,16 @@ pub struct Receiver {
     pub(crate) body_timeout: Duration,
     retention: Retention,
     pub(crate) metrics: Arc<Metrics>,
-    outputs: Arc<Outputs>,
+    pub(crate) outputs: Arc<Outputs>,
     /// Each followed instance's outbox plan (heartbeat alerts' too), kept up to date as
     /// instances, outputs and heartbeats are added.
     plans: BTreeMap<String, Arc<OutboxPlan>>,
-    /// What "now" is: deliveries' times, retention, retries, heartbeats.
+    /// What "now" is: deliveries' times, retention, retries, heartbeats, maintenance windows.
     pub(crate) clock: Arc<dyn Clock>,
     /// The heartbeats (see [`crate::heartbeat`]).
     pub(crate) heartbeats: Arc<Heartbeats>,
+    /// The configuration's maintenance windows (see [`crate::maintenance`]).
+    pub(crate) maintenance: Arc<crate::maintenance::MaintenanceState>,
 }
 
 impl Receiver {
@@ -145,6 +153,7 @@ impl Receiver {
             plans: BTreeMap::new(),
             clock: Arc::new(SystemClock),
             heartbeats: Arc::new(Heartbeats::default()),
+            maintenance: Arc::default(),
         }
     }
 
@@ -165,9 +174,9 @@ impl Receiver {
             .collect();
     }
 
-    /// The names outputs may follow: the instances, and [`HEARTBEAT_INSTANCE`] when
-    /// heartbeats are configured.
-    fn followable(&self) -> impl Iterator<Item = &str> {
+    /// The names outputs follow and maintenance windows cover: the instances, and
+    /// [`HEARTBEAT_INSTANCE`] when heartbeats are configured.
+    pub(crate) fn followable(&self) -> impl Iterator<Item = &str> {
         let heartbeat = (!self.heartbeats.is_empty()).then_some(HEARTBEAT_INSTANCE);
         self.instance_names().chain(heartbeat)
     }
@@ -254,7 +263,9 @@ impl Receiver {
         self.metrics.pruned("deliveries", pruned.deliveries);
         self.metrics.pruned("alerts", pruned.alerts);
         self.metrics.pruned("messages", pruned.messages);
-        Ok(pruned)
+        let windows = self.store.prune_windows(now).await?;
+        self.metrics.pruned("windows", windows);
+        Ok(Pruned { windows, ..pruned })
     }
 
     /// Starts the retention task on the current tokio runtime: it prunes now, then every
@@ -348,6 +359,11 @@ impl Receiver {
         &self.store
     }
 
+    /// Each followed instance's outbox plan (the heartbeat alerts' too).
+    pub(crate) fn outbox_plans(&self) -> BTreeMap<String, Arc<OutboxPlan>> {
+        self.plans.clone()
+    }
+
     /// The routes, as an axum router (a tower service).
     pub fn router(self) -> Router {
         let public_metrics = self.api.public_metrics;
@@ -366,6 +382,14 @@ impl Receiver {
             .route("/outputs/{name}/messages/retry", post(retry_failed))
             .route("/outputs/{name}/messages/{id}/retry", post(retry_message))
             .route("/heartbeats", get(list_heartbeats))
+            .route(
+                "/maintenance",
+                get(crate::maintenance::api::list).post(crate::maintenance::api::create),
+            )
+            .route(
+                "/maintenance/{id}",
+                axum::routing::delete(crate::maintenance::api::delete),
+            )
             .route_layer(guarded());
         let mut metrics_route = Router::new().route("/metrics", get(metrics));
         if !public_metrics {
@@ -439,7 +463,7 @@ async fn require_api_access(
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) receiver: Receiver,
-    metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 pub(crate) fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
@@ -737,6 +761,9 @@ impl Receiver {
         for result in &ingested.results {
             self.metrics.event(name, result.action.as_str());
             self.metrics.transition(name, result.transition.name());
+            if result.muted && result.transition == crate::lifecycle::Transition::Opened {
+                self.metrics.muted(name);
+            }
         }
     }
 
@@ -952,6 +979,9 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         Ok(counts) => counts,
         Err(error) => return store_error(&error),
     };
+    if let Err(error) = shared.receiver.count_active_windows().await {
+        return store_error(&error);
+    }
     if !shared.receiver.outputs.configs.is_empty() {
         let messages = match shared.receiver.store.message_counts().await {
             Ok(counts) => counts,

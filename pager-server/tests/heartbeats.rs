@@ -19,7 +19,7 @@ use http_body_util::BodyExt;
 use pager_core::Urgency;
 use pager_core::auth::{AuthConfig, Secret};
 use pager_server::Receiver;
-use pager_server::clock::ManualClock;
+use pager_server::clock::{Clock, ManualClock};
 use pager_server::config::{ApiConfig, ServeConfig};
 use pager_server::heartbeat::HeartbeatConfig;
 use pager_server::outputs::{OutputConfig, OutputUrl, Trigger};
@@ -540,4 +540,70 @@ fn the_configuration_file_takes_heartbeats() {
         let error = ServeConfig::from_toml(text, Path::new(".")).unwrap_err();
         assert!(error.contains(expected), "{text}: {error}");
     }
+}
+
+#[tokio::test]
+async fn a_maintenance_window_mutes_heartbeat_alerts_until_it_ends() {
+    let output = OutputConfig::new(
+        "pager",
+        OutputUrl::parse("http://127.0.0.1:9/hook").unwrap(),
+        [Trigger::Opened, Trigger::Resolved],
+    );
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let h = Harness::with(Arc::clone(&store), vec![watchdog()], |r| r);
+    let receiver = h.receiver.clone().with_outputs(vec![output]).unwrap();
+    let router = receiver.clone().router();
+    // Alertmanager is being upgraded from 10:00 to 10:10: its silence is planned.
+    let response = router
+        .clone()
+        .oneshot(
+            Request::post("/maintenance")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({
+                        "instances": ["heartbeat"],
+                        "starts_at": "2026-12-01T10:00:00Z",
+                        "ends_at": "2026-12-01T10:10:00Z",
+                        "reason": "Alertmanager upgrade",
+                    })
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let messages = || async {
+        store
+            .messages(&MessageFilter::new().output("pager"))
+            .await
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|m| m.kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(receiver.sweep_heartbeats().await.unwrap(), 0);
+    h.at(360);
+    assert_eq!(receiver.sweep_heartbeats().await.unwrap(), 1);
+    let alert = &h.heartbeat_alerts().await[0];
+    assert_eq!(alert["muted"], true, "{alert}");
+    assert!(messages().await.is_empty(), "a muted alert pages nobody");
+    // The window ends with the heartbeat still down: it pages then.
+    h.at(600);
+    let unmuted = receiver.sweep_maintenance(h.clock.now()).await.unwrap();
+    assert_eq!(unmuted.len(), 1);
+    assert_eq!(messages().await, ["alert.opened"]);
+    h.at(610);
+    let response = router
+        .oneshot(
+            Request::post("/heartbeats/am-watchdog")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(messages().await, ["alert.opened", "alert.resolved"]);
 }

@@ -368,3 +368,14 @@ async fn sqlite_heartbeat_pings() {
     let reopened = SqliteStore::open(dir.path().join("pagerhook.db")).unwrap();
     assert_eq!(reopened.pings().await.unwrap(), kept);
 }
+
+#[tokio::test]
+async fn memory_maintenance() {
+    conformance::maintenance(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_maintenance() {
+    let (_dir, store) = sqlite();
+    conformance::maintenance(&store).await;
+}

@@ -11,7 +11,7 @@
 //! | `instance`, `integration` | the instance's name and its adapter's slug |
 //! | `delivery_id` | the delivery in the log (`GET /deliveries`) |
 //! | `alert` | `alert.*`: the alert as `GET /alerts/{id}` showed it right after the transition; `null` for an event ignored with nothing open |
-//! | `event` | `alert.*`: the normalized event, `meta` included |
+//! | `event` | `alert.*`: the normalized event, `meta` included; `null` for the `alert.opened` of an alert unmuted when its maintenance window ended (id `unm_<store>_<alert_id>`, `occurred_at` the unmuting, `delivery_id` the delivery that opened it) |
 //! | `changes` | `alert.deduplicated`: what the create changed |
 //! | `reason` | `alert.ignored`: why nothing changed |
 //! | `events`, `results` | `delivery.received`: every event of the delivery, and what each did |
@@ -35,7 +35,7 @@ struct AlertEnvelope<'a> {
     integration: &'a str,
     delivery_id: i64,
     alert: Option<&'a Alert>,
-    event: &'a Event,
+    event: Option<&'a Event>,
     #[serde(skip_serializing_if = "Option::is_none")]
     changes: Option<&'a [Change]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,7 +92,7 @@ pub(crate) fn for_event(
         integration: &plan.integration,
         delivery_id,
         alert,
-        event,
+        event: Some(event),
         changes: match transition {
             Transition::Deduplicated { changes } => Some(changes),
             _ => None,
@@ -104,7 +104,7 @@ pub(crate) fn for_event(
     };
     let body = Bytes::from(to_json(&envelope));
     let message = Message {
-        delivery,
+        created_at: delivery.received_at,
         delivery_id,
         webhook_id: &id,
         kind: &kind,
@@ -151,7 +151,7 @@ pub(crate) fn for_delivery(
         .map(|e| &e.thirdparty_id)
         .filter(|first| events.iter().all(|e| e.thirdparty_id == **first));
     let message = Message {
-        delivery,
+        created_at: delivery.received_at,
         delivery_id,
         webhook_id: &id,
         kind,
@@ -206,6 +206,61 @@ pub(crate) fn for_delivery(
     Ok(())
 }
 
+/// Queues, for each output of `plan` that follows `opened`, the `alert.opened` message of an
+/// alert a maintenance window muted, now that it is unmuted (at `now`): `event` is null (no
+/// event caused it), `delivery_id` is the delivery that opened the alert, and the id is
+/// `unm_<store>_<alert id>` (an alert is unmuted at most once).
+pub(crate) fn for_unmute(
+    tx: &mut impl AlertTx,
+    queued: &mut Queued,
+    plan: &OutboxPlan,
+    alert: &Alert,
+    delivery_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut routes = plan
+        .routes
+        .iter()
+        .filter(|r| r.on.contains(&Trigger::Opened))
+        .peekable();
+    if routes.peek().is_none() {
+        return Ok(());
+    }
+    let kind = "alert.opened";
+    let id = format!("unm_{}_{}", tx.message_prefix(), alert.id);
+    let body = Bytes::from(to_json(&AlertEnvelope {
+        kind,
+        id: &id,
+        occurred_at: now,
+        instance: &alert.instance,
+        integration: &plan.integration,
+        delivery_id,
+        alert: Some(alert),
+        event: None,
+        changes: None,
+        reason: None,
+    }));
+    let message = Message {
+        created_at: now,
+        delivery_id,
+        webhook_id: &id,
+        kind,
+        alert_id: Some(alert.id),
+        order_key: Some(order_key(&alert.instance, &alert.thirdparty_id)),
+    };
+    for route in routes {
+        queue(
+            tx,
+            queued,
+            route,
+            &message,
+            Body::Own(body.clone()),
+            Some(JSON),
+        )?;
+    }
+    Ok(())
+}
+
 /// The order key of `thirdparty_id`'s messages (instance names hold no `/`).
 fn order_key(instance: &str, thirdparty_id: &str) -> String {
     format!("{instance}/{thirdparty_id}")
@@ -213,7 +268,7 @@ fn order_key(instance: &str, thirdparty_id: &str) -> String {
 
 /// What the messages of one event (or delivery) share across outputs.
 struct Message<'a> {
-    delivery: &'a Delivery,
+    created_at: DateTime<Utc>,
     delivery_id: i64,
     webhook_id: &'a str,
     kind: &'a str,
@@ -245,7 +300,7 @@ fn queue(
         order_key: message.order_key.clone(),
         body,
         content_type: content_type.map(str::to_owned),
-        created_at: message.delivery.received_at,
+        created_at: message.created_at,
     })?;
     queued.queued += 1;
     Ok(())

@@ -1116,3 +1116,236 @@ pub async fn heartbeat_pings(store: &dyn Store) {
         0
     );
 }
+
+/// Maintenance windows: an alert opened at or after a window's start (before its end) by an
+/// event it covers (instance, tags, labels) is muted and queues nothing; one opened before the
+/// start, or not covered, is not; dedups and a resolve inside the window queue nothing; the
+/// unmute step leaves alerts an active window still covers (overlapping windows) and unmutes
+/// the others once, queuing one `alert.opened` (`event` null, id `unm_…`); an alert resolved
+/// while muted never pages. Windows are listed until they end, capped, deleted (config ones
+/// refused), replaced (config), pruned once ended, and their ids never given twice.
+pub async fn maintenance(store: &dyn Store) {
+    use super::{MessageFilter, MessageStatus};
+    use crate::maintenance::{Source, WindowAdded, WindowDeleted, WindowSpec};
+    let plan = outbox_plan("am");
+    let tagged = |action, key: &str, tags: &[&str]| {
+        event(action, key, 1).with_tags(tags.iter().map(|t| (*t).to_owned()).collect())
+    };
+    let send = |instance: &str, seconds: i64, events: Vec<Event>| {
+        delivery(instance, seconds, events).with_outbox(Arc::clone(&plan))
+    };
+    let add = |spec: WindowSpec, now: i64, max: usize| async move {
+        match store.add_window(spec, at(now), max).await.unwrap() {
+            WindowAdded::Added(window) => window,
+            other => panic!("expected a window, got {other:?}"),
+        }
+    };
+    // W1: [100, 200) on am, alerts tagged db with Firing=1. W2: [150, 300), everything.
+    let w1 = add(
+        WindowSpec::fixed(at(100), at(200), "db upgrade")
+            .for_instances(["am"])
+            .matching(["db"], [("Firing", "1")]),
+        0,
+        10,
+    )
+    .await;
+    let w2 = add(WindowSpec::fixed(at(150), at(300), "all"), 0, 10).await;
+    assert!(w2.id > w1.id);
+    assert_eq!(w1.spec.source, Source::Api);
+    assert_eq!(w1.created_at, at(0));
+
+    let before = store
+        .ingest(send("am", 99, vec![tagged(Action::Create, "k0", &["db"])]))
+        .await
+        .unwrap();
+    assert!(!before.results[0].muted, "a second before the start");
+    assert_eq!(before.queued, 3, "events and tiny page it; relay relays it");
+    let start = store
+        .ingest(send(
+            "am",
+            100,
+            vec![
+                tagged(Action::Create, "k1", &["db", "eu"]),
+                tagged(Action::Create, "k2", &["web"]),
+                tagged(Action::Create, "k4", &["db"]),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert!(start.results[0].muted, "at the start, covered");
+    assert!(!start.results[1].muted, "not tagged db");
+    assert!(start.results[2].muted);
+    assert_eq!(
+        start.queued, 2,
+        "k2 pages (events; tiny is full), and the delivery is relayed"
+    );
+    let other = store
+        .ingest(delivery(
+            "other",
+            120,
+            vec![tagged(Action::Create, "k3", &["db"])],
+        ))
+        .await
+        .unwrap();
+    assert!(!other.results[0].muted, "another instance");
+    let (k1, k4) = (
+        start.results[0].alert_id.unwrap(),
+        start.results[2].alert_id.unwrap(),
+    );
+    let shown = store.alert(k1).await.unwrap().unwrap().0;
+    assert!(shown.muted && shown.unmuted_at.is_none());
+
+    // Inside the window: a dedup and a resolve of muted alerts page no one.
+    let inside = store
+        .ingest(send(
+            "am",
+            140,
+            vec![
+                tagged(Action::Create, "k1", &["db", "eu"]),
+                tagged(Action::Resolve, "k4", &["db"]),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert!(inside.results.iter().all(|r| r.muted), "{inside:?}");
+    assert_eq!(
+        inside.queued, 1,
+        "only the relay: delivery messages are about the delivery, not an alert"
+    );
+    let plans = || std::iter::once(("am".to_owned(), Arc::clone(&plan))).collect();
+
+    // W1 still active: nothing. At W1's end W2 (overlapping) still covers k1: nothing.
+    for now in [199, 200, 299] {
+        let step = store.unmute(at(now), None, 100, plans()).await.unwrap();
+        assert_eq!(step.scanned, 1, "k1 only: k4 is resolved");
+        assert!(step.alerts.is_empty(), "at {now}: {step:?}");
+    }
+    // At W2's end: k1 is unmuted, once, and its opened is queued (events; tiny is full).
+    let step = store.unmute(at(300), None, 100, plans()).await.unwrap();
+    assert_eq!(step.alerts.len(), 1);
+    assert_eq!(step.alerts[0].id, k1);
+    assert!(!step.alerts[0].muted);
+    assert_eq!(step.alerts[0].unmuted_at, Some(at(300)));
+    assert_eq!(step.queued, 1);
+    assert_eq!(step.dropped.get("tiny"), Some(&1));
+    let again = store.unmute(at(301), None, 100, plans()).await.unwrap();
+    assert_eq!((again.scanned, again.alerts.len()), (0, 0));
+    let shown = store.alert(k1).await.unwrap().unwrap().0;
+    assert!(!shown.muted);
+    assert_eq!(shown.unmuted_at, Some(at(300)));
+    assert!(
+        store.alert(k4).await.unwrap().unwrap().0.muted,
+        "resolved muted"
+    );
+
+    let messages = store
+        .messages(&MessageFilter::new().output("events"))
+        .await
+        .unwrap();
+    let about = |id: i64| messages.iter().filter(|m| m.alert_id == Some(id)).count();
+    assert_eq!(about(k4), 0, "an alert resolved in the window never pages");
+    assert_eq!(about(k1), 1);
+    let unmuted = messages.iter().find(|m| m.alert_id == Some(k1)).unwrap();
+    assert_eq!(unmuted.kind, "alert.opened");
+    assert!(unmuted.webhook_id.starts_with("unm_"), "{unmuted:?}");
+    assert_eq!(
+        unmuted.delivery_id, start.delivery_id,
+        "the delivery that opened it"
+    );
+    assert_eq!(unmuted.status, MessageStatus::Pending);
+    let due = store
+        .due_messages("events", at(400), &[], 10, usize::MAX)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(
+        due.iter()
+            .find(|m| m.id == unmuted.id)
+            .unwrap()
+            .body
+            .as_ref()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(body["type"], "alert.opened");
+    assert_eq!(body["event"], serde_json::Value::Null);
+    assert_eq!(body["alert"]["id"], k1);
+    assert_eq!(body["alert"]["muted"], false);
+    assert_eq!(body["occurred_at"], "2027-01-15T08:05:00Z");
+
+    // Listing, the cap, deletion.
+    let listed = store.windows(at(250)).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|w| w.id).collect::<Vec<_>>(),
+        [w2.id],
+        "W1 ended"
+    );
+    let w3 = add(WindowSpec::fixed(at(250), at(500), "w3"), 250, 2).await;
+    assert!(matches!(
+        store
+            .add_window(WindowSpec::fixed(at(250), at(500), "w4"), at(250), 2)
+            .await
+            .unwrap(),
+        WindowAdded::Full(2)
+    ));
+    assert_eq!(
+        store.delete_window(w3.id).await.unwrap(),
+        WindowDeleted::Deleted
+    );
+    assert_eq!(
+        store.delete_window(w3.id).await.unwrap(),
+        WindowDeleted::NotFound
+    );
+
+    // Configuration windows: replaced whole, not deletable.
+    let weekly = crate::maintenance::MaintenanceConfig {
+        weekdays: Some(vec!["mon".into()]),
+        start: Some("00:00".into()),
+        duration: Some("1h".parse().unwrap()),
+        ..Default::default()
+    }
+    .to_spec("maintenance[0]", &["am"])
+    .unwrap();
+    store
+        .replace_config_windows(vec![weekly.clone()], at(260))
+        .await
+        .unwrap();
+    store
+        .replace_config_windows(vec![weekly], at(261))
+        .await
+        .unwrap();
+    let config: Vec<_> = store
+        .windows(at(1000))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.spec.source == Source::Config)
+        .collect();
+    assert_eq!(config.len(), 1, "replaced, not added");
+    assert!(config[0].id > w3.id, "ids are never given twice");
+    assert_eq!(
+        store.delete_window(config[0].id).await.unwrap(),
+        WindowDeleted::FromConfig
+    );
+
+    // Retention: ended fixed windows go; weekly ones stay.
+    assert_eq!(
+        store.prune_windows(at(300)).await.unwrap(),
+        1,
+        "W1 (ended at 200)"
+    );
+    assert_eq!(
+        store.prune_windows(at(301)).await.unwrap(),
+        1,
+        "W2 (ended at 300)"
+    );
+    assert_eq!(
+        store.windows(at(0)).await.unwrap().len(),
+        1,
+        "the weekly one"
+    );
+    store
+        .replace_config_windows(Vec::new(), at(262))
+        .await
+        .unwrap();
+    assert!(store.windows(at(0)).await.unwrap().is_empty());
+}

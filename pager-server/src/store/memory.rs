@@ -10,9 +10,11 @@ use chrono::{DateTime, Utc};
 use super::{
     AlertFilter, AlertTx, AttemptResult, Delivery, DeliveryFilter, DeliveryRecord, HistoryEntry,
     Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome, Pruned, Queued,
-    Requeue, Store, StoreError, apply_events, events_json,
+    Requeue, Store, StoreError, apply_events, events_json, unmute_step,
 };
 use crate::lifecycle::{Alert, AlertStatus};
+use crate::maintenance::{Source, Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec};
+use crate::outputs::OutboxPlan;
 
 /// A [`Store`] in memory, for tests and hosts that keep nothing across restarts.
 #[derive(Debug)]
@@ -52,6 +54,9 @@ struct Inner {
     prefix: String,
     /// Each heartbeat's last ping.
     pings: BTreeMap<String, DateTime<Utc>>,
+    /// Maintenance windows by id.
+    windows: BTreeMap<i64, Window>,
+    last_window: i64,
 }
 
 impl MemoryStore {
@@ -179,6 +184,72 @@ impl AlertTx for Tx<'_> {
     fn message_prefix(&self) -> &str {
         &self.inner.prefix
     }
+
+    fn active_windows(&mut self, at: DateTime<Utc>) -> Result<Vec<Window>, StoreError> {
+        Ok(self
+            .inner
+            .windows
+            .values()
+            .filter(|w| w.spec.schedule.active_at(at).is_some())
+            .cloned()
+            .collect())
+    }
+
+    fn muted_alerts(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        let mut ids: Vec<i64> = self
+            .inner
+            .unresolved
+            .values()
+            .copied()
+            .filter(|id| after.is_none_or(|after| *id > after))
+            .filter(|id| self.inner.alerts.get(id).is_some_and(|a| a.muted))
+            .collect();
+        ids.sort_unstable();
+        Ok(ids
+            .into_iter()
+            .take(limit)
+            .filter_map(|id| self.find(id).cloned())
+            .collect())
+    }
+
+    fn opening_delivery(&mut self, alert_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .inner
+            .history
+            .get(&alert_id)
+            .and_then(|h| h.first())
+            .map(|h| h.delivery_id))
+    }
+}
+
+impl<'a> Tx<'a> {
+    fn new(inner: &'a Inner) -> Self {
+        Self {
+            inner,
+            new_alerts: Vec::new(),
+            updated: BTreeMap::new(),
+            history: Vec::new(),
+            new_messages: Vec::new(),
+        }
+    }
+
+    /// What the step changed, kept by [`Inner::commit`] once the borrow of `inner` ends.
+    fn into_changes(self) -> Changes {
+        Changes {
+            new_alerts: self.new_alerts,
+            updated: self.updated,
+            history: self.history,
+            new_messages: self.new_messages,
+        }
+    }
+}
+
+/// The changes of one step (see [`Tx`]).
+struct Changes {
+    new_alerts: Vec<Alert>,
+    updated: BTreeMap<i64, Alert>,
+    history: Vec<(i64, HistoryEntry)>,
+    new_messages: Vec<(Message, Option<String>)>,
 }
 
 impl Inner {
@@ -255,6 +326,48 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// Keeps what a step changed: alerts, history, messages, and the unresolved index.
+    fn commit(&mut self, changes: Changes) {
+        let Changes {
+            new_alerts,
+            updated,
+            history,
+            new_messages,
+        } = changes;
+        let inner = self;
+        inner.keep_messages(new_messages);
+        let touched: Vec<i64> = updated
+            .keys()
+            .copied()
+            .chain(new_alerts.iter().map(|a| a.id))
+            .collect();
+        for (id, alert) in updated {
+            if let Some(slot) = inner.alerts.get_mut(&id) {
+                *slot = alert;
+            }
+        }
+        for alert in new_alerts {
+            inner.last_alert = inner.last_alert.max(alert.id);
+            inner.alerts.insert(alert.id, alert);
+        }
+        for (alert_id, entry) in history {
+            inner.history.entry(alert_id).or_default().push(entry);
+        }
+        for id in touched {
+            let Some(alert) = inner.alerts.get(&id) else {
+                continue;
+            };
+            let key = (alert.instance.clone(), alert.thirdparty_id.clone());
+            if alert.status.is_unresolved() {
+                inner.unresolved.insert(key, id);
+            } else if inner.unresolved.get(&key) == Some(&id) {
+                inner.unresolved.remove(&key);
+            }
+        }
+    }
+}
+
 /// The id `pending + 1` rows after `last` (ids start at 1).
 fn next_id(what: &'static str, last: i64, pending: usize) -> Result<i64, StoreError> {
     i64::try_from(pending)
@@ -291,57 +404,17 @@ impl Store for MemoryStore {
                 new_signature = Some((key, *expires));
             }
         }
-        let mut tx = Tx {
-            inner: &inner,
-            new_alerts: Vec::new(),
-            updated: BTreeMap::new(),
-            history: Vec::new(),
-            new_messages: Vec::new(),
-        };
+        let mut tx = Tx::new(&inner);
         // A rejected or replayed delivery applies nothing and queues nothing.
         let (results, queued) = if status == 200 && !replayed {
             apply_events(&mut tx, &delivery, delivery_id, events)?
         } else {
             (Vec::new(), Queued::default())
         };
-        let Tx {
-            new_alerts,
-            updated,
-            history,
-            new_messages,
-            ..
-        } = tx;
-        inner.keep_messages(new_messages);
+        let changes = tx.into_changes();
+        inner.commit(changes);
         if let Some((key, expires)) = new_signature {
             inner.signatures.insert(key, expires);
-        }
-        let touched: Vec<i64> = updated
-            .keys()
-            .copied()
-            .chain(new_alerts.iter().map(|a| a.id))
-            .collect();
-        for (id, alert) in updated {
-            if let Some(slot) = inner.alerts.get_mut(&id) {
-                *slot = alert;
-            }
-        }
-        for alert in new_alerts {
-            inner.last_alert = inner.last_alert.max(alert.id);
-            inner.alerts.insert(alert.id, alert);
-        }
-        for (alert_id, entry) in history {
-            inner.history.entry(alert_id).or_default().push(entry);
-        }
-        for id in touched {
-            let Some(alert) = inner.alerts.get(&id) else {
-                continue;
-            };
-            let key = (alert.instance.clone(), alert.thirdparty_id.clone());
-            if alert.status.is_unresolved() {
-                inner.unresolved.insert(key, id);
-            } else if inner.unresolved.get(&key) == Some(&id) {
-                inner.unresolved.remove(&key);
-            }
         }
         inner.last_delivery = delivery_id;
         inner.deliveries.insert(
@@ -464,6 +537,7 @@ impl Store for MemoryStore {
             deliveries: (before - deliveries.len()) as u64,
             alerts: alerts_pruned as u64,
             messages: messages_pruned,
+            windows: 0,
         })
     }
 
@@ -615,6 +689,103 @@ impl Store for MemoryStore {
         let before = inner.pings.len();
         inner.pings.retain(|name, _| keep.contains(name));
         Ok((before - inner.pings.len()) as u64)
+    }
+
+    async fn add_window(
+        &self,
+        spec: WindowSpec,
+        now: DateTime<Utc>,
+        max_live: usize,
+    ) -> Result<WindowAdded, StoreError> {
+        let mut inner = self.lock();
+        let live = inner
+            .windows
+            .values()
+            .filter(|w| w.spec.source == Source::Api)
+            .filter(|w| w.spec.schedule.ends_at().is_none_or(|end| end > now))
+            .count();
+        if live >= max_live {
+            return Ok(WindowAdded::Full(live));
+        }
+        let id = next_id("maintenance windows", inner.last_window, 0)?;
+        inner.last_window = id;
+        let window = Window::new(id, now, spec);
+        inner.windows.insert(id, window.clone());
+        Ok(WindowAdded::Added(window))
+    }
+
+    async fn windows(&self, now: DateTime<Utc>) -> Result<Vec<Window>, StoreError> {
+        Ok(self
+            .lock()
+            .windows
+            .values()
+            .filter(|w| w.spec.schedule.ends_at().is_none_or(|end| end > now))
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_window(&self, id: i64) -> Result<WindowDeleted, StoreError> {
+        let mut inner = self.lock();
+        Ok(match inner.windows.get(&id).map(|w| w.spec.source) {
+            None => WindowDeleted::NotFound,
+            Some(Source::Config) => WindowDeleted::FromConfig,
+            Some(Source::Api) => {
+                inner.windows.remove(&id);
+                WindowDeleted::Deleted
+            }
+        })
+    }
+
+    async fn replace_config_windows(
+        &self,
+        specs: Vec<WindowSpec>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.windows.retain(|_, w| w.spec.source != Source::Config);
+        for spec in specs {
+            let id = next_id("maintenance windows", inner.last_window, 0)?;
+            inner.last_window = id;
+            inner.windows.insert(
+                id,
+                Window::new(
+                    id,
+                    now,
+                    WindowSpec {
+                        source: Source::Config,
+                        ..spec
+                    },
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    async fn prune_windows(&self, ended_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let before = inner.windows.len();
+        inner.windows.retain(|_, w| {
+            w.spec
+                .schedule
+                .ends_at()
+                .is_none_or(|end| end >= ended_before)
+        });
+        Ok((before - inner.windows.len()) as u64)
+    }
+
+    async fn unmute(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<i64>,
+        limit: usize,
+        plans: BTreeMap<String, std::sync::Arc<OutboxPlan>>,
+    ) -> Result<Unmuted, StoreError> {
+        let mut inner = self.lock();
+        let mut tx = Tx::new(&inner);
+        let unmuted = unmute_step(&mut tx, now, after, limit, &plans)?;
+        let changes = tx.into_changes();
+        inner.commit(changes);
+        Ok(unmuted)
     }
 
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError> {

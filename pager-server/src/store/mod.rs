@@ -43,6 +43,7 @@ use pager_core::{Action, Event};
 use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{Alert, AlertStatus, Transition, decide};
+use crate::maintenance::{Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec};
 use crate::outputs::{OutboxPlan, envelope as queue_messages};
 
 pub use memory::MemoryStore;
@@ -222,6 +223,9 @@ pub struct EventResult {
     /// What it did.
     #[serde(flatten)]
     pub transition: Transition,
+    /// The alert it landed on is muted by a maintenance window (its outputs stay silent).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 /// One entry of an alert's history: an event that landed on it.
@@ -412,6 +416,8 @@ pub struct Pruned {
     /// Outgoing messages removed: delivered or failed ones last changed before the
     /// deliveries' cutoff. Pending messages are never pruned.
     pub messages: u64,
+    /// Maintenance windows removed: fixed ones that had ended ([`Store::prune_windows`]).
+    pub windows: u64,
 }
 
 /// Where an outgoing message is.
@@ -768,6 +774,43 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// How many alerts are unresolved, by instance and status (open, acknowledged).
     async fn unresolved_counts(&self) -> Result<BTreeMap<(String, AlertStatus), u64>, StoreError>;
 
+    /// Stores a maintenance window made at `now`, unless `max_live` API windows that have not
+    /// ended at `now` are stored already ([`WindowAdded::Full`]).
+    async fn add_window(
+        &self,
+        spec: WindowSpec,
+        now: DateTime<Utc>,
+        max_live: usize,
+    ) -> Result<WindowAdded, StoreError>;
+
+    /// The windows not ended at `now` (weekly ones always), oldest first.
+    async fn windows(&self, now: DateTime<Utc>) -> Result<Vec<Window>, StoreError>;
+
+    /// Removes API window `id`; a configuration window is left ([`WindowDeleted::FromConfig`]).
+    async fn delete_window(&self, id: i64) -> Result<WindowDeleted, StoreError>;
+
+    /// Replaces the configuration's windows with `specs` (made at `now`), in one step.
+    async fn replace_config_windows(
+        &self,
+        specs: Vec<WindowSpec>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Removes fixed windows that ended before `ended_before`; returns how many.
+    async fn prune_windows(&self, ended_before: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// One step of the maintenance sweep, in one transaction: looks at up to `limit` muted
+    /// unresolved alerts with ids above `after`, and unmutes each that no window active at
+    /// `now` covers (setting `unmuted_at`), queuing for the outputs of `plans` (by instance)
+    /// that follow `opened` an `alert.opened` message about it.
+    async fn unmute(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<i64>,
+        limit: usize,
+        plans: BTreeMap<String, Arc<OutboxPlan>>,
+    ) -> Result<Unmuted, StoreError>;
+
     /// Finishes pending work and releases the store; later calls fail with
     /// [`StoreError::Closed`]. Dropping a store without closing it loses nothing already
     /// acknowledged.
@@ -803,6 +846,52 @@ pub(crate) trait AlertTx {
     /// production receiver posting to one target, or a store created anew) never give the
     /// same `webhook-id`.
     fn message_prefix(&self) -> &str;
+    /// The maintenance windows active at `at` (read in this step).
+    fn active_windows(&mut self, at: DateTime<Utc>) -> Result<Vec<Window>, StoreError>;
+    /// Up to `limit` muted unresolved alerts with ids above `after`, by id.
+    fn muted_alerts(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<Alert>, StoreError>;
+    /// The delivery whose event opened alert `alert_id` (the first of its history).
+    fn opening_delivery(&mut self, alert_id: i64) -> Result<Option<i64>, StoreError>;
+}
+
+/// One step of [`Store::unmute`], inside a store's atomic step.
+fn unmute_step(
+    tx: &mut impl AlertTx,
+    now: DateTime<Utc>,
+    after: Option<i64>,
+    limit: usize,
+    plans: &BTreeMap<String, Arc<OutboxPlan>>,
+) -> Result<Unmuted, StoreError> {
+    let candidates = tx.muted_alerts(after, limit)?;
+    let mut done = Unmuted {
+        scanned: candidates.len(),
+        last_id: candidates.last().map(|a| a.id),
+        ..Unmuted::default()
+    };
+    if candidates.is_empty() {
+        return Ok(done);
+    }
+    let windows = tx.active_windows(now)?;
+    let mut queued = Queued::default();
+    for mut alert in candidates {
+        if windows.iter().any(|w| {
+            w.spec
+                .covers(&alert.instance, &alert.tags, &alert.additional_data)
+        }) {
+            continue;
+        }
+        alert.muted = false;
+        alert.unmuted_at = Some(now);
+        tx.update_alert(&alert)?;
+        if let Some(plan) = plans.get(&alert.instance) {
+            let delivery_id = tx.opening_delivery(alert.id)?.unwrap_or(0);
+            queue_messages::for_unmute(tx, &mut queued, plan, &alert, delivery_id, now)?;
+        }
+        done.alerts.push(alert);
+    }
+    done.queued = queued.queued;
+    done.dropped = queued.dropped;
+    Ok(done)
 }
 
 /// Applies an accepted delivery's events, in order, with the lifecycle rules, and queues the
@@ -817,12 +906,21 @@ fn apply_events(
     let at = delivery.received_at;
     let mut results = Vec::with_capacity(events.len());
     let mut queued = Queued::default();
+    // The windows active at the delivery's time: read once, at its first opened alert.
+    let mut windows: Option<Vec<Window>> = None;
     for (index, event) in events.iter().enumerate() {
         let unresolved = tx.unresolved(instance, &event.thirdparty_id)?;
         let transition = decide(unresolved.as_ref(), event);
         let alert = match (unresolved, &transition) {
             (None, Transition::Opened) => {
                 let mut alert = Alert::open(instance, event, at);
+                let active = match &mut windows {
+                    Some(windows) => windows,
+                    None => windows.insert(tx.active_windows(at)?),
+                };
+                alert.muted = active
+                    .iter()
+                    .any(|w| w.spec.covers(instance, &event.tags, &event.additional_data));
                 alert.id = tx.insert_alert(&alert)?;
                 Some(alert)
             }
@@ -850,7 +948,9 @@ fn apply_events(
             };
             tx.insert_history(alert_id, delivery_id, &entry)?;
         }
-        if let Some(plan) = &delivery.outbox {
+        let muted = alert.as_ref().is_some_and(|a| a.muted);
+        // A muted alert's transitions page no one; its unmuting does (see `unmute_step`).
+        if let (Some(plan), false) = (&delivery.outbox, muted) {
             queue_messages::for_event(
                 tx,
                 &mut queued,
@@ -868,6 +968,7 @@ fn apply_events(
             action: event.action,
             alert_id,
             transition,
+            muted,
         });
     }
     if let Some(plan) = &delivery.outbox {

@@ -25,10 +25,12 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     AlertFilter, AlertTx, AttemptResult, Body, Delivery, DeliveryFilter, DeliveryRecord,
     HistoryEntry, Ingested, Message, MessageFilter, MessageStatus, NewMessage, NextStep, Outcome,
-    Pruned, Queued, Requeue, Store, StoreError, apply_events, events_json,
+    Pruned, Queued, Requeue, Store, StoreError, apply_events, events_json, unmute_step,
 };
 use crate::lifecycle::{Alert, AlertStatus, Transition};
 use crate::lock;
+use crate::maintenance::{Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec};
+use crate::outputs::OutboxPlan;
 
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -158,6 +160,21 @@ CREATE TABLE heartbeat_pings (
     last_ping_at TEXT NOT NULL
 ) WITHOUT ROWID;
 ",
+    // Maintenance windows, and alerts they muted (issue 17).
+    r"
+CREATE TABLE maintenance_windows (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT, -- never given twice: a DELETE names one window
+    source     TEXT NOT NULL CHECK (source IN ('api', 'config')),
+    starts_at  TEXT, -- fixed windows; NULL for weekly ones
+    ends_at    TEXT,
+    spec       TEXT NOT NULL, -- JSON: instances, match, schedule, reason
+    created_at TEXT NOT NULL
+);
+CREATE INDEX maintenance_windows_by_end ON maintenance_windows (ends_at);
+ALTER TABLE alerts ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN unmuted_at TEXT;
+CREATE INDEX alerts_muted ON alerts (id) WHERE muted = 1 AND status != 'resolved';
+",
 ];
 
 const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_id, status, \
@@ -165,7 +182,7 @@ const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_
 
 const ALERT_COLUMNS: &str = "id, instance, thirdparty_id, status, title, description, urgency, \
     dedup_keys, tags, additional_data, dedup_count, created_at, updated_at, acknowledged_at, \
-    resolved_at";
+    resolved_at, muted, unmuted_at";
 
 /// A [`Store`] in one SQLite file (created, and migrated to the current schema, on open).
 #[derive(Debug)]
@@ -184,6 +201,7 @@ enum Job {
     /// An attempt's outcome: committed with the next group.
     Attempt(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>),
     Retry(Box<RetryJob>),
+    Maintenance(Box<MaintenanceJob>),
     /// Every failed message of an output, pending again.
     RetryFailed(
         String,
@@ -307,6 +325,19 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Sends `job` to the writer and waits for its answer.
+    async fn maintenance_job<T>(
+        &self,
+        job: MaintenanceJob,
+        answer: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.jobs
+            .send(Job::Maintenance(Box::new(job)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -423,6 +454,7 @@ fn write_loop(
                 Job::RetryFailed(output, now, reply) => {
                     let _ = reply.send(requeue_failed(conn, &output, now, &mut pending));
                 }
+                Job::Maintenance(job) => maintenance(conn, *job, &mut pending, prefix),
                 Job::Prune(prune) => match &mut pruning {
                     // One prune at a time; one asked meanwhile is answered with nothing done
                     // (the running one removes what it would have).
@@ -486,8 +518,8 @@ fn write_loop(
             Job::RetryFailed(_, _, reply) => {
                 let _ = reply.send(Err(StoreError::Closed));
             }
-            // Dropping it drops its reply: the caller sees the store closed.
-            Job::Write(_) | Job::Close(_) => {}
+            // Dropping the job drops its reply: the caller gets `StoreError::Closed`.
+            Job::Write(_) | Job::Maintenance(_) | Job::Close(_) => {}
         }
     }
     if let Some(prune) = pruning {
@@ -726,14 +758,16 @@ impl SqlTx<'_> {
             .prepare_cached(
                 "INSERT INTO alerts (id, instance, thirdparty_id, status, title, description, \
                  urgency, dedup_keys, tags, additional_data, dedup_count, created_at, \
-                 updated_at, acknowledged_at, resolved_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+                 updated_at, acknowledged_at, resolved_at, muted, unmuted_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+                 ?16, ?17) \
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
                  title = excluded.title, description = excluded.description, \
                  urgency = excluded.urgency, dedup_keys = excluded.dedup_keys, \
                  tags = excluded.tags, additional_data = excluded.additional_data, \
                  dedup_count = excluded.dedup_count, updated_at = excluded.updated_at, \
-                 acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at \
+                 acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, \
+                 muted = excluded.muted, unmuted_at = excluded.unmuted_at \
                  RETURNING id",
             )?
             .query_row(
@@ -753,6 +787,8 @@ impl SqlTx<'_> {
                     timestamp(alert.updated_at),
                     alert.acknowledged_at.map(timestamp),
                     alert.resolved_at.map(timestamp),
+                    alert.muted,
+                    alert.unmuted_at.map(timestamp),
                 ],
                 |row| row.get(0),
             )
@@ -860,6 +896,199 @@ impl AlertTx for SqlTx<'_> {
 
     fn message_prefix(&self) -> &str {
         self.prefix
+    }
+
+    fn active_windows(&mut self, at: DateTime<Utc>) -> Result<Vec<Window>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {WINDOW_COLUMNS} FROM maintenance_windows \
+             WHERE starts_at IS NULL OR (starts_at <= ?1 AND ends_at > ?1)"
+        ))?;
+        let rows = statement.query_map([timestamp(at)], window_from_row)?;
+        let mut active = Vec::new();
+        for row in rows {
+            let window = row??;
+            if window.spec.schedule.active_at(at).is_some() {
+                active.push(window);
+            }
+        }
+        Ok(active)
+    }
+
+    fn muted_alerts(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE muted = 1 AND status != 'resolved' \
+             AND id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = statement.query_map(
+            params![after.unwrap_or(0), i64::try_from(limit).unwrap_or(i64::MAX)],
+            alert_from_row,
+        )?;
+        rows.map(|row| row?).collect()
+    }
+
+    fn opening_delivery(&mut self, alert_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT delivery_id FROM alert_history WHERE alert_id = ?1 ORDER BY id LIMIT 1",
+            )?
+            .query_row([alert_id], |row| row.get(0))
+            .optional()?)
+    }
+}
+
+const WINDOW_COLUMNS: &str = "id, spec, created_at";
+
+/// Reads a row of [`WINDOW_COLUMNS`].
+fn window_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Window, StoreError>> {
+    let id: i64 = row.get(0)?;
+    let spec: String = row.get(1)?;
+    let created_at: String = row.get(2)?;
+    Ok((|| {
+        Ok(Window::new(
+            id,
+            parse_time("maintenance_windows.created_at", &created_at)?,
+            from_json("maintenance_windows.spec", &spec)?,
+        ))
+    })())
+}
+
+/// Inserts a window made at `now`; returns it.
+fn insert_window(
+    conn: &Connection,
+    spec: WindowSpec,
+    now: DateTime<Utc>,
+) -> Result<Window, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO maintenance_windows (source, starts_at, ends_at, spec, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        spec.source.as_str(),
+        spec.schedule.starts_at().map(timestamp),
+        spec.schedule.ends_at().map(timestamp),
+        to_json(&spec),
+        timestamp(now),
+    ])?;
+    Ok(Window::new(conn.last_insert_rowid(), now, spec))
+}
+
+/// A change to the maintenance windows, or a sweep step, done on the writer.
+enum MaintenanceJob {
+    Add(
+        WindowSpec,
+        DateTime<Utc>,
+        usize,
+        oneshot::Sender<Result<WindowAdded, StoreError>>,
+    ),
+    Delete(i64, oneshot::Sender<Result<WindowDeleted, StoreError>>),
+    ReplaceConfig(
+        Vec<WindowSpec>,
+        DateTime<Utc>,
+        oneshot::Sender<Result<(), StoreError>>,
+    ),
+    Prune(DateTime<Utc>, oneshot::Sender<Result<u64, StoreError>>),
+    Unmute(
+        DateTime<Utc>,
+        Option<i64>,
+        usize,
+        BTreeMap<String, Arc<OutboxPlan>>,
+        oneshot::Sender<Result<Unmuted, StoreError>>,
+    ),
+}
+
+/// Does `job` in its own transaction (on the writer) and answers it.
+fn maintenance(
+    conn: &mut Connection,
+    job: MaintenanceJob,
+    pending: &mut PendingCounts,
+    prefix: &str,
+) {
+    fn in_tx<T>(
+        conn: &mut Connection,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+    match job {
+        MaintenanceJob::Add(spec, now, max_live, reply) => {
+            let _ = reply.send(in_tx(conn, |tx| {
+                let live: i64 = tx.query_row(
+                    "SELECT count(*) FROM maintenance_windows WHERE source = 'api' \
+                     AND (ends_at IS NULL OR ends_at > ?1)",
+                    [timestamp(now)],
+                    |row| row.get(0),
+                )?;
+                let live = usize::try_from(live).unwrap_or(usize::MAX);
+                if live >= max_live {
+                    return Ok(WindowAdded::Full(live));
+                }
+                insert_window(tx, spec, now).map(WindowAdded::Added)
+            }));
+        }
+        MaintenanceJob::Delete(id, reply) => {
+            let _ = reply.send(in_tx(conn, |tx| {
+                let source: Option<String> = tx
+                    .query_row(
+                        "SELECT source FROM maintenance_windows WHERE id = ?1",
+                        [id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                Ok(match source.as_deref() {
+                    None => WindowDeleted::NotFound,
+                    Some("config") => WindowDeleted::FromConfig,
+                    Some(_) => {
+                        tx.execute("DELETE FROM maintenance_windows WHERE id = ?1", [id])?;
+                        WindowDeleted::Deleted
+                    }
+                })
+            }));
+        }
+        MaintenanceJob::ReplaceConfig(specs, now, reply) => {
+            let _ = reply.send(in_tx(conn, |tx| {
+                tx.execute(
+                    "DELETE FROM maintenance_windows WHERE source = 'config'",
+                    [],
+                )?;
+                for spec in specs {
+                    insert_window(tx, spec.from_config(), now)?;
+                }
+                Ok(())
+            }));
+        }
+        MaintenanceJob::Prune(ended_before, reply) => {
+            let _ = reply.send(in_tx(conn, |tx| {
+                Ok(tx.execute(
+                    "DELETE FROM maintenance_windows WHERE ends_at < ?1",
+                    [timestamp(ended_before)],
+                )? as u64)
+            }));
+        }
+        MaintenanceJob::Unmute(now, after, limit, plans, reply) => {
+            // The counts change only if the step commits.
+            let mut counts = pending.clone();
+            let result = in_tx(conn, |tx| {
+                unmute_step(
+                    &mut SqlTx {
+                        conn: tx,
+                        pending: Some(&mut counts),
+                        prefix,
+                    },
+                    now,
+                    after,
+                    limit,
+                    &plans,
+                )
+            });
+            if result.is_ok() {
+                *pending = counts;
+            }
+            let _ = reply.send(result);
+        }
     }
 }
 
@@ -1105,6 +1334,8 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> 
     let updated_at: String = row.get(12)?;
     let acknowledged_at: Option<String> = row.get(13)?;
     let resolved_at: Option<String> = row.get(14)?;
+    let muted: bool = row.get(15)?;
+    let unmuted_at: Option<String> = row.get(16)?;
     let (id, instance, thirdparty_id, title, description, dedup_count) = (
         row.get(0)?,
         row.get(1)?,
@@ -1132,6 +1363,10 @@ fn alert_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> 
             updated_at: parse_time("alerts.updated_at", &updated_at)?,
             acknowledged_at: acknowledged_at
                 .map(|t| parse_time("alerts.acknowledged_at", &t))
+                .transpose()?,
+            muted,
+            unmuted_at: unmuted_at
+                .map(|t| parse_time("alerts.unmuted_at", &t))
                 .transpose()?,
             resolved_at: resolved_at
                 .map(|t| parse_time("alerts.resolved_at", &t))
@@ -1529,6 +1764,66 @@ impl Store for SqliteStore {
             }
             Ok(counts)
         })
+        .await
+    }
+
+    async fn add_window(
+        &self,
+        spec: WindowSpec,
+        now: DateTime<Utc>,
+        max_live: usize,
+    ) -> Result<WindowAdded, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.maintenance_job(MaintenanceJob::Add(spec, now, max_live, reply), answer)
+            .await
+    }
+
+    async fn windows(&self, now: DateTime<Utc>) -> Result<Vec<Window>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&format!(
+                "SELECT {WINDOW_COLUMNS} FROM maintenance_windows \
+                 WHERE ends_at IS NULL OR ends_at > ?1 ORDER BY id"
+            ))?;
+            let rows = statement.query_map([timestamp(now)], window_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn delete_window(&self, id: i64) -> Result<WindowDeleted, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.maintenance_job(MaintenanceJob::Delete(id, reply), answer)
+            .await
+    }
+
+    async fn replace_config_windows(
+        &self,
+        specs: Vec<WindowSpec>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.maintenance_job(MaintenanceJob::ReplaceConfig(specs, now, reply), answer)
+            .await
+    }
+
+    async fn prune_windows(&self, ended_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.maintenance_job(MaintenanceJob::Prune(ended_before, reply), answer)
+            .await
+    }
+
+    async fn unmute(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<i64>,
+        limit: usize,
+        plans: BTreeMap<String, Arc<OutboxPlan>>,
+    ) -> Result<Unmuted, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.maintenance_job(
+            MaintenanceJob::Unmute(now, after, limit, plans, reply),
+            answer,
+        )
         .await
     }
 
