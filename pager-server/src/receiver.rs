@@ -108,14 +108,18 @@ pub enum ReceiverError {
 /// | `GET /outputs/{name}/messages?status=&limit=&before=` | `{"messages": [...], "next_before": id or null}`, newest first, no bodies |
 /// | `POST /outputs/{name}/messages/{id}/retry` | a failed message pending again: 202 `{"message": {...}}`; 409 if it is not failed |
 /// | `POST /outputs/{name}/messages/retry` | every failed message of the output pending again: 202 `{"requeued": n}` |
+/// | `POST`/`GET /heartbeats/{name}` | a heartbeat ping: 200 `{"heartbeat": {...}}` (see [`crate::heartbeat`]) |
+/// | `GET /heartbeats` | `{"heartbeats": [...]}`: each heartbeat's state, last ping, next deadline |
 /// | `GET /maintenance` | `{"windows": [...]}`: the maintenance windows not ended, each with `active` and its current or next `occurrence` |
 /// | `POST /maintenance` | `{instances?, match?, starts_at, ends_at, reason}` → 201 `{"window": {...}}`; 400 naming a bad field; 409 beyond [`crate::maintenance::MAX_LIVE_WINDOWS`] live windows |
 /// | `DELETE /maintenance/{id}` | removes an API window: 200 `{"deleted": id}`; 404; 409 for a `[[maintenance]]` window |
 ///
 /// Who may call them: the webhook route is public, each instance checks its own auth guard;
-/// `/healthz` is open; the read and admin routes (`/alerts`, `/deliveries`, `/outputs`, `/maintenance`, and
-/// `/metrics` unless [`ApiConfig::public_metrics`]) need `Authorization: Bearer <token>` with one of the [`ApiConfig`] tokens, or, when none is
-/// configured, a client on a loopback address. The client's address is the request's
+/// heartbeat pings likewise, each heartbeat checking its own; `/healthz` is open; the read and
+/// admin routes (`/alerts`, `/deliveries`, `/outputs`, `/maintenance`, `GET /heartbeats`, and
+/// `/metrics` unless [`ApiConfig::public_metrics`]) need `Authorization: Bearer <token>` with
+/// one of the [`ApiConfig`] tokens, or, when none is configured, a client on a loopback
+/// address. The client's address is the request's
 /// `ConnectInfo<SocketAddr>` extension ([`crate::serve`] sets it; with axum, serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()`); without it a request is not
 /// loopback, so a host that does not provide it must configure a token.
