@@ -607,3 +607,38 @@ async fn a_maintenance_window_mutes_heartbeat_alerts_until_it_ends() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(messages().await, ["alert.opened", "alert.resolved"]);
 }
+
+/// The README's heartbeat and maintenance-window examples, together, are one configuration
+/// `serve` accepts: it parses, and the receiver builds (the watchdog names a configured
+/// heartbeat, the windows name existing instances).
+#[test]
+fn the_readmes_heartbeat_and_maintenance_examples_are_a_valid_configuration() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let start = readme.find("### Heartbeats").unwrap();
+    let end = start + readme[start..].find("### Embedding the receiver").unwrap();
+    let blocks: Vec<&str> = readme[start..end]
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        3,
+        "two heartbeat examples, one of maintenance windows"
+    );
+    let config = ServeConfig::from_toml(&blocks.concat(), Path::new(".")).unwrap();
+    assert_eq!(config.heartbeats.len(), 2);
+    assert_eq!(config.maintenance.len(), 2);
+    Receiver::from_config(
+        &pager_integrations::registry(),
+        &config.instances,
+        Arc::new(MemoryStore::new()),
+    )
+    .unwrap()
+    .with_heartbeats(config.heartbeats.clone())
+    .unwrap()
+    .with_maintenance(&config.maintenance)
+    .unwrap();
+}
