@@ -49,6 +49,11 @@ pub const HEARTBEAT_INSTANCE: &str = "heartbeat";
 /// The most heartbeats one receiver keeps.
 pub const MAX_HEARTBEATS: usize = 1000;
 
+/// A ping is written to the store when the last one stored is at least this old: a flood of
+/// pings (an open heartbeat is anyone's to ping) costs at most one write a second per
+/// heartbeat, and a restart forgets at most this much of the last ping.
+const STORE_PINGS_EVERY: TimeDelta = TimeDelta::seconds(1);
+
 /// The longest custom title, in characters.
 const MAX_TITLE_CHARS: usize = 200;
 
@@ -378,6 +383,8 @@ struct Tracker {
     /// `None` until loaded.
     started_at: Option<DateTime<Utc>>,
     pings: BTreeMap<String, DateTime<Utc>>,
+    /// The last ping written to the store, by heartbeat (see [`STORE_PINGS_EVERY`]).
+    stored: BTreeMap<String, DateTime<Utc>>,
     /// Down heartbeats: their alert's id and when it was opened (a ping after that resolves
     /// it).
     down: BTreeMap<String, (i64, DateTime<Utc>)>,
@@ -579,7 +586,15 @@ impl Receiver {
         let mut tracker = self.heartbeats.tracker.lock().await;
         let stored = async {
             self.load_heartbeats(&mut tracker).await?;
-            self.store.record_ping(name, at).await
+            let recent = tracker
+                .stored
+                .get(name)
+                .is_some_and(|stored| at.signed_duration_since(*stored) < STORE_PINGS_EVERY);
+            if !recent {
+                self.store.record_ping(name, at).await?;
+                tracker.stored.insert(name.to_owned(), at);
+            }
+            Ok::<_, StoreError>(())
         };
         if let Err(error) = stored.await {
             self.metrics.heartbeat_ping(name, "store_unavailable");
@@ -669,6 +684,7 @@ impl Receiver {
         }
         *tracker = Tracker {
             started_at: Some(now),
+            stored: pings.clone(),
             pings,
             down,
         };
@@ -712,6 +728,8 @@ pub(crate) async fn ping_heartbeat(
 ) -> Response {
     let receiver = &shared.receiver;
     let Some(heartbeat) = receiver.heartbeats.entries.get(&name) else {
+        // The name is the caller's: not a label of its own.
+        receiver.metrics.rejected("", "unknown_heartbeat");
         return error_response(
             StatusCode::NOT_FOUND,
             format!("no heartbeat named {name:?}"),

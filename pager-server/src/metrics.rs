@@ -7,7 +7,8 @@
 //!   and `store_unavailable` (not written);
 //! - `pagerhook_rejected_requests_total{instance, reason}` — requests refused without a row in
 //!   the delivery log, so that a flood of them costs no disk: `unauthorized` (a webhook's 401),
-//!   `unknown_instance` (404, `instance=""`: the name is the sender's), `body_timeout` (408),
+//!   `unknown_instance` (404, `instance=""`: the name is the sender's), `unknown_heartbeat`
+//!   (a ping of a heartbeat not configured, 404, `instance=""`), `body_timeout` (408),
 //!   `api_unauthorized` (401 on the read API or `/metrics`, `instance=""`),
 //!   `payload_too_large_unauthenticated` (413 for an HMAC instance, before its signature could
 //!   be checked);

@@ -642,3 +642,45 @@ fn the_readmes_heartbeat_and_maintenance_examples_are_a_valid_configuration() {
     .with_maintenance(&config.maintenance)
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_flood_of_pings_writes_at_most_once_a_second() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let h = Harness::new(Arc::clone(&store), vec![watchdog()]);
+    let at_ms = |ms: i64| {
+        h.clock.set(t0() + TimeDelta::milliseconds(ms));
+    };
+    at_ms(0);
+    assert_eq!(h.ping("am-watchdog").await.0, StatusCode::OK);
+    for ms in [200, 500, 999] {
+        at_ms(ms);
+        assert_eq!(h.ping("am-watchdog").await.0, StatusCode::OK);
+    }
+    // The state has every ping; the store only the first of that second.
+    assert_eq!(
+        h.state("am-watchdog").await["last_ping_at"],
+        "2026-12-01T10:00:00.999Z"
+    );
+    assert_eq!(store.pings().await.unwrap()["am-watchdog"], t0());
+    at_ms(1000);
+    assert_eq!(h.ping("am-watchdog").await.0, StatusCode::OK);
+    assert_eq!(
+        store.pings().await.unwrap()["am-watchdog"],
+        t0() + TimeDelta::seconds(1)
+    );
+    let metrics = h.get_text("/metrics").await;
+    assert!(
+        metrics.contains(
+            r#"pagerhook_heartbeat_pings_total{heartbeat="am-watchdog",outcome="accepted"} 5"#
+        ),
+        "{metrics}"
+    );
+    assert_eq!(h.ping("not-configured").await.0, StatusCode::NOT_FOUND);
+    let metrics = h.get_text("/metrics").await;
+    assert!(
+        metrics.contains(
+            r#"pagerhook_rejected_requests_total{instance="",reason="unknown_heartbeat"} 1"#
+        ),
+        "{metrics}"
+    );
+}
