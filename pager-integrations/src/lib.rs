@@ -34,6 +34,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_azure_monitor::AzureMonitor>();
     #[cfg(feature = "datadog")]
     let registry = registry.with::<pager_datadog::Datadog>();
+    #[cfg(feature = "dead-mans-snitch")]
+    let registry = registry.with::<pager_dead_mans_snitch::DeadMansSnitch>();
     #[cfg(feature = "grafana")]
     let registry = registry.with::<pager_grafana::Grafana>();
     #[cfg(feature = "healthchecks")]

@@ -1,0 +1,85 @@
+//! A webhook → its event. Pure functions over the payload; the mapping table is in the
+//! adapter's README.
+
+use pager_core::json::Str;
+use pager_core::{Action, AdditionalData, Error, Event, Meta};
+
+use crate::payload::{Snitch, Webhook};
+
+/// The one event a webhook stands for.
+pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
+    let Some(snitch) = webhook
+        .data
+        .as_ref()
+        .and_then(|data| data.snitch.as_deref())
+    else {
+        return Err(Error::invalid(
+            "data.snitch",
+            "missing: a Dead Man's Snitch webhook is about the snitch in data.snitch",
+        ));
+    };
+    let Some(token) = text(snitch.token.as_ref()) else {
+        return Err(Error::invalid(
+            "data.snitch.token",
+            "missing or empty: the snitch's token identifies it",
+        ));
+    };
+    let kind = text(webhook.kind.as_ref());
+    let (action, verb, reason) = match kind {
+        Some("snitch.missing") => (Action::Create, Some("is missing"), None),
+        Some("snitch.errored") => (Action::Create, Some("reported an error"), None),
+        Some("snitch.reporting") => (Action::Resolve, Some("is reporting"), None),
+        // Paused silences the snitch; it says nothing about whether the job runs again.
+        Some("snitch.paused") => (
+            Action::Other,
+            Some("was paused"),
+            Some("a paused snitch sends no alerts until it checks in; the job is not known to run again".to_owned()),
+        ),
+        Some(other) => (
+            Action::Other,
+            None,
+            Some(format!("type {other:?} is not a snitch state change")),
+        ),
+        None => (Action::Other, None, Some("no type".to_owned())),
+    };
+    let name = text(snitch.name.as_ref()).map_or_else(|| format!("Snitch {token}"), str::to_owned);
+    let title = match verb {
+        Some(verb) => format!("{name} {verb}"),
+        None => name,
+    };
+    let tags = snitch
+        .tags
+        .iter()
+        .flatten()
+        .filter_map(|tag| text(Some(tag)))
+        .map(str::to_owned)
+        .collect();
+    let event = Event::new(action, token, title)
+        .with_description(text(snitch.notes.as_ref()).map(str::to_owned))
+        .with_tags(tags)
+        .with_additional_data(additional_data(webhook, snitch));
+    Ok(event.with_meta(Meta::new().with_optional("reason", reason)))
+}
+
+/// A string trimmed; `None` when absent or blank.
+fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
+    value.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn additional_data(webhook: &Webhook<'_>, snitch: &Snitch<'_>) -> Vec<AdditionalData> {
+    let mut data = Vec::new();
+    for (label, value) in [
+        ("Snitch", text(snitch.name.as_ref())),
+        ("Event", text(webhook.kind.as_ref())),
+        ("Status", text(snitch.status.as_ref())),
+        ("Previous status", text(snitch.previous_status.as_ref())),
+    ] {
+        if let Some(value) = value {
+            data.push(AdditionalData::text(label, value));
+        }
+    }
+    if let Some(at) = text(webhook.timestamp.as_ref()) {
+        data.push(AdditionalData::datetime("Event at", at));
+    }
+    data
+}
