@@ -32,6 +32,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_aws_cloudwatch::AwsCloudwatch>();
     #[cfg(feature = "azure-monitor")]
     let registry = registry.with::<pager_azure_monitor::AzureMonitor>();
+    #[cfg(feature = "cronitor")]
+    let registry = registry.with::<pager_cronitor::Cronitor>();
     #[cfg(feature = "datadog")]
     let registry = registry.with::<pager_datadog::Datadog>();
     #[cfg(feature = "dead-mans-snitch")]
