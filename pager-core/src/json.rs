@@ -280,11 +280,7 @@ fn require_content_type<B>(req: &http::Request<B>, plain_text: bool) -> Result<(
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    let json = essence.is_empty()
-        || essence == "application/json"
-        || essence == "text/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"));
-    if json || (plain_text && essence == "text/plain") {
+    if is_json_essence(&essence) || (plain_text && essence == "text/plain") {
         Ok(())
     } else {
         Err(Error::unsupported_content_type(
@@ -296,6 +292,15 @@ fn require_content_type<B>(req: &http::Request<B>, plain_text: bool) -> Result<(
             },
         ))
     }
+}
+
+/// True for a `Content-Type` essence (lowercase, without parameters) that [`require_json`]
+/// accepts; blank is JSON.
+pub(crate) fn is_json_essence(essence: &str) -> bool {
+    essence.is_empty()
+        || essence == "application/json"
+        || essence == "text/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Deserializes `body` into `T`, borrowing strings from `body` where `T` allows it.

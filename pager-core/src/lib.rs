@@ -81,6 +81,7 @@
 pub mod auth;
 mod error;
 mod event;
+pub mod form;
 mod integration;
 pub mod json;
 mod meta;

@@ -158,6 +158,21 @@ impl Value<'_> {
     }
 }
 
+/// A value from text read elsewhere than a JSON body (a form field, say).
+///
+/// ```
+/// use pager_core::json::Str;
+/// use pager_core::template::{Placeholder, Value};
+///
+/// let value = Value::from(Str(" web-1 ".into()));
+/// assert_eq!(value.filled(Placeholder::Dollar), Some("web-1"));
+/// ```
+impl<'a> From<Str<'a>> for Value<'a> {
+    fn from(text: Str<'a>) -> Self {
+        Value(text)
+    }
+}
+
 /// What [`ScalarVisitor`] makes of a JSON value.
 enum Read<'a> {
     Text(Str<'a>),
@@ -459,6 +474,23 @@ pub fn epoch_millis_to_rfc3339(text: &str) -> Option<String> {
     }
     chrono::DateTime::from_timestamp_millis(millis)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// Epoch seconds written as an integer (`"1659545625"`, UptimeRobot's `*alertDateTime*`) as an
+/// RFC 3339 UTC timestamp with milliseconds, as [`epoch_millis_to_rfc3339`] writes it; `None`
+/// when `text` is not an integer or the instant is outside the years 0000–9999.
+///
+/// ```
+/// use pager_core::template::epoch_seconds_to_rfc3339;
+///
+/// assert_eq!(epoch_seconds_to_rfc3339("1406662672").as_deref(), Some("2014-07-29T19:37:52.000Z"));
+/// assert_eq!(epoch_seconds_to_rfc3339(" 0 ").as_deref(), Some("1970-01-01T00:00:00.000Z"));
+/// assert_eq!(epoch_seconds_to_rfc3339("99999999999999999"), None);
+/// assert_eq!(epoch_seconds_to_rfc3339("*alertDateTime*"), None);
+/// ```
+pub fn epoch_seconds_to_rfc3339(text: &str) -> Option<String> {
+    let seconds: i64 = text.trim().parse().ok()?;
+    epoch_millis_to_rfc3339(&seconds.checked_mul(1000)?.to_string())
 }
 
 #[cfg(test)]

@@ -48,6 +48,10 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
     #[cfg(feature = "sentry")]
     let registry = registry.with::<pager_sentry::Sentry>();
+    #[cfg(feature = "statuscake")]
+    let registry = registry.with::<pager_statuscake::StatusCake>();
+    #[cfg(feature = "uptimerobot")]
+    let registry = registry.with::<pager_uptimerobot::UptimeRobot>();
     #[cfg(feature = "webhook")]
     let registry = registry.with::<pager_webhook::Webhook>();
     #[cfg(feature = "zabbix")]

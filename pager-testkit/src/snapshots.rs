@@ -72,10 +72,10 @@ pub fn rejection(integration: &dyn Integration, path: &Path) -> Result<pager_cor
 ///
 /// `snapshots!(Adapter)` generates two tests:
 ///
-/// - `fixtures`: every `fixtures/<slug>/*.json` (with its `.headers`, see
+/// - `fixtures`: every `fixtures/<slug>/*.json` and `*.form` (a form-encoded body) (with its `.headers`, see
 ///   [`load_request`](crate::load_request)) through [`instance`] built with default options;
 ///   the events are an `insta::assert_json_snapshot!`, named `snapshots__fixtures@<file>.snap`;
-/// - `invalid_fixtures_are_typed_errors`: every `fixtures/<slug>/invalid/*.json` must be
+/// - `invalid_fixtures_are_typed_errors`: every `fixtures/<slug>/invalid/*.json` and `*.form` must be
 ///   rejected with a 4xx error whose `integration()` is the slug; `"<status> <message>"` is
 ///   snapshotted as `snapshots__invalid_fixtures_are_typed_errors@<file>.snap`.
 ///
@@ -165,7 +165,7 @@ macro_rules! snapshots {
         fn $test() {
             let modes = snapshot_modes();
             let slug = <$adapter as $crate::__private::Adapter>::ID;
-            ::insta::glob!($crate::fixtures_dir(slug), "*.json", |path| {
+            ::insta::glob!($crate::fixtures_dir(slug), "*.{json,form}", |path| {
                 for (name, instance) in &modes {
                     ::insta::assert_json_snapshot!(
                         *name,
@@ -180,7 +180,7 @@ macro_rules! snapshots {
         fn invalid_fixtures_are_typed_errors() {
             let modes = snapshot_modes();
             let slug = <$adapter as $crate::__private::Adapter>::ID;
-            ::insta::glob!($crate::fixtures_dir(slug).join("invalid"), "*.json", |path| {
+            ::insta::glob!($crate::fixtures_dir(slug).join("invalid"), "*.{json,form}", |path| {
                 let mut errors = modes
                     .iter()
                     .map(|(_, instance)| $crate::rejection(instance, path).unwrap());
