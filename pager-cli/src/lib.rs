@@ -47,6 +47,11 @@ enum Command {
         /// A query parameter, `key=value` (repeatable).
         #[arg(long = "query", short = 'q', value_name = "KEY=VALUE")]
         query: Vec<String>,
+        /// The path below the instance's URL the body was posted to, as `pagerhook serve` gives
+        /// it to the adapter (e.g. `/v2/enqueue` for a PagerDuty-compatible instance). Default
+        /// `/`, or with --replay the path of the captured request line.
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
         /// Pretty-print the JSON.
         #[arg(long)]
         pretty: bool,
@@ -101,6 +106,7 @@ where
             config,
             headers,
             query,
+            path,
             pretty,
             replay,
         } => normalize(
@@ -110,6 +116,7 @@ where
             &Extras {
                 headers: &headers,
                 query: &query,
+                path: path.as_deref(),
                 replay,
             },
             pretty,
@@ -216,6 +223,7 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
 struct Extras<'a> {
     headers: &'a [String],
     query: &'a [String],
+    path: Option<&'a str>,
     replay: bool,
 }
 
@@ -251,17 +259,15 @@ fn normalize(
         let captured = pager_testkit::load_request(std::path::Path::new(file))
             .map_err(|e| Failure::Rejected(format!("cannot replay {file}: {e}")))?;
         let (parts, body) = captured.into_parts();
-        build_request(
-            parts.method,
-            parts.uri.to_string(),
-            Some(parts.headers),
-            body,
-            extras,
-        )?
+        let uri = match extras.path {
+            Some(path) => with_query(path, parts.uri.query()),
+            None => parts.uri.to_string(),
+        };
+        build_request(parts.method, uri, Some(parts.headers), body, extras)?
     } else {
         build_request(
             http::Method::POST,
-            format!("/integrations/{slug}"),
+            extras.path.unwrap_or("/").to_owned(),
             None,
             read_body(file)?,
             extras,
@@ -287,6 +293,14 @@ fn normalize(
 #[derive(serde::Serialize)]
 struct EventsOut<'a> {
     events: &'a [Event],
+}
+
+/// `path` with `query` (if any) after it.
+fn with_query(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    }
 }
 
 fn read_body(file: &str) -> Result<Bytes, Failure> {
@@ -327,11 +341,16 @@ fn build_request(
         uri.push('=');
         uri.extend(utf8_percent_encode(value, QUERY));
     }
+    if !uri.starts_with('/') {
+        return Err(Failure::Usage(format!(
+            "--path {uri:?} must start with '/'"
+        )));
+    }
     let mut req = http::Request::builder()
         .method(method)
         .uri(uri)
         .body(body)
-        .map_err(|e| Failure::Usage(format!("invalid --query: {e}")))?;
+        .map_err(|e| Failure::Usage(format!("invalid --path or --query: {e}")))?;
     if let Some(base) = base {
         *req.headers_mut() = base;
     }

@@ -25,6 +25,11 @@ pub trait Integration: Send + Sync + Debug + 'static {
 
     /// Normalizes one delivery. `Ok(vec![])` means "understood, nothing to do".
     ///
+    /// The request's URI is the path *below* the instance's URL, with the query as sent: `/`
+    /// for a delivery to the instance's own URL, `/v2/enqueue` for one to
+    /// `…/integrations/{name}/v2/enqueue` (an API with several endpoints, such as PagerDuty's
+    /// or Opsgenie's, reads it; most adapters ignore it).
+    ///
     /// # Errors
     /// When the request is not a delivery this adapter can read (see [`Error`]).
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error>;
@@ -34,6 +39,32 @@ pub trait Integration: Send + Sync + Debug + 'static {
     /// an event says, so a sender cannot ping a heartbeat the instance was not configured for.
     fn heartbeat_names(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The answer to an accepted delivery, when the vendor's clients expect a particular one
+    /// (PagerDuty's `202 {"status": "success", …}`); `None` (the default) lets the host answer
+    /// as it does for every adapter. Pure, like [`Integration::handle`]: from the request and
+    /// the events only.
+    fn answer(&self, req: &http::Request<Bytes>, events: &[Event]) -> Option<Answer> {
+        let _ = (req, events);
+        None
+    }
+}
+
+/// An adapter's answer to an accepted delivery (see [`Integration::answer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The HTTP status: a success (2xx).
+    pub status: http::StatusCode,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    /// `status` with the JSON `body`.
+    pub fn new(status: http::StatusCode, body: serde_json::Value) -> Self {
+        Self { status, body }
     }
 }
 
@@ -377,6 +408,10 @@ impl Integration for Instance {
 
     fn heartbeat_names(&self) -> Vec<String> {
         self.integration.heartbeat_names()
+    }
+
+    fn answer(&self, req: &http::Request<Bytes>, events: &[Event]) -> Option<Answer> {
+        self.integration.answer(req, events)
     }
 }
 

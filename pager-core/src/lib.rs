@@ -97,7 +97,7 @@ pub use event::{
     is_http_url,
 };
 pub use integration::{
-    Adapter, HEARTBEAT_META_KEY, Handled, Instance, Integration, Limits, config_from_json,
+    Adapter, Answer, HEARTBEAT_META_KEY, Handled, Instance, Integration, Limits, config_from_json,
     heartbeat_of,
 };
 pub use meta::Meta;

@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use pager_core::auth::ReceivedAt;
-use pager_core::{Error, Instance, Integration, Registry};
+use pager_core::{Answer, Error, Instance, Integration, Registry};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -401,6 +401,7 @@ impl Receiver {
         }
         Router::new()
             .route("/integrations/{name}", post(deliver))
+            .route("/integrations/{name}/{*rest}", post(deliver_below))
             .route(
                 "/heartbeats/{name}",
                 get(ping_heartbeat).post(ping_heartbeat),
@@ -539,6 +540,16 @@ async fn read_body(
     }
 }
 
+/// `POST /integrations/{name}/{*rest}`: a delivery to a path below the instance's URL (a
+/// PagerDuty-compatible instance takes `…/v2/enqueue`); the adapter sees `/{rest}`.
+async fn deliver_below(
+    state: State<Arc<Shared>>,
+    Path((name, _rest)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    deliver(state, Path(name), request).await
+}
+
 async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
@@ -556,6 +567,27 @@ async fn deliver(
     response
 }
 
+/// The request's URI as the adapter sees it: the path below the instance's URL (`/` for
+/// `/integrations/{name}` itself, `/v2/enqueue` for `/integrations/{name}/v2/enqueue`), the
+/// query as sent. Where the router is nested under a prefix, the prefix is already gone.
+fn below_instance(uri: &http::Uri, name: &str) -> http::Uri {
+    let path = uri.path();
+    let rest = path
+        .find("/integrations/")
+        .and_then(|at| path[at + "/integrations/".len()..].strip_prefix(name))
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .unwrap_or("");
+    let rest = if rest.is_empty() { "/" } else { rest };
+    let below = match uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    // A path and query taken from a valid URI stay valid.
+    below
+        .parse()
+        .unwrap_or_else(|_| http::Uri::from_static("/"))
+}
+
 async fn receive(
     shared: &Shared,
     name: &str,
@@ -565,7 +597,8 @@ async fn receive(
     // One clock read: the delivery log's time and the auth guard's `ReceivedAt` agree.
     let received_at = shared.receiver.clock.now();
     let now = SystemTime::from(received_at);
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    parts.uri = below_instance(&parts.uri, name);
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -609,7 +642,7 @@ async fn receive(
                 size as u64,
                 Outcome::rejected(&error),
             );
-            return closing(record(shared, name, delivery, Err(error), Vec::new()).await);
+            return closing(record(shared, name, delivery, Err(error), Then::default()).await);
         }
         // Nothing was delivered: nothing to record.
         BodyRead::Failed(response) => {
@@ -624,16 +657,16 @@ async fn receive(
     let request = http::Request::from_parts(parts, body.clone());
     // Read before the request moves; kept only if the guard accepts the request.
     let nonce = instance.signature_nonce(&request);
-    let result = if body.len() >= BLOCKING_BODY_BYTES {
+    let (result, answer) = if body.len() >= BLOCKING_BODY_BYTES {
         let instance = Arc::clone(&instance);
-        match tokio::task::spawn_blocking(move || instance.handle_with_report(&request)).await {
-            Ok(result) => result,
+        match tokio::task::spawn_blocking(move || normalize(&instance, &request)).await {
+            Ok(normalized) => normalized,
             Err(_) => {
                 return error_response(StatusCode::INTERNAL_SERVER_ERROR, "normalization failed");
             }
         }
     } else {
-        instance.handle_with_report(&request)
+        normalize(&instance, &request)
     };
 
     if let Err(error @ Error::Unauthorized { .. }) = &result {
@@ -670,7 +703,38 @@ async fn receive(
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         delivery = delivery.with_signature(nonce.signature, expires);
     }
-    record(shared, name, delivery, result, pings).await
+    record(shared, name, delivery, result, Then { pings, answer }).await
+}
+
+/// Runs the instance on a request: its events (or the error), and the adapter's own answer
+/// to them, if it shapes one ([`Integration::answer`]).
+fn normalize(
+    instance: &Instance,
+    request: &http::Request<Bytes>,
+) -> (Result<pager_core::Handled, Error>, Option<Answer>) {
+    let result = instance.handle_with_report(request);
+    let answer = match &result {
+        Ok(handled) => instance.answer(request, &handled.events),
+        Err(_) => None,
+    };
+    (result, answer)
+}
+
+/// The answer to a stored, accepted delivery: the adapter's own, or 200 with what each event
+/// did.
+fn answer(answer: Option<Answer>, ingested: &crate::store::Ingested) -> Response {
+    match answer {
+        Some(answer) => (answer.status, Json(answer.body)).into_response(),
+        None => (StatusCode::OK, Json(ingested)).into_response(),
+    }
+}
+
+/// What [`record`] does once an accepted delivery is stored: the heartbeats it pings, and the
+/// adapter's answer, if it shapes one.
+#[derive(Default)]
+struct Then {
+    pings: Vec<String>,
+    answer: Option<Answer>,
 }
 
 /// The most rule failures one delivery's notes list (the metric counts them all).
@@ -784,7 +848,7 @@ async fn record(
     name: &str,
     delivery: Delivery,
     result: Result<(), Error>,
-    pings: Vec<String>,
+    then: Then,
 ) -> Response {
     let received_at = delivery.received_at;
     let ingested = match shared.receiver.store.ingest(delivery).await {
@@ -798,15 +862,15 @@ async fn record(
     match result {
         Ok(()) if ingested.replayed => {
             shared.metrics.delivery(name, "replayed");
-            (StatusCode::OK, Json(ingested)).into_response()
+            answer(then.answer, &ingested)
         }
         Ok(()) => {
             shared.receiver.accepted(name, &ingested);
-            for heartbeat in pings {
+            for heartbeat in then.pings {
                 // Its own failure is logged and counted; the delivery is stored and answered.
                 let _ = shared.receiver.ping(&heartbeat, received_at).await;
             }
-            (StatusCode::OK, Json(ingested)).into_response()
+            answer(then.answer, &ingested)
         }
         Err(error) => {
             shared.metrics.delivery(name, outcome_name(&error));
