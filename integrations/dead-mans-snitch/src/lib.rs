@@ -12,7 +12,8 @@
 //! let req = http::Request::post("/").body(bytes::Bytes::from_static(body))?;
 //! let events = pager_dead_mans_snitch::DeadMansSnitch.handle(&req)?;
 //! assert_eq!(events[0].action, Action::Create);
-//! assert_eq!(events[0].thirdparty_id, "c2354d53d2");
+//! // Keyed on a hash of the token, which is the secret end of the snitch's check-in URL.
+//! assert_eq!(events[0].thirdparty_id, "snitch:f631a8923aa150c970db147792621a88");
 //! assert_eq!(events[0].title, "Critical System Reports is missing");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

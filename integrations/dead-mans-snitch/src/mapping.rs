@@ -3,6 +3,7 @@
 
 use pager_core::json::Str;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
+use sha2::{Digest, Sha256};
 
 use crate::payload::{Snitch, Webhook};
 
@@ -42,7 +43,9 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         ),
         None => (Action::Other, None, Some("no type".to_owned())),
     };
-    let name = text(snitch.name.as_ref()).map_or_else(|| format!("Snitch {token}"), str::to_owned);
+    let name = text(snitch.name.as_ref())
+        .unwrap_or("An unnamed snitch")
+        .to_owned();
     let title = match verb {
         Some(verb) => format!("{name} {verb}"),
         None => name,
@@ -54,11 +57,23 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         .filter_map(|tag| text(Some(tag)))
         .map(str::to_owned)
         .collect();
-    let event = Event::new(action, token, title)
+    let event = Event::new(action, snitch_key(token), title)
         .with_description(text(snitch.notes.as_ref()).map(str::to_owned))
         .with_tags(tags)
         .with_additional_data(additional_data(webhook, snitch));
     Ok(event.with_meta(Meta::new().with_optional("reason", reason)))
+}
+
+/// The snitch's key: `snitch:` and the first 32 hex digits of the SHA-256 of its token. The
+/// token itself is the secret end of the snitch's check-in URL (`https://nosnch.in/<token>`):
+/// whoever holds it can check in, so it is kept out of alerts, logs and outgoing webhooks.
+fn snitch_key(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut key = String::from("snitch:");
+    key.push_str(&hex::encode(
+        digest.iter().take(16).copied().collect::<Vec<u8>>(),
+    ));
+    key
 }
 
 /// A string trimmed; `None` when absent or blank.

@@ -33,8 +33,14 @@ fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a str> {
 fn missing_and_errored_open_and_reporting_resolves_the_same_snitch() {
     let missing = fixture("missing.json");
     assert_eq!(missing.action, Action::Create);
-    assert_eq!(missing.thirdparty_id, "c2354d53d2");
-    assert_eq!(missing.dedup_keys, ["c2354d53d2"]);
+    assert_eq!(
+        missing.thirdparty_id,
+        "snitch:f631a8923aa150c970db147792621a88"
+    );
+    assert_eq!(
+        missing.dedup_keys,
+        ["snitch:f631a8923aa150c970db147792621a88"]
+    );
     assert_eq!(missing.title, "Critical System Reports is missing");
     assert_eq!(
         missing.description.as_deref(),
@@ -62,12 +68,18 @@ fn missing_and_errored_open_and_reporting_resolves_the_same_snitch() {
 
     let errored = fixture("errored.json");
     assert_eq!(errored.action, Action::Create);
-    assert_eq!(errored.thirdparty_id, "c2354d53d2");
+    assert_eq!(
+        errored.thirdparty_id,
+        "snitch:f631a8923aa150c970db147792621a88"
+    );
     assert_eq!(errored.title, "Critical System Reports reported an error");
 
     let reporting = fixture("reporting.json");
     assert_eq!(reporting.action, Action::Resolve);
-    assert_eq!(reporting.thirdparty_id, "c2354d53d2");
+    assert_eq!(
+        reporting.thirdparty_id,
+        "snitch:f631a8923aa150c970db147792621a88"
+    );
     assert_eq!(reporting.title, "Critical System Reports is reporting");
     assert_eq!(data(&reporting, "Event"), Some("snitch.reporting"));
 
@@ -102,15 +114,22 @@ fn paused_and_unknown_types_are_other_with_a_reason() {
 }
 
 #[test]
-fn a_snitch_without_name_notes_or_tags_is_titled_by_its_token() {
+fn a_snitch_without_name_notes_or_tags_is_titled_without_its_secret_token() {
     let bare = fixture("no-notes-or-tags.json");
     assert_eq!(bare.title, "Nightly Invoices is missing");
     assert_eq!(bare.description, None);
     assert!(bare.tags.is_empty());
     let nameless = event(&serde_json::json!({"type": "snitch.missing",
         "data": {"snitch": {"token": " 8a1f3e62b7 ", "name": "", "notes": " ", "tags": [" ", "ops"]}}}));
-    assert_eq!(nameless.thirdparty_id, "8a1f3e62b7");
-    assert_eq!(nameless.title, "Snitch 8a1f3e62b7 is missing");
+    assert_eq!(
+        nameless.thirdparty_id,
+        "snitch:2608c81c515411ffd6a068c6b064a76d"
+    );
+    assert_eq!(nameless.title, "An unnamed snitch is missing");
+    assert!(
+        !format!("{nameless:?}").contains("8a1f3e62b7"),
+        "the token is a secret"
+    );
     assert_eq!(nameless.description, None);
     assert_eq!(nameless.tags, ["ops"]);
     assert_eq!(data(&nameless, "Snitch"), None);
