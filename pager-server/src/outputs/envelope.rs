@@ -102,7 +102,6 @@ pub(crate) fn for_event(
             _ => None,
         },
     };
-    let body = Bytes::from(to_json(&envelope));
     let message = Message {
         created_at: delivery.received_at,
         delivery_id,
@@ -111,12 +110,24 @@ pub(crate) fn for_event(
         alert_id: alert.map(|a| a.id),
         order_key: Some(order_key(&delivery.instance, &event.thirdparty_id)),
     };
+    queue_envelope(tx, queued, routes, &envelope, &message)
+}
+
+/// Queues `envelope`, as its own JSON body, to each of `routes`.
+fn queue_envelope<'r>(
+    tx: &mut impl AlertTx,
+    queued: &mut Queued,
+    routes: impl Iterator<Item = &'r Route>,
+    envelope: &AlertEnvelope<'_>,
+    message: &Message<'_>,
+) -> Result<(), StoreError> {
+    let body = Bytes::from(to_json(envelope));
     for route in routes {
         queue(
             tx,
             queued,
             route,
-            &message,
+            message,
             Body::Own(body.clone()),
             Some(JSON),
         )?;
@@ -228,7 +239,7 @@ pub(crate) fn for_unmute(
     }
     let kind = "alert.opened";
     let id = format!("unm_{}_{}", tx.message_prefix(), alert.id);
-    let body = Bytes::from(to_json(&AlertEnvelope {
+    let envelope = AlertEnvelope {
         kind,
         id: &id,
         occurred_at: now,
@@ -239,7 +250,7 @@ pub(crate) fn for_unmute(
         event: None,
         changes: None,
         reason: None,
-    }));
+    };
     let message = Message {
         created_at: now,
         delivery_id,
@@ -248,17 +259,7 @@ pub(crate) fn for_unmute(
         alert_id: Some(alert.id),
         order_key: Some(order_key(&alert.instance, &alert.thirdparty_id)),
     };
-    for route in routes {
-        queue(
-            tx,
-            queued,
-            route,
-            &message,
-            Body::Own(body.clone()),
-            Some(JSON),
-        )?;
-    }
-    Ok(())
+    queue_envelope(tx, queued, routes, &envelope, &message)
 }
 
 /// The order key of `thirdparty_id`'s messages (instance names hold no `/`).
