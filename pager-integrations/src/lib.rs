@@ -50,6 +50,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_sentry::Sentry>();
     #[cfg(feature = "statuscake")]
     let registry = registry.with::<pager_statuscake::StatusCake>();
+    #[cfg(feature = "uptime-kuma")]
+    let registry = registry.with::<pager_uptime_kuma::UptimeKuma>();
     #[cfg(feature = "uptimerobot")]
     let registry = registry.with::<pager_uptimerobot::UptimeRobot>();
     #[cfg(feature = "webhook")]
