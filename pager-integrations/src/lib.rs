@@ -44,12 +44,16 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_healthchecks::Healthchecks>();
     #[cfg(feature = "new-relic")]
     let registry = registry.with::<pager_new_relic::NewRelic>();
+    #[cfg(feature = "pingdom")]
+    let registry = registry.with::<pager_pingdom::Pingdom>();
     #[cfg(feature = "prometheus-v3")]
     let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
     #[cfg(feature = "sentry")]
     let registry = registry.with::<pager_sentry::Sentry>();
     #[cfg(feature = "statuscake")]
     let registry = registry.with::<pager_statuscake::StatusCake>();
+    #[cfg(feature = "uptime-kuma")]
+    let registry = registry.with::<pager_uptime_kuma::UptimeKuma>();
     #[cfg(feature = "uptimerobot")]
     let registry = registry.with::<pager_uptimerobot::UptimeRobot>();
     #[cfg(feature = "webhook")]
