@@ -42,6 +42,10 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_grafana::Grafana>();
     #[cfg(feature = "healthchecks")]
     let registry = registry.with::<pager_healthchecks::Healthchecks>();
+    #[cfg(feature = "honeybadger")]
+    let registry = registry.with::<pager_honeybadger::Honeybadger>();
+    #[cfg(feature = "kapacitor")]
+    let registry = registry.with::<pager_kapacitor::Kapacitor>();
     #[cfg(feature = "new-relic")]
     let registry = registry.with::<pager_new_relic::NewRelic>();
     #[cfg(feature = "pingdom")]
