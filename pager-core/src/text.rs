@@ -27,6 +27,35 @@ pub fn truncate(s: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// `url` without the parts where monitors keep credentials and tokens: its user info
+/// (`user:password@`), query and fragment. Text without `://` is returned as it is.
+///
+/// ```
+/// use pager_core::text::url_without_secrets;
+///
+/// assert_eq!(
+///     url_without_secrets("https://user:pw@host.example:8443/a/b?token=x#f"),
+///     "https://host.example:8443/a/b"
+/// );
+/// assert_eq!(url_without_secrets("https://host/a"), "https://host/a");
+/// ```
+pub fn url_without_secrets(url: &str) -> Cow<'_, str> {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return Cow::Borrowed(url);
+    };
+    let (scheme, rest) = url.split_at(scheme_end);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    if host.len() == authority.len() && path.len() + authority.len() == rest.len() {
+        return Cow::Borrowed(url);
+    }
+    Cow::Owned(format!("{scheme}{host}{path}"))
+}
+
 /// The items of a comma-separated list (`"env:prod, role:web"`), trimmed, blanks dropped: how
 /// template-built payloads carry tags.
 ///

@@ -3,6 +3,7 @@
 
 use pager_core::json::Str;
 use pager_core::template::{Value, epoch_seconds_to_rfc3339};
+use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 
 use crate::payload::{Probe, StateChange};
@@ -83,7 +84,7 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
     let params = change.check_params.as_deref();
     if let Some(link) = params
         .and_then(|p| text(p.full_url.as_ref()))
-        .and_then(|url| AdditionalData::link("Checked URL", &without_credentials(url)))
+        .and_then(|url| AdditionalData::link("Checked URL", &url_without_secrets(url)))
     {
         data.push(link);
     }
@@ -155,20 +156,6 @@ fn naive_utc_to_rfc3339(text: &str) -> Option<String> {
         })
 }
 
-/// The checked URL without user info and query, where a check's credentials and tokens live.
-fn without_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    format!("{scheme}://{host}{path}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,11 +163,11 @@ mod tests {
     #[test]
     fn checked_urls_lose_credentials_and_query() {
         assert_eq!(
-            without_credentials("https://u:p@shop.example.com:8443/health?key=k#x"),
+            url_without_secrets("https://u:p@shop.example.com:8443/health?key=k#x"),
             "https://shop.example.com:8443/health"
         );
         assert_eq!(
-            without_credentials("http://api.alerta.io/"),
+            url_without_secrets("http://api.alerta.io/"),
             "http://api.alerta.io/"
         );
     }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use pager_core::json::Str;
 use pager_core::template::Value;
+use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 
 use crate::payload::{Heartbeat, Monitor, Notification};
@@ -160,7 +161,7 @@ fn additional_data(
     let mut data = Vec::new();
     if let Some(link) = monitor
         .and_then(|m| text(m.url.as_ref()))
-        .and_then(|url| AdditionalData::link("Monitor URL", &redact_url(url)))
+        .and_then(|url| AdditionalData::link("Monitor URL", &url_without_secrets(url)))
     {
         data.push(link);
     }
@@ -214,26 +215,7 @@ fn utc_to_rfc3339(text: &str) -> Option<String> {
         })
 }
 
-/// A URL without its user info (`user:password@`), query and fragment, where monitors keep
-/// credentials and tokens.
-fn redact_url(url: &str) -> Cow<'_, str> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return Cow::Borrowed(url);
-    };
-    let (scheme, rest) = url.split_at(scheme_end);
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    if host.len() == authority.len() && path.len() + authority.len() == rest.len() {
-        return Cow::Borrowed(url);
-    }
-    Cow::Owned(format!("{scheme}{host}{path}"))
-}
-
-/// Free text with every `http(s)://` URL in it redacted as [`redact_url`] does: a certificate
+/// Free text with every `http(s)://` URL in it redacted as [`url_without_secrets`] does: a certificate
 /// notice quotes the monitor's URL.
 fn redact_urls(text: &str) -> Cow<'_, str> {
     // ASCII lowercasing keeps byte offsets, so positions in `lower` are positions in `text`.
@@ -247,7 +229,7 @@ fn redact_urls(text: &str) -> Cow<'_, str> {
             .find(|c: char| c.is_whitespace() || matches!(c, ']' | ')' | '"' | '\'' | '<' | '>'))
             .unwrap_or(from.len());
         let url = from.get(..end).unwrap_or_default();
-        let redacted = redact_url(url);
+        let redacted = url_without_secrets(url);
         changed |= redacted.len() != url.len();
         out.push_str(text.get(done..start).unwrap_or_default());
         out.push_str(&redacted);
@@ -279,11 +261,14 @@ mod tests {
     #[test]
     fn urls_lose_credentials_query_and_fragment() {
         assert_eq!(
-            redact_url("https://user:pw@host.example:8443/a/b?token=x#f"),
+            url_without_secrets("https://user:pw@host.example:8443/a/b?token=x#f"),
             "https://host.example:8443/a/b"
         );
-        assert_eq!(redact_url("https://host/a"), "https://host/a");
-        assert!(matches!(redact_url("https://host/a"), Cow::Borrowed(_)));
+        assert_eq!(url_without_secrets("https://host/a"), "https://host/a");
+        assert!(matches!(
+            url_without_secrets("https://host/a"),
+            Cow::Borrowed(_)
+        ));
         assert_eq!(
             redact_urls("[API][https://u:p@h.example/x?k=1] server certificate h will expire"),
             "[API][https://h.example/x] server certificate h will expire"
