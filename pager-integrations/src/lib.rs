@@ -44,6 +44,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_healthchecks::Healthchecks>();
     #[cfg(feature = "new-relic")]
     let registry = registry.with::<pager_new_relic::NewRelic>();
+    #[cfg(feature = "opsgenie")]
+    let registry = registry.with::<pager_opsgenie::Opsgenie>();
     #[cfg(feature = "pagerduty")]
     let registry = registry.with::<pager_pagerduty::PagerDuty>();
     #[cfg(feature = "prometheus-v3")]
