@@ -23,94 +23,18 @@
     clippy::panic
 )]
 
+mod live;
 mod sink;
 
 use pager_testkit::wait_for;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use live::{Process, agent, alerts_of, get_json, post_alerts, run_alertmanager, start_pagerhook};
 use serde_json::{Value, json};
 use sink::{Received, Sink};
 
 const API_KEY: &str = "e2e-key-not-a-secret";
-
-/// A child process killed (by pid) when dropped, so a failing test leaves nothing running.
-struct Process {
-    name: &'static str,
-    child: Child,
-}
-
-impl Process {
-    /// SIGTERM, then wait (bounded) for a clean exit.
-    fn terminate(mut self) {
-        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "{} exited with {status} on SIGTERM",
-                    self.name
-                );
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not stop within 10 s of SIGTERM",
-                self.name
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .into()
-}
-
-fn get_json(url: &str) -> Option<Value> {
-    let mut response = agent().get(url).call().ok()?;
-    if response.status() != 200 {
-        return None;
-    }
-    serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
-}
-
-fn start_pagerhook(config: &Path, port: u16) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_pagerhook"))
-        .arg("serve")
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let process = Process {
-        name: "pagerhook serve",
-        child,
-    };
-    wait_for("pagerhook /healthz", 15, || {
-        get_json(&format!("http://127.0.0.1:{port}/healthz"))
-    });
-    process
-}
 
 /// Alertmanager, sending to pagerhook's instances; the `group` receiver also sends its
 /// notifications straight to `direct`.
@@ -148,43 +72,6 @@ receivers:
     run_alertmanager(binary, dir, &config, pager_testkit::free_port())
 }
 
-/// Alertmanager with `config` on `port`, its data in `dir` (kept across a restart).
-fn run_alertmanager(binary: &Path, dir: &Path, config: &str, port: u16) -> (Process, u16) {
-    let config_path = dir.join("alertmanager.yml");
-    std::fs::write(&config_path, config).unwrap();
-    let child = Command::new(binary)
-        .arg(format!("--config.file={}", config_path.display()))
-        .arg(format!("--storage.path={}", dir.join("am-data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=")
-        .arg("--log.level=warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let process = Process {
-        name: "alertmanager",
-        child,
-    };
-    wait_for("Alertmanager /-/ready", 15, || {
-        let response = agent()
-            .get(&format!("http://127.0.0.1:{port}/-/ready"))
-            .call()
-            .ok()?;
-        (response.status() == 200).then_some(())
-    });
-    (process, port)
-}
-
-fn post_alerts(alertmanager: u16, alerts: &Value) {
-    let response = agent()
-        .post(&format!("http://127.0.0.1:{alertmanager}/api/v2/alerts"))
-        .header("Content-Type", "application/json")
-        .send(alerts.to_string())
-        .unwrap();
-    assert_eq!(response.status(), 200, "Alertmanager refused {alerts}");
-}
-
 fn alert(scenario: &str, name: &str, severity: &str, resolved: bool) -> Value {
     let mut alert = json!({
         "labels": {"alertname": name, "scenario": scenario, "team": "e2e", "severity": severity},
@@ -194,14 +81,6 @@ fn alert(scenario: &str, name: &str, severity: &str, resolved: bool) -> Value {
         alert["endsAt"] = json!(chrono::Utc::now().to_rfc3339());
     }
     alert
-}
-
-fn alerts_of(pagerhook: u16, instance: &str) -> Vec<Value> {
-    get_json(&format!(
-        "http://127.0.0.1:{pagerhook}/alerts?instance={instance}"
-    ))
-    .and_then(|v| v["alerts"].as_array().cloned())
-    .unwrap_or_default()
 }
 
 fn data_value<'a>(alert: &'a Value, label: &str) -> Option<&'a str> {

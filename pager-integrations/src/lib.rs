@@ -48,6 +48,10 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_kapacitor::Kapacitor>();
     #[cfg(feature = "new-relic")]
     let registry = registry.with::<pager_new_relic::NewRelic>();
+    #[cfg(feature = "opsgenie")]
+    let registry = registry.with::<pager_opsgenie::Opsgenie>();
+    #[cfg(feature = "pagerduty")]
+    let registry = registry.with::<pager_pagerduty::PagerDuty>();
     #[cfg(feature = "pingdom")]
     let registry = registry.with::<pager_pingdom::Pingdom>();
     #[cfg(feature = "prometheus-v3")]
