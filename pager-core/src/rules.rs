@@ -73,11 +73,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
-use crate::{Action, AdditionalData, ConfigError, Event, Urgency};
+use crate::json::Str;
+use crate::{Action, AdditionalData, ConfigError, Event, Meta, Urgency};
 
 /// The most VM steps one expression or template may take (minijinja's fuel). A typical rule
 /// takes tens; 50,000 is a few milliseconds at worst, and bounds loops a rule could write.
@@ -285,58 +290,58 @@ impl Rules {
         } else {
             Value::UNDEFINED
         };
-        let mut index = 0;
-        events.retain_mut(|event| {
-            let position = index;
-            index += 1;
-            let keep = self.apply_one(event, position, request, &payload, &headers, &mut applied);
-            if !keep {
-                applied.dropped += 1;
+        let mut kept = Vec::with_capacity(events.len());
+        for (position, event) in std::mem::take(events).into_iter().enumerate() {
+            match self.apply_one(event, position, request, &payload, &headers, &mut applied) {
+                Some(event) => kept.push(event),
+                None => applied.dropped += 1,
             }
-            keep
-        });
+        }
+        *events = kept;
         applied
     }
 
-    /// Runs the rules on one event; false when a rule dropped it.
+    /// Runs the rules on one event; `None` when a rule dropped it.
+    ///
+    /// Every rule sees the event as the adapter made it, so what the rules change is applied
+    /// after the last one ran: meanwhile the event itself is the `event` rules read (moved in,
+    /// not copied).
     fn apply_one(
         &self,
-        event: &mut Event,
+        event: Event,
         position: usize,
         request: &RequestContext<'_>,
         payload: &Value,
         headers: &Value,
         applied: &mut Applied,
-    ) -> bool {
-        let event_value = if self.uses.event {
-            // Through its JSON text: `meta` holds raw JSON, which only serde_json reads back.
-            serde_json::to_string(&*event)
-                .ok()
-                .and_then(|json| lazy_json(json.into_boxed_str()))
-                .unwrap_or(Value::UNDEFINED)
-        } else {
-            Value::UNDEFINED
-        };
+    ) -> Option<Event> {
         let alert = if self.uses.alert {
             event
                 .meta
                 .get("alert")
-                .and_then(|text| lazy_json(text.into()))
+                .and_then(lazy_json)
                 .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
         };
-        let ctx = minijinja::context! {
-            event => event_value,
-            payload => payload.clone(),
-            alert => alert,
-            headers => headers.clone(),
-            instance => request.instance,
-            integration => request.integration,
+        let (event_value, event) = if self.uses.event {
+            let object = Arc::new(EventObject::new(event));
+            (Value::from_dyn_object(Arc::clone(&object)), Err(object))
+        } else {
+            (Value::UNDEFINED, Ok(event))
         };
+        let ctx = Value::from_object(Context {
+            event: event_value,
+            payload: payload.clone(),
+            alert,
+            headers: headers.clone(),
+            instance: Value::from(request.instance),
+            integration: Value::from(request.integration),
+        });
+        let mut all_changes = Vec::new();
+        let mut dropped = false;
         for rule in &self.list {
-            let outcome = self.run(rule, &ctx);
-            match outcome {
+            match self.run(rule, &ctx) {
                 Err(message) => applied.failures.push(RuleFailure {
                     rule: rule.id,
                     event: position,
@@ -345,16 +350,28 @@ impl Rules {
                 Ok(None) => {}
                 Ok(Some(changes)) => {
                     if rule.drop {
-                        return false;
+                        dropped = true;
+                        break;
                     }
-                    changes.apply_to(event);
+                    all_changes.push(changes);
                     if rule.stop {
                         break;
                     }
                 }
             }
         }
-        true
+        drop(ctx);
+        if dropped {
+            return None;
+        }
+        // Rendering keeps no value of the context, so the event is the object's alone again.
+        let mut event = event.unwrap_or_else(|object| {
+            Arc::try_unwrap(object).map_or_else(|shared| shared.event.clone(), |o| o.event)
+        });
+        for changes in all_changes {
+            changes.apply_to(&mut event);
+        }
+        Some(event)
     }
 
     /// `Ok(None)` when the rule's condition is false; its changes when it applies.
@@ -679,7 +696,7 @@ fn is_secret_header(name: &str) -> bool {
 /// `body` as a lazily read JSON value ([`LazyJson`]), or `None` when it is not JSON.
 fn lazy_json_bytes(body: &[u8]) -> Option<Value> {
     let text = std::str::from_utf8(body).ok()?;
-    let value = lazy_json(text.into())?;
+    let value = lazy_json(text)?;
     // Its first level read now, which checks the whole text (a nested value is checked as it
     // is skipped): a body that is not JSON is `none`, not an empty object.
     if let Some(object) = value.downcast_object_ref::<LazyJson>() {
@@ -690,44 +707,105 @@ fn lazy_json_bytes(body: &[u8]) -> Option<Value> {
 
 /// JSON text (already known to be valid) as a minijinja value: a scalar read at once, an
 /// object or array as a [`LazyJson`].
-fn lazy_json(text: Box<str>) -> Option<Value> {
+fn lazy_json(text: &str) -> Option<Value> {
     match text.trim_start().as_bytes().first()? {
-        b'{' => Some(Value::from_object(LazyJson::new(text, false))),
-        b'[' => Some(Value::from_object(LazyJson::new(text, true))),
-        _ => serde_json::from_str::<Value>(&text).ok(),
+        b'{' | b'[' => lazy_json_at(&Arc::from(text), 0..text.len()),
+        _ => serde_json::from_str::<Value>(text).ok(),
     }
 }
 
+/// The JSON value at `span` of `text`, as [`lazy_json`]; an object or array shares `text`.
+fn lazy_json_at(text: &Arc<str>, span: Range<usize>) -> Option<Value> {
+    let slice = text.get(span.clone())?;
+    match slice.trim_start().as_bytes().first()? {
+        b'{' => Some(Value::from_object(LazyJson::new(
+            Arc::clone(text),
+            span,
+            false,
+        ))),
+        b'[' => Some(Value::from_object(LazyJson::new(
+            Arc::clone(text),
+            span,
+            true,
+        ))),
+        _ => serde_json::from_str::<Value>(slice).ok(),
+    }
+}
+
+/// A value as [`lazy_json`] reads its JSON form: for the parts of the event that are lists
+/// and objects, so that they read exactly as the rest of the JSON rules see.
+fn json_form(value: &impl serde::Serialize) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|json| lazy_json(&json))
+        .unwrap_or(Value::UNDEFINED)
+}
+
 /// A JSON object or array that rules read lazily: one level is parsed the first time a rule
-/// looks inside it, and what it holds stays text until looked into in turn. Rules read a few
-/// fields of a payload or an event; building the whole value tree for them cost four times
-/// the adapter's own work (BENCHMARKS.md).
+/// looks inside it, and what it holds stays text (a span of the text it shares with its
+/// parent) until looked into in turn. Rules read a few fields of a payload or an event;
+/// building the whole value tree for them cost four times the adapter's own work
+/// (BENCHMARKS.md).
 #[derive(Debug)]
 struct LazyJson {
-    text: Box<str>,
+    text: Arc<str>,
+    span: Range<usize>,
     seq: bool,
-    entries: std::sync::OnceLock<Entries>,
+    entries: OnceLock<Entries>,
 }
 
 #[derive(Debug, Default)]
 struct Entries {
     /// Object members in key order (the last of a repeated key), or array items with no key.
     keys: Vec<Value>,
-    values: Vec<Value>,
+    values: Vec<Child>,
+}
+
+/// A member or item: its span of the text, made a value the first time it is read.
+#[derive(Debug)]
+struct Child {
+    span: Range<usize>,
+    value: OnceLock<Value>,
+}
+
+/// An object's members as written, keys borrowed from the text when they have no escapes.
+struct Members<'a>(Vec<(Str<'a>, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> serde::de::Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
 }
 
 impl LazyJson {
-    fn new(text: Box<str>, seq: bool) -> Self {
+    fn new(text: Arc<str>, span: Range<usize>, seq: bool) -> Self {
         Self {
             text,
+            span,
             seq,
-            entries: std::sync::OnceLock::new(),
+            entries: OnceLock::new(),
         }
     }
 
     fn entries(&self) -> &Entries {
-        self.entries
-            .get_or_init(|| Self::read(&self.text, self.seq).unwrap_or_default())
+        self.entries.get_or_init(|| self.read().unwrap_or_default())
     }
 
     /// Reads the first level now; an error when the text is not JSON of its kind.
@@ -735,65 +813,252 @@ impl LazyJson {
         if self.entries.get().is_some() {
             return Ok(());
         }
-        let entries = Self::read(&self.text, self.seq)?;
+        let entries = self.read()?;
         let _ = self.entries.set(entries);
         Ok(())
     }
 
-    fn read(text: &str, seq: bool) -> Result<Entries, serde_json::Error> {
-        let child = |raw: &serde_json::value::RawValue| {
-            lazy_json(raw.get().into()).unwrap_or(Value::UNDEFINED)
+    fn read(&self) -> Result<Entries, serde_json::Error> {
+        let text = self.text.get(self.span.clone()).unwrap_or_default();
+        let base = self.text.as_ptr() as usize;
+        // A raw value borrows from `text`, which lies in `self.text`.
+        let child = |raw: &RawValue| {
+            let at = (raw.get().as_ptr() as usize).wrapping_sub(base);
+            Child {
+                span: at..at + raw.get().len(),
+                value: OnceLock::new(),
+            }
         };
         let mut entries = Entries::default();
-        if seq {
-            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)?;
+        if self.seq {
+            let items: Vec<&RawValue> = serde_json::from_str(text)?;
             entries.values = items.into_iter().map(child).collect();
         } else {
-            let members: BTreeMap<String, &serde_json::value::RawValue> =
-                serde_json::from_str(text)?;
-            for (key, raw) in members {
-                entries.keys.push(Value::from(key));
+            let Members(mut members) = serde_json::from_str(text)?;
+            // In key order; a stable sort keeps a repeated key's members as written, and the
+            // last of them is kept, as a map would.
+            members.sort_by(|(a, _), (b, _)| a.cmp(b));
+            entries.keys.reserve(members.len());
+            entries.values.reserve(members.len());
+            let mut members = members.into_iter().peekable();
+            while let Some((key, raw)) = members.next() {
+                if members.peek().is_some_and(|(next, _)| *next == key) {
+                    continue;
+                }
+                entries.keys.push(Value::from(&*key));
                 entries.values.push(child(raw));
             }
         }
         Ok(entries)
     }
+
+    fn child(&self, child: &Child) -> Value {
+        child
+            .value
+            .get_or_init(|| {
+                lazy_json_at(&self.text, child.span.clone()).unwrap_or(Value::UNDEFINED)
+            })
+            .clone()
+    }
 }
 
-impl minijinja::value::Object for LazyJson {
-    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+impl Object for LazyJson {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
         if self.seq {
-            minijinja::value::ObjectRepr::Seq
+            ObjectRepr::Seq
         } else {
-            minijinja::value::ObjectRepr::Map
+            ObjectRepr::Map
         }
     }
 
-    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let entries = self.entries();
         if self.seq {
-            return entries.values.get(key.as_usize()?).cloned();
+            return Some(self.child(entries.values.get(key.as_usize()?)?));
         }
         let key = key.as_str()?;
         let at = entries
             .keys
             .binary_search_by(|k| k.as_str().unwrap_or_default().cmp(key))
             .ok()?;
-        entries.values.get(at).cloned()
+        Some(self.child(entries.values.get(at)?))
     }
 
-    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
         let entries = self.entries();
-        let items = if self.seq {
-            entries.values.clone()
+        let items: Vec<Value> = if self.seq {
+            entries.values.iter().map(|c| self.child(c)).collect()
         } else {
             entries.keys.clone()
         };
-        minijinja::value::Enumerator::Iter(Box::new(items.into_iter()))
+        Enumerator::Iter(Box::new(items.into_iter()))
     }
 
-    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
         Some(self.entries().values.len())
+    }
+}
+
+/// The keys of an event's JSON form ([`crate::event::EVENT_JSON_KEYS`]) in key order, as a
+/// JSON object reads.
+const EVENT_KEYS: [&str; 10] = [
+    "action",
+    "additional_data",
+    "dedup_keys",
+    "description",
+    "incident",
+    "meta",
+    "tags",
+    "thirdparty_id",
+    "title",
+    "urgency",
+];
+
+/// The `event` rules see: the event as the adapter made it, read as its JSON form, each field
+/// made a value the first time a rule reads it (no JSON is written for the whole event).
+#[derive(Debug)]
+struct EventObject {
+    event: Event,
+    fields: [OnceLock<Value>; EVENT_KEYS.len()],
+}
+
+impl EventObject {
+    fn new(event: Event) -> Self {
+        Self {
+            event,
+            fields: Default::default(),
+        }
+    }
+
+    fn field(&self, key: &str) -> Value {
+        let event = &self.event;
+        let or_none = |text: Option<&str>| text.map_or(Value::from(()), Value::from);
+        match key {
+            "action" => Value::from(event.action.as_str()),
+            "additional_data" => json_form(&event.additional_data),
+            "dedup_keys" => json_form(&event.dedup_keys),
+            "description" => or_none(event.description.as_deref()),
+            "incident" => json_form(&event.incident),
+            "meta" => Value::from_object(MetaObject::new(&event.meta)),
+            "tags" => json_form(&event.tags),
+            "thirdparty_id" => Value::from(event.thirdparty_id.as_str()),
+            "title" => Value::from(event.title.as_str()),
+            "urgency" => or_none(event.urgency.map(Urgency::as_str)),
+            _ => Value::UNDEFINED,
+        }
+    }
+}
+
+impl Object for EventObject {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let at = EVENT_KEYS.binary_search(&key).ok()?;
+        Some(self.fields.get(at)?.get_or_init(|| self.field(key)).clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&EVENT_KEYS)
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(EVENT_KEYS.len())
+    }
+}
+
+/// What every rule sees (see the [module docs](self)): a value not computed because no rule
+/// mentions it is undefined.
+#[derive(Debug)]
+struct Context {
+    event: Value,
+    payload: Value,
+    alert: Value,
+    headers: Value,
+    instance: Value,
+    integration: Value,
+}
+
+impl Object for Context {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "event" => self.event.clone(),
+            "payload" => self.payload.clone(),
+            "alert" => self.alert.clone(),
+            "headers" => self.headers.clone(),
+            "instance" => self.instance.clone(),
+            "integration" => self.integration.clone(),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&[
+            "alert",
+            "event",
+            "headers",
+            "instance",
+            "integration",
+            "payload",
+        ])
+    }
+}
+
+/// An event's `meta` as rules read it: a JSON object whose values are read as [`lazy_json`]
+/// the first time a rule looks at them.
+#[derive(Debug)]
+struct MetaObject {
+    meta: Meta,
+    /// In key order (a `meta` has no repeated keys).
+    keys: Vec<Value>,
+    values: Vec<OnceLock<Value>>,
+}
+
+impl MetaObject {
+    fn new(meta: &Meta) -> Self {
+        let mut keys: Vec<Value> = meta.iter().map(|(key, _)| Value::from(key)).collect();
+        keys.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        keys.dedup_by(|a, b| a.as_str() == b.as_str());
+        Self {
+            meta: meta.clone(),
+            values: keys.iter().map(|_| OnceLock::new()).collect(),
+            keys,
+        }
+    }
+}
+
+impl Object for MetaObject {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let at = self
+            .keys
+            .binary_search_by(|k| k.as_str().unwrap_or_default().cmp(key))
+            .ok()?;
+        let value = self.values.get(at)?.get_or_init(|| {
+            self.meta
+                .get(key)
+                .and_then(lazy_json)
+                .unwrap_or(Value::UNDEFINED)
+        });
+        Some(value.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Iter(Box::new(self.keys.clone().into_iter()))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.keys.len())
     }
 }
 
@@ -948,6 +1213,95 @@ mod tests {
             assert!(applied.failures.is_empty(), "{:?}", applied.failures);
             assert_eq!(events[0].title, expected);
         }
+    }
+
+    #[test]
+    fn the_event_reads_as_its_json_form() {
+        // Read field by field (no JSON is written for it), the event is what its JSON says:
+        // every key in key order, `null` for what is absent, lists and objects as JSON.
+        let full = Event::new(Action::Acknowledge, "k", "DB <down> & \"out\"")
+            .with_dedup_key("k2")
+            .with_description(Some("line 1\nline 2".into()))
+            .with_urgency(Some(Urgency::High))
+            .with_incident(Some(crate::Incident::new(crate::Severity::Sev2, None)))
+            .with_tags(vec!["a".into(), "b".into()])
+            .with_additional_data(vec![AdditionalData::text("Runbook", "see x")])
+            .with_meta(
+                Meta::new()
+                    .with("z", json!({"b": [1, 2.5, null], "a": "x"}))
+                    .with("alert", json!({"labels": {"env": "prod"}})),
+            );
+        let bare = Event::new(Action::Create, "k", "t");
+        let rules = [RuleConfig {
+            set: Some(SetConfig {
+                description: Some("{{ event | tojson }}".into()),
+                tags: vec![
+                    "{% for k in event %}{{ k }} {% endfor %}".into(),
+                    "{% for k in event.meta %}{{ k }} {% endfor %}".into(),
+                    "{{ event.urgency is none }} {{ event.description is none }} \
+                     {{ event.incident is none }} {{ event.meta.alert.labels.env if event.meta.alert is defined else '-' }} \
+                     {{ event.dedup_keys | length }}"
+                        .into(),
+                ],
+                ..SetConfig::default()
+            }),
+            ..RuleConfig::default()
+        }];
+        let rules = Rules::new("echo", None, &rules).unwrap().unwrap();
+        let request = http::Request::post("/hook").body(Bytes::new()).unwrap();
+        for (event, checks) in [
+            (full, "False False False prod 2"),
+            (bare, "True True True - 1"),
+        ] {
+            let expected = serde_json::to_value(&event).unwrap();
+            let mut events = vec![event];
+            let applied = rules.apply(
+                &mut events,
+                &RequestContext {
+                    req: &request,
+                    instance: "i",
+                    integration: "echo",
+                    secret_headers: &[],
+                },
+            );
+            assert!(applied.failures.is_empty(), "{:?}", applied.failures);
+            let event = &events[0];
+            let read: serde_json::Value =
+                serde_json::from_str(event.description.as_deref().unwrap()).unwrap();
+            assert_eq!(read, expected);
+            let keys: Vec<_> = expected.as_object().unwrap().keys().cloned().collect();
+            let meta_keys: Vec<_> = expected["meta"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            // (An empty tag is not added: the bare event's `meta` is `{}`.)
+            let added: Vec<_> = [keys.join(" "), meta_keys.join(" "), checks.to_owned()]
+                .into_iter()
+                .filter(|tag| !tag.is_empty())
+                .collect();
+            assert_eq!(event.tags[event.tags.len() - added.len()..], added);
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_reads_as_its_last_value() {
+        let req = http::Request::post("/hook")
+            .body(Bytes::from_static(
+                br#"{"d": 1, "events": [{"key": "a"}], "d": {"x": 2}, "c": 0}"#,
+            ))
+            .unwrap();
+        let handled = instance(json!({"rules": [{"set": {"title": "{{ payload.d.x }} {{ payload | list | join(',') }}"}}]}))
+            .unwrap()
+            .handle_with_report(&req)
+            .unwrap();
+        assert!(
+            handled.rule_failures.is_empty(),
+            "{:?}",
+            handled.rule_failures
+        );
+        assert_eq!(handled.events[0].title, "2 c,d,events");
     }
 
     #[test]
