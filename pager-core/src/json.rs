@@ -252,6 +252,45 @@ fn objects_of<'de, D: Deserializer<'de>, E: Deserialize<'de>>(
 /// `text/json`, and any `application/*+json`, each with or without parameters.
 pub const JSON_CONTENT_TYPES: &str = "application/json";
 
+/// `value` trimmed; `None` when it is absent or blank: how adapters read an optional text
+/// field.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use pager_core::json::{Str, non_blank};
+///
+/// let name = Str(Cow::Borrowed(" db-1 "));
+/// assert_eq!(non_blank(Some(&name)), Some("db-1"));
+/// assert_eq!(non_blank(Some(&Str(Cow::Borrowed("  ")))), None);
+/// assert_eq!(non_blank(None), None);
+/// ```
+pub fn non_blank<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
+    value.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// The entries of a JSON object as `additional_data` text, in key order: strings as they are
+/// (trimmed), other values as their JSON; blank and `null` entries skipped. A value that is
+/// not an object gives nothing (the raw body still has it). For free-form "details" objects
+/// (PagerDuty's `custom_details`, Opsgenie's `details`).
+pub fn object_as_data(raw: &RawValue) -> Vec<crate::AdditionalData> {
+    let Ok(entries) =
+        serde_json::from_str::<std::collections::BTreeMap<Str<'_>, &RawValue>>(raw.get())
+    else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let value = match serde_json::from_str::<Str<'_>>(value.get()) {
+                Ok(s) => s.trim().to_owned(),
+                Err(_) => value.get().to_owned(),
+            };
+            (!value.is_empty() && value != "null")
+                .then(|| crate::AdditionalData::text(key.as_str().to_owned(), value))
+        })
+        .collect()
+}
+
 /// Checks the request's `Content-Type` for JSON (see [`JSON_CONTENT_TYPES`]).
 ///
 /// # Errors

@@ -1,7 +1,7 @@
 //! A webhook → its event. Pure functions over the payload; the mapping table is in the
 //! adapter's README.
 
-use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 use sha2::{Digest, Sha256};
 
@@ -19,13 +19,13 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
             "missing: a Dead Man's Snitch webhook is about the snitch in data.snitch",
         ));
     };
-    let Some(token) = text(snitch.token.as_ref()) else {
+    let Some(token) = non_blank(snitch.token.as_ref()) else {
         return Err(Error::invalid(
             "data.snitch.token",
             "missing or empty: the snitch's token identifies it",
         ));
     };
-    let kind = text(webhook.kind.as_ref());
+    let kind = non_blank(webhook.kind.as_ref());
     let (action, verb, reason) = match kind {
         Some("snitch.missing") => (Action::Create, Some("is missing"), None),
         Some("snitch.errored") => (Action::Create, Some("reported an error"), None),
@@ -43,7 +43,7 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         ),
         None => (Action::Other, None, Some("no type".to_owned())),
     };
-    let name = text(snitch.name.as_ref())
+    let name = non_blank(snitch.name.as_ref())
         .unwrap_or("An unnamed snitch")
         .to_owned();
     let title = match verb {
@@ -54,11 +54,11 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         .tags
         .iter()
         .flatten()
-        .filter_map(|tag| text(Some(tag)))
+        .filter_map(|tag| non_blank(Some(tag)))
         .map(str::to_owned)
         .collect();
     let event = Event::new(action, snitch_key(token), title)
-        .with_description(text(snitch.notes.as_ref()).map(str::to_owned))
+        .with_description(non_blank(snitch.notes.as_ref()).map(str::to_owned))
         .with_tags(tags)
         .with_additional_data(additional_data(webhook, snitch));
     Ok(event.with_meta(Meta::new().with_optional("reason", reason)))
@@ -76,24 +76,22 @@ fn snitch_key(token: &str) -> String {
     key
 }
 
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
 fn additional_data(webhook: &Webhook<'_>, snitch: &Snitch<'_>) -> Vec<AdditionalData> {
     let mut data = Vec::new();
     for (label, value) in [
-        ("Snitch", text(snitch.name.as_ref())),
-        ("Event", text(webhook.kind.as_ref())),
-        ("Status", text(snitch.status.as_ref())),
-        ("Previous status", text(snitch.previous_status.as_ref())),
+        ("Snitch", non_blank(snitch.name.as_ref())),
+        ("Event", non_blank(webhook.kind.as_ref())),
+        ("Status", non_blank(snitch.status.as_ref())),
+        (
+            "Previous status",
+            non_blank(snitch.previous_status.as_ref()),
+        ),
     ] {
         if let Some(value) = value {
             data.push(AdditionalData::text(label, value));
         }
     }
-    if let Some(at) = text(webhook.timestamp.as_ref()) {
+    if let Some(at) = non_blank(webhook.timestamp.as_ref()) {
         data.push(AdditionalData::datetime("Event at", at));
     }
     data

@@ -1,7 +1,7 @@
 //! A webhook → its event. Pure functions over the payload; the mapping table is in the
 //! adapter's README.
 
-use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 use sha2::{Digest, Sha256};
 
@@ -18,7 +18,7 @@ enum Family {
 
 /// The one event a webhook stands for.
 pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
-    let Some(name) = text(webhook.event.as_ref()) else {
+    let Some(name) = non_blank(webhook.event.as_ref()) else {
         return Err(Error::invalid(
             "event",
             "missing or empty: every Honeybadger webhook names its event",
@@ -44,8 +44,8 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         Family::CheckIn => check_in_key(check_in)?,
         Family::Project => project_key(webhook)?,
     };
-    let check_in_id = check_in.and_then(|c| text(c.id.as_ref()));
-    let message = text(webhook.message.as_ref())
+    let check_in_id = check_in.and_then(|c| non_blank(c.id.as_ref()));
+    let message = non_blank(webhook.message.as_ref())
         .and_then(|m| m.lines().next())
         .map(|line| masked(line.trim(), check_in_id))
         .filter(|line| !line.is_empty());
@@ -55,7 +55,7 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
         Family::Site => webhook
             .outage
             .as_ref()
-            .and_then(|o| text(o.reason.as_ref()))
+            .and_then(|o| non_blank(o.reason.as_ref()))
             .map(str::to_owned),
         Family::CheckIn | Family::Project => None,
     };
@@ -64,7 +64,7 @@ pub(crate) fn event(webhook: &Webhook<'_>) -> Result<Event, Error> {
             .and_then(|f| f.tags.as_ref())
             .into_iter()
             .flatten()
-            .filter_map(|tag| text(Some(tag)))
+            .filter_map(|tag| non_blank(Some(tag)))
             .map(str::to_owned)
             .collect(),
         _ => Vec::new(),
@@ -158,7 +158,7 @@ fn site_key(site: Option<&Site<'_>>) -> Result<String, Error> {
 fn check_in_key(check_in: Option<&CheckIn<'_>>) -> Result<String, Error> {
     let check_in = check_in
         .ok_or_else(|| Error::invalid("check_in", "missing: the event is about a check-in"))?;
-    let Some(id) = text(check_in.id.as_ref()) else {
+    let Some(id) = non_blank(check_in.id.as_ref()) else {
         return Err(Error::invalid(
             "check_in.id",
             "missing or empty: the check-in's id identifies it",
@@ -187,11 +187,6 @@ fn project_key(webhook: &Webhook<'_>) -> Result<String, Error> {
     }
 }
 
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
 /// `line` with the check-in's id (shown by Honeybadger for a check-in without a name) hidden.
 fn masked(line: &str, check_in_id: Option<&str>) -> String {
     match check_in_id {
@@ -201,7 +196,10 @@ fn masked(line: &str, check_in_id: Option<&str>) -> String {
 }
 
 fn fault_summary(fault: &Fault<'_>) -> Option<String> {
-    match (text(fault.klass.as_ref()), text(fault.message.as_ref())) {
+    match (
+        non_blank(fault.klass.as_ref()),
+        non_blank(fault.message.as_ref()),
+    ) {
         (Some(klass), Some(message)) => Some(format!("{klass}: {message}")),
         (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
         (None, None) => None,
@@ -220,11 +218,11 @@ fn fallback_title(
             .and_then(fault_summary)
             .unwrap_or_else(|| "A Honeybadger error".to_owned()),
         Family::Site => site
-            .and_then(|s| text(s.name.as_ref()).or(text(s.url.as_ref())))
+            .and_then(|s| non_blank(s.name.as_ref()).or(non_blank(s.url.as_ref())))
             .unwrap_or("A Honeybadger uptime site")
             .to_owned(),
         Family::CheckIn => check_in
-            .and_then(|c| text(c.name.as_ref()).or(text(c.slug.as_ref())))
+            .and_then(|c| non_blank(c.name.as_ref()).or(non_blank(c.slug.as_ref())))
             .unwrap_or("A Honeybadger check-in")
             .to_owned(),
         Family::Project => "Honeybadger project".to_owned(),
@@ -240,13 +238,13 @@ fn additional_data(webhook: &Webhook<'_>, name: &str) -> Vec<AdditionalData> {
     for (label, url) in [
         (
             "Honeybadger fault",
-            fault.and_then(|f| text(f.url.as_ref())),
+            fault.and_then(|f| non_blank(f.url.as_ref())),
         ),
         (
             "Honeybadger site",
-            site.and_then(|s| text(s.details_url.as_ref())),
+            site.and_then(|s| non_blank(s.details_url.as_ref())),
         ),
-        ("Site URL", site.and_then(|s| text(s.url.as_ref()))),
+        ("Site URL", site.and_then(|s| non_blank(s.url.as_ref()))),
     ] {
         if let Some(link) = url.and_then(|url| AdditionalData::link(label, url)) {
             data.push(link);
@@ -255,8 +253,8 @@ fn additional_data(webhook: &Webhook<'_>, name: &str) -> Vec<AdditionalData> {
     let project = webhook
         .project
         .as_ref()
-        .and_then(|p| text(p.name.as_ref()))
-        .or_else(|| fault.and_then(|f| text(f.project_name.as_ref())));
+        .and_then(|p| non_blank(p.name.as_ref()))
+        .or_else(|| fault.and_then(|f| non_blank(f.project_name.as_ref())));
     let notices = fault.and_then(|f| f.notices_count).map(|n| n.to_string());
     let status = webhook
         .outage
@@ -269,40 +267,53 @@ fn additional_data(webhook: &Webhook<'_>, name: &str) -> Vec<AdditionalData> {
         ("Project", project),
         (
             "Environment",
-            fault.and_then(|f| text(f.environment.as_ref())),
+            fault.and_then(|f| non_blank(f.environment.as_ref())),
         ),
-        ("Error class", fault.and_then(|f| text(f.klass.as_ref()))),
-        ("Component", fault.and_then(|f| text(f.component.as_ref()))),
-        ("Action", fault.and_then(|f| text(f.action.as_ref()))),
+        (
+            "Error class",
+            fault.and_then(|f| non_blank(f.klass.as_ref())),
+        ),
+        (
+            "Component",
+            fault.and_then(|f| non_blank(f.component.as_ref())),
+        ),
+        ("Action", fault.and_then(|f| non_blank(f.action.as_ref()))),
         ("Notices", notices.as_deref()),
-        ("Site", site.and_then(|s| text(s.name.as_ref()))),
-        ("Site state", site.and_then(|s| text(s.state.as_ref()))),
+        ("Site", site.and_then(|s| non_blank(s.name.as_ref()))),
+        ("Site state", site.and_then(|s| non_blank(s.state.as_ref()))),
         ("HTTP status", status.as_deref()),
-        ("Check-in", check_in.and_then(|c| text(c.name.as_ref()))),
+        (
+            "Check-in",
+            check_in.and_then(|c| non_blank(c.name.as_ref())),
+        ),
         (
             "Check-in slug",
-            check_in.and_then(|c| text(c.slug.as_ref())),
+            check_in.and_then(|c| non_blank(c.slug.as_ref())),
         ),
         (
             "Check-in state",
-            check_in.and_then(|c| text(c.state.as_ref())),
+            check_in.and_then(|c| non_blank(c.state.as_ref())),
         ),
         (
             "Schedule",
-            check_in
-                .and_then(|c| text(c.report_period.as_ref()).or(text(c.cron_schedule.as_ref()))),
+            check_in.and_then(|c| {
+                non_blank(c.report_period.as_ref()).or(non_blank(c.cron_schedule.as_ref()))
+            }),
         ),
         ("Missed", missed.as_deref()),
         (
             "By",
-            webhook.actor.as_ref().and_then(|a| text(a.name.as_ref())),
+            webhook
+                .actor
+                .as_ref()
+                .and_then(|a| non_blank(a.name.as_ref())),
         ),
         (
             "Assignee",
             webhook
                 .assignee
                 .as_ref()
-                .and_then(|a| text(a.name.as_ref())),
+                .and_then(|a| non_blank(a.name.as_ref())),
         ),
     ] {
         if let Some(value) = value {
@@ -322,21 +333,24 @@ fn datetimes(webhook: &Webhook<'_>) -> Vec<AdditionalData> {
     for (label, at) in [
         (
             "Last notice at",
-            fault.and_then(|f| text(f.last_notice_at.as_ref())),
+            fault.and_then(|f| non_blank(f.last_notice_at.as_ref())),
         ),
-        ("Down at", outage.and_then(|o| text(o.down_at.as_ref()))),
-        ("Up at", outage.and_then(|o| text(o.up_at.as_ref()))),
+        (
+            "Down at",
+            outage.and_then(|o| non_blank(o.down_at.as_ref())),
+        ),
+        ("Up at", outage.and_then(|o| non_blank(o.up_at.as_ref()))),
         (
             "Certificate expires at",
-            site.and_then(|s| text(s.cert_will_expire_at.as_ref())),
+            site.and_then(|s| non_blank(s.cert_will_expire_at.as_ref())),
         ),
         (
             "Reported at",
-            check_in.and_then(|c| text(c.reported_at.as_ref())),
+            check_in.and_then(|c| non_blank(c.reported_at.as_ref())),
         ),
         (
             "Expected at",
-            check_in.and_then(|c| text(c.expected_at.as_ref())),
+            check_in.and_then(|c| non_blank(c.expected_at.as_ref())),
         ),
     ] {
         if let Some(at) = at {

@@ -2,6 +2,7 @@
 //! adapter's README.
 
 use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::{Action, AdditionalData, Error, Event, Meta, severity};
 use serde_json::value::RawValue;
 
@@ -9,13 +10,13 @@ use crate::payload::{Alert, Series};
 
 /// The one event an alert POST stands for.
 pub(crate) fn event(alert: &Alert<'_>) -> Result<Event, Error> {
-    let Some(id) = text(alert.id.as_ref()) else {
+    let Some(id) = non_blank(alert.id.as_ref()) else {
         return Err(Error::invalid(
             "id",
             "missing or empty: the alert's ID (its .id() template) identifies the alert",
         ));
     };
-    let Some(level) = text(alert.level.as_ref()) else {
+    let Some(level) = non_blank(alert.level.as_ref()) else {
         return Err(Error::invalid(
             "level",
             "missing or empty: Kapacitor sends OK, INFO, WARNING or CRITICAL",
@@ -38,7 +39,7 @@ pub(crate) fn event(alert: &Alert<'_>) -> Result<Event, Error> {
             ),
         }
     };
-    let title = match text(alert.message.as_ref()).and_then(|m| m.lines().next()) {
+    let title = match non_blank(alert.message.as_ref()).and_then(|m| m.lines().next()) {
         Some(line) if !line.trim().is_empty() => line.trim().to_owned(),
         _ => format!("{id} is {level}"),
     };
@@ -57,16 +58,11 @@ pub(crate) fn event(alert: &Alert<'_>) -> Result<Event, Error> {
         .with_meta(meta))
 }
 
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
 /// The details, unless they are the default `.details()` template's output: the alert's
 /// template data as JSON, HTML-escaped by Go's `html/template` (`{&#34;Name&#34;:…`), which
 /// repeats what the additional data shows.
 fn description(details: Option<&Str<'_>>) -> Option<String> {
-    text(details)
+    non_blank(details)
         .filter(|details| !details.starts_with("{&#34;"))
         .map(str::to_owned)
 }
@@ -81,10 +77,10 @@ fn additional_data(
         AdditionalData::text("Alert ID", id),
         AdditionalData::text("Level", level),
     ];
-    if let Some(previous) = text(alert.previous_level.as_ref()) {
+    if let Some(previous) = non_blank(alert.previous_level.as_ref()) {
         data.push(AdditionalData::text("Previous level", previous));
     }
-    if let Some(time) = text(alert.time.as_ref()) {
+    if let Some(time) = non_blank(alert.time.as_ref()) {
         data.push(AdditionalData::datetime("Event at", time));
     }
     if let Some(duration) = alert.duration.filter(|d| *d > 0) {
@@ -93,11 +89,11 @@ fn additional_data(
     let Some(series) = series else {
         return data;
     };
-    if let Some(name) = text(series.name.as_ref()) {
+    if let Some(name) = non_blank(series.name.as_ref()) {
         data.push(AdditionalData::text("Measurement", name));
     }
     for (key, value) in series.tags.iter().flatten() {
-        if let (Some(key), Some(value)) = (text(Some(key)), text(Some(value))) {
+        if let (Some(key), Some(value)) = (non_blank(Some(key)), non_blank(Some(value))) {
             data.push(AdditionalData::text(key.to_owned(), value));
         }
     }
@@ -105,7 +101,7 @@ fn additional_data(
     let columns = series.columns.iter().flatten();
     let row = series.values.iter().flatten().last().into_iter().flatten();
     for (column, value) in columns.zip(row) {
-        if let (Some(column), Some(value)) = (text(Some(column)), value_text(value))
+        if let (Some(column), Some(value)) = (non_blank(Some(column)), value_text(value))
             && column != "time"
         {
             data.push(AdditionalData::text(column.to_owned(), value));

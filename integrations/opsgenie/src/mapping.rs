@@ -1,12 +1,10 @@
 //! An Opsgenie Alert API request → its normalized event. Pure functions over the path, query
 //! and body; the mapping table is in the adapter's README.
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
-use pager_core::json::{Object, Str};
+use pager_core::json::Object;
+use pager_core::json::non_blank;
 use pager_core::{Action, AdditionalData, Error, Event, Meta, Urgency};
-use serde_json::value::RawValue;
 
 use crate::payload;
 
@@ -98,35 +96,39 @@ impl Endpoint {
 /// The event a create request stands for.
 pub(crate) fn create(raw: &Bytes) -> Result<Event, Error> {
     let Object(body) = pager_core::json::from_slice::<Object<payload::Create<'_>>>(raw)?;
-    let Some(message) = text(body.message.as_ref()) else {
+    let Some(message) = non_blank(body.message.as_ref()) else {
         return Err(Error::invalid(
             "message",
             "missing or empty: an alert's message is its title",
         ));
     };
-    let (key, key_source) = match text(body.alias.as_ref()) {
+    let (key, key_source) = match non_blank(body.alias.as_ref()) {
         Some(alias) => (alias, "alias"),
         None => (message, "message"),
     };
-    let urgency = text(body.priority.as_ref()).map(urgency).transpose()?;
+    let urgency = non_blank(body.priority.as_ref()).map(urgency).transpose()?;
     let mut data = Vec::new();
     for (label, value) in [
-        ("Priority", text(body.priority.as_ref())),
-        ("Entity", text(body.entity.as_ref())),
-        ("Source", text(body.source.as_ref())),
-        ("User", text(body.user.as_ref())),
-        ("Note", text(body.note.as_ref())),
+        ("Priority", non_blank(body.priority.as_ref())),
+        ("Entity", non_blank(body.entity.as_ref())),
+        ("Source", non_blank(body.source.as_ref())),
+        ("User", non_blank(body.user.as_ref())),
+        ("Note", non_blank(body.note.as_ref())),
     ] {
         if let Some(value) = value {
             data.push(text_or_link(label, value));
         }
     }
-    details(body.details, &mut data);
+    data.extend(
+        body.details
+            .map(pager_core::json::object_as_data)
+            .unwrap_or_default(),
+    );
     let tags = body
         .tags
         .iter()
         .flatten()
-        .filter_map(|t| text(Some(t)))
+        .filter_map(|t| non_blank(Some(t)))
         .map(str::to_owned)
         .collect();
     let mut meta = Meta::new().with("key_source", key_source);
@@ -134,7 +136,7 @@ pub(crate) fn create(raw: &Bytes) -> Result<Event, Error> {
         meta = meta.verbatim("details", raw, details);
     }
     Ok(Event::new(Action::Create, key, message)
-        .with_description(text(body.description.as_ref()).map(str::to_owned))
+        .with_description(non_blank(body.description.as_ref()).map(str::to_owned))
         .with_urgency(urgency)
         .with_tags(tags)
         .with_additional_data(data)
@@ -164,9 +166,9 @@ pub(crate) fn on_alert(
     };
     let mut data = Vec::new();
     for (label, value) in [
-        ("Source", text(body.source.as_ref())),
-        ("User", text(body.user.as_ref())),
-        ("Note", text(body.note.as_ref())),
+        ("Source", non_blank(body.source.as_ref())),
+        ("User", non_blank(body.user.as_ref())),
+        ("Note", non_blank(body.note.as_ref())),
     ] {
         if let Some(value) = value {
             data.push(text_or_link(label, value));
@@ -198,27 +200,4 @@ fn urgency(priority: &str) -> Result<Urgency, Error> {
 /// An http(s) URL as a link, anything else as text.
 fn text_or_link(label: &'static str, value: &str) -> AdditionalData {
     AdditionalData::link(label, value).unwrap_or_else(|| AdditionalData::text(label, value))
-}
-
-/// The entries of `details`, each as text: strings as they are, other values as JSON.
-/// Details that are not an object are only kept in `meta`.
-fn details(details: Option<&RawValue>, data: &mut Vec<AdditionalData>) {
-    let Some(raw) = details else { return };
-    let Ok(entries) = serde_json::from_str::<BTreeMap<Str<'_>, &RawValue>>(raw.get()) else {
-        return;
-    };
-    for (key, value) in entries {
-        let value = match serde_json::from_str::<Str<'_>>(value.get()) {
-            Ok(s) => s.trim().to_owned(),
-            Err(_) => value.get().to_owned(),
-        };
-        if !value.is_empty() && value != "null" {
-            data.push(AdditionalData::text(key.as_str().to_owned(), value));
-        }
-    }
-}
-
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
 }

@@ -1,12 +1,9 @@
 //! A PagerDuty event → its normalized event. Pure functions over the payload; the mapping
 //! table is in the adapter's README.
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
-use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::{Action, AdditionalData, DataFormat, Error, Event, Meta, Urgency};
-use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::payload::Body;
@@ -74,7 +71,7 @@ pub(crate) fn keyed(api: Api, body: &Body<'_>) -> Result<Keyed, Error> {
         Api::V2 => ("event_action", body.event_action.as_ref()),
         Api::V1 => ("event_type", body.event_type.as_ref()),
     };
-    let action = match text(value) {
+    let action = match non_blank(value) {
         Some(a) if a.eq_ignore_ascii_case("trigger") => Action::Create,
         Some(a) if a.eq_ignore_ascii_case("acknowledge") => Action::Acknowledge,
         Some(a) if a.eq_ignore_ascii_case("resolve") => Action::Resolve,
@@ -92,8 +89,8 @@ pub(crate) fn keyed(api: Api, body: &Body<'_>) -> Result<Keyed, Error> {
         }
     };
     let sent = match api {
-        Api::V2 => text(body.dedup_key.as_ref()),
-        Api::V1 => text(body.incident_key.as_ref()),
+        Api::V2 => non_blank(body.dedup_key.as_ref()),
+        Api::V1 => non_blank(body.incident_key.as_ref()),
     };
     if let Some(key) = sent {
         return Ok(Keyed {
@@ -115,11 +112,11 @@ pub(crate) fn keyed(api: Api, body: &Body<'_>) -> Result<Keyed, Error> {
         Api::V2 => {
             let payload = body.payload.as_deref();
             (
-                payload.and_then(|p| text(p.summary.as_ref())),
-                payload.and_then(|p| text(p.source.as_ref())),
+                payload.and_then(|p| non_blank(p.summary.as_ref())),
+                payload.and_then(|p| non_blank(p.source.as_ref())),
             )
         }
-        Api::V1 => (text(body.description.as_ref()), None),
+        Api::V1 => (non_blank(body.description.as_ref()), None),
     };
     let mut hash = Sha256::new();
     for part in [
@@ -148,50 +145,54 @@ pub(crate) fn event(api: Api, body: &Body<'_>, raw: &Bytes) -> Result<Event, Err
 
 fn v2(body: &Body<'_>, keyed: Keyed, raw: &Bytes) -> Result<Event, Error> {
     let payload = body.payload.as_deref();
-    let summary = payload.and_then(|p| text(p.summary.as_ref()));
+    let summary = payload.and_then(|p| non_blank(p.summary.as_ref()));
     if keyed.action == Action::Create && summary.is_none() {
         return Err(Error::invalid(
             "payload.summary",
             "missing or empty: a trigger's summary is the alert's title",
         ));
     }
-    let severity = payload.and_then(|p| text(p.severity.as_ref()));
+    let severity = payload.and_then(|p| non_blank(p.severity.as_ref()));
     let urgency = severity.map(urgency).transpose()?;
     let mut data = Vec::new();
     for link in &body.links {
-        if let Some(href) = text(link.href.as_ref()) {
-            let label = text(link.text.as_ref()).unwrap_or("Link").to_owned();
+        if let Some(href) = non_blank(link.href.as_ref()) {
+            let label = non_blank(link.text.as_ref()).unwrap_or("Link").to_owned();
             data.extend(AdditionalData::link(label, href));
         }
     }
     for image in &body.images {
-        let label = text(image.alt.as_ref()).unwrap_or("Image").to_owned();
-        if let Some(src) = text(image.src.as_ref()).filter(|s| pager_core::is_http_url(s)) {
+        let label = non_blank(image.alt.as_ref()).unwrap_or("Image").to_owned();
+        if let Some(src) = non_blank(image.src.as_ref()).filter(|s| pager_core::is_http_url(s)) {
             data.push(AdditionalData::new(DataFormat::Img, label.clone(), src));
         }
-        if let Some(href) = text(image.href.as_ref()) {
+        if let Some(href) = non_blank(image.href.as_ref()) {
             data.extend(AdditionalData::link(label, href));
         }
     }
     client(body, &mut data);
     if let Some(p) = payload {
         for (label, value) in [
-            ("Source", text(p.source.as_ref())),
+            ("Source", non_blank(p.source.as_ref())),
             ("Severity", severity),
-            ("Component", text(p.component.as_ref())),
-            ("Group", text(p.group.as_ref())),
-            ("Class", text(p.class.as_ref())),
+            ("Component", non_blank(p.component.as_ref())),
+            ("Group", non_blank(p.group.as_ref())),
+            ("Class", non_blank(p.class.as_ref())),
         ] {
             if let Some(value) = value {
                 data.push(AdditionalData::text(label, value));
             }
         }
-        if let Some(at) = text(p.timestamp.as_ref()) {
+        if let Some(at) = non_blank(p.timestamp.as_ref()) {
             data.push(AdditionalData::datetime("Timestamp", at));
         }
     }
     let custom_details = payload.and_then(|p| p.custom_details);
-    details(custom_details, &mut data);
+    data.extend(
+        custom_details
+            .map(pager_core::json::object_as_data)
+            .unwrap_or_default(),
+    );
     let title = summary.unwrap_or(&keyed.key).to_owned();
     let mut meta = Meta::new()
         .with("api", "events-v2")
@@ -206,7 +207,7 @@ fn v2(body: &Body<'_>, keyed: Keyed, raw: &Bytes) -> Result<Event, Error> {
 }
 
 fn v1(body: &Body<'_>, keyed: Keyed, raw: &Bytes) -> Result<Event, Error> {
-    let description = text(body.description.as_ref());
+    let description = non_blank(body.description.as_ref());
     if keyed.action == Action::Create && description.is_none() {
         return Err(Error::invalid(
             "description",
@@ -215,22 +216,32 @@ fn v1(body: &Body<'_>, keyed: Keyed, raw: &Bytes) -> Result<Event, Error> {
     }
     let mut data = Vec::new();
     for context in &body.contexts {
-        let kind = text(context.kind.as_ref()).unwrap_or_default();
+        let kind = non_blank(context.kind.as_ref()).unwrap_or_default();
         if kind.eq_ignore_ascii_case("image") {
-            let label = text(context.alt.as_ref()).unwrap_or("Image").to_owned();
-            if let Some(src) = text(context.src.as_ref()).filter(|s| pager_core::is_http_url(s)) {
+            let label = non_blank(context.alt.as_ref())
+                .unwrap_or("Image")
+                .to_owned();
+            if let Some(src) =
+                non_blank(context.src.as_ref()).filter(|s| pager_core::is_http_url(s))
+            {
                 data.push(AdditionalData::new(DataFormat::Img, label.clone(), src));
             }
-            if let Some(href) = text(context.href.as_ref()) {
+            if let Some(href) = non_blank(context.href.as_ref()) {
                 data.extend(AdditionalData::link(label, href));
             }
-        } else if let Some(href) = text(context.href.as_ref()) {
-            let label = text(context.text.as_ref()).unwrap_or("Link").to_owned();
+        } else if let Some(href) = non_blank(context.href.as_ref()) {
+            let label = non_blank(context.text.as_ref())
+                .unwrap_or("Link")
+                .to_owned();
             data.extend(AdditionalData::link(label, href));
         }
     }
     client(body, &mut data);
-    details(body.details, &mut data);
+    data.extend(
+        body.details
+            .map(pager_core::json::object_as_data)
+            .unwrap_or_default(),
+    );
     let title = description.unwrap_or(&keyed.key).to_owned();
     let mut meta = Meta::new()
         .with("api", "events-v1")
@@ -263,35 +274,12 @@ fn urgency(severity: &str) -> Result<Urgency, Error> {
 
 /// `client_url` as a link named by `client`, else `client` as text.
 fn client(body: &Body<'_>, data: &mut Vec<AdditionalData>) {
-    let name = text(body.client.as_ref());
-    let link = text(body.client_url.as_ref())
+    let name = non_blank(body.client.as_ref());
+    let link = non_blank(body.client_url.as_ref())
         .and_then(|url| AdditionalData::link(name.unwrap_or("Client").to_owned(), url));
     match (link, name) {
         (Some(link), _) => data.push(link),
         (None, Some(name)) => data.push(AdditionalData::text("Client", name)),
         (None, None) => {}
     }
-}
-
-/// The entries of a details object, each as text: strings as they are, other values as JSON.
-/// Details that are not an object are only kept in `meta`.
-fn details(details: Option<&RawValue>, data: &mut Vec<AdditionalData>) {
-    let Some(raw) = details else { return };
-    let Ok(entries) = serde_json::from_str::<BTreeMap<Str<'_>, &RawValue>>(raw.get()) else {
-        return;
-    };
-    for (key, value) in entries {
-        let value = match serde_json::from_str::<Str<'_>>(value.get()) {
-            Ok(s) => s.trim().to_owned(),
-            Err(_) => value.get().to_owned(),
-        };
-        if !value.is_empty() && value != "null" {
-            data.push(AdditionalData::text(key.as_str().to_owned(), value));
-        }
-    }
-}
-
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
 }

@@ -1,7 +1,7 @@
 //! A state change → its event. Pure functions over the payload; the mapping table is in the
 //! adapter's README.
 
-use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::template::{Value, epoch_seconds_to_rfc3339};
 use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
@@ -16,7 +16,7 @@ pub(crate) fn event(change: &StateChange<'_>) -> Result<Event, Error> {
             "missing or empty: the check's id identifies the alert",
         ));
     };
-    let current = text(change.current_state.as_ref());
+    let current = non_blank(change.current_state.as_ref());
     let (action, state, reason) = match current {
         Some(state) if state.eq_ignore_ascii_case("down") => (Action::Create, "down", None),
         Some(state) if state.eq_ignore_ascii_case("failing") => (Action::Create, "failing", None),
@@ -37,23 +37,23 @@ pub(crate) fn event(change: &StateChange<'_>) -> Result<Event, Error> {
             Some("no current_state: not a state change".to_owned()),
         ),
     };
-    let name = text(change.check_name.as_ref()).unwrap_or(check_id);
+    let name = non_blank(change.check_name.as_ref()).unwrap_or(check_id);
     let title = if state.is_empty() {
         name.to_owned()
     } else {
         format!("{name} is {state}")
     };
-    let description = text(change.long_description.as_ref())
-        .or_else(|| text(change.description.as_ref()))
+    let description = non_blank(change.long_description.as_ref())
+        .or_else(|| non_blank(change.description.as_ref()))
         .map(str::to_owned);
     // Pingdom's importance is HIGH or LOW, words of the shared severity vocabulary.
-    let urgency = text(change.importance_level.as_ref())
+    let urgency = non_blank(change.importance_level.as_ref())
         .and_then(|level| pager_core::severity::built_in(&level.to_ascii_lowercase()));
     let tags = change
         .tags
         .iter()
         .flatten()
-        .filter_map(|tag| text(Some(tag)).map(str::to_owned))
+        .filter_map(|tag| non_blank(Some(tag)).map(str::to_owned))
         .collect();
     let event = Event::new(action, check_id, title)
         .with_description(description)
@@ -62,16 +62,11 @@ pub(crate) fn event(change: &StateChange<'_>) -> Result<Event, Error> {
         .with_additional_data(additional_data(check_id, change))
         .with_meta(
             Meta::new()
-                .with_optional("previous_state", text(change.previous_state.as_ref()))
+                .with_optional("previous_state", non_blank(change.previous_state.as_ref()))
                 .with_optional("current_state", current)
                 .with_optional("reason", reason),
         );
     Ok(event)
-}
-
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 /// A scalar's text trimmed; `None` when absent or blank.
@@ -83,21 +78,21 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
     let mut data = Vec::new();
     let params = change.check_params.as_deref();
     if let Some(link) = params
-        .and_then(|p| text(p.full_url.as_ref()))
+        .and_then(|p| non_blank(p.full_url.as_ref()))
         .and_then(|url| AdditionalData::link("Checked URL", &url_without_secrets(url)))
     {
         data.push(link);
     }
     for (label, value) in [
-        ("Check", text(change.check_name.as_ref())),
+        ("Check", non_blank(change.check_name.as_ref())),
         ("Check ID", Some(check_id)),
-        ("Check type", text(change.check_type.as_ref())),
+        ("Check type", non_blank(change.check_type.as_ref())),
     ] {
         if let Some(value) = value {
             data.push(AdditionalData::text(label, value));
         }
     }
-    if let Some(host) = params.and_then(|p| text(p.hostname.as_ref())) {
+    if let Some(host) = params.and_then(|p| non_blank(p.hostname.as_ref())) {
         let host = match params.and_then(|p| value(p.port.as_ref())) {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
@@ -105,14 +100,14 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
         data.push(AdditionalData::text("Host", host));
     }
     if let (Some(from), Some(to)) = (
-        text(change.previous_state.as_ref()),
-        text(change.current_state.as_ref()),
+        non_blank(change.previous_state.as_ref()),
+        non_blank(change.current_state.as_ref()),
     ) {
         data.push(AdditionalData::text("State", format!("{from} → {to}")));
     }
     for (label, value) in [
-        ("Importance", text(change.importance_level.as_ref())),
-        ("Summary", text(change.description.as_ref())),
+        ("Importance", non_blank(change.importance_level.as_ref())),
+        ("Summary", non_blank(change.description.as_ref())),
     ] {
         if let Some(value) = value {
             data.push(AdditionalData::text(label, value));
@@ -128,7 +123,9 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
     }
     let changed_at = value(change.state_changed_timestamp.as_ref())
         .and_then(epoch_seconds_to_rfc3339)
-        .or_else(|| text(change.state_changed_utc_time.as_ref()).and_then(naive_utc_to_rfc3339));
+        .or_else(|| {
+            non_blank(change.state_changed_utc_time.as_ref()).and_then(naive_utc_to_rfc3339)
+        });
     if let Some(at) = changed_at {
         data.push(AdditionalData::datetime("State changed at", at));
     }
@@ -137,8 +134,8 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
 
 /// `Stockholm, Sweden (123.4.5.6)`; `None` for an empty probe (`{}` on a recovery).
 fn probe_text(probe: &Probe<'_>) -> Option<String> {
-    let address = text(probe.ip.as_ref()).or_else(|| text(probe.ipv6.as_ref()));
-    match (text(probe.location.as_ref()), address) {
+    let address = non_blank(probe.ip.as_ref()).or_else(|| non_blank(probe.ipv6.as_ref()));
+    match (non_blank(probe.location.as_ref()), address) {
         (Some(location), Some(address)) => Some(format!("{location} ({address})")),
         (Some(location), None) => Some(location.to_owned()),
         (None, Some(address)) => Some(address.to_owned()),

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use pager_core::json::Str;
+use pager_core::json::non_blank;
 use pager_core::template::Value;
 use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
@@ -60,7 +60,7 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
         ));
     };
     let name = monitor
-        .and_then(|m| text(m.path_name.as_ref()).or_else(|| text(m.name.as_ref())))
+        .and_then(|m| non_blank(m.path_name.as_ref()).or_else(|| non_blank(m.name.as_ref())))
         .map_or_else(|| format!("Uptime Kuma monitor {id}"), str::to_owned);
     let status_text = heartbeat.and_then(|h| value(h.status.as_ref()));
     let status = status_text.and_then(Status::read);
@@ -95,8 +95,8 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
         None => name,
     };
     let description = heartbeat
-        .and_then(|h| text(h.msg.as_ref()))
-        .or_else(|| text(notification.msg.as_ref()))
+        .and_then(|h| non_blank(h.msg.as_ref()))
+        .or_else(|| non_blank(notification.msg.as_ref()))
         .map(|msg| redact_urls(msg).into_owned());
     let event = Event::new(action, id, title)
         .with_description(description)
@@ -113,7 +113,7 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
 /// A notification without heartbeat and monitor: the "Test" button, or a certificate or
 /// domain expiry notice (`msg` only). Nothing identifies a monitor, so it opens nothing.
 fn notice(notification: &Notification<'_>) -> Event {
-    let msg = text(notification.msg.as_ref());
+    let msg = non_blank(notification.msg.as_ref());
     let title = msg
         .and_then(|msg| msg.lines().map(str::trim).find(|line| !line.is_empty()))
         .map_or(Cow::Borrowed("Uptime Kuma notification"), redact_urls);
@@ -127,11 +127,6 @@ fn notice(notification: &Notification<'_>) -> Event {
         .with_meta(Meta::new().with("reason", reason))
 }
 
-/// A string trimmed; `None` when absent or blank.
-fn text<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
-    value.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
 /// A scalar's text trimmed; `None` when absent or blank.
 fn value<'s>(value: Option<&'s Value<'_>>) -> Option<&'s str> {
     value.map(|v| v.as_str().trim()).filter(|s| !s.is_empty())
@@ -143,7 +138,7 @@ fn tags(monitor: &Monitor<'_>) -> Vec<String> {
         .tags
         .iter()
         .filter_map(|tag| {
-            let name = text(tag.name.as_ref())?;
+            let name = non_blank(tag.name.as_ref())?;
             Some(match value(tag.value.as_ref()) {
                 Some(value) => format!("{name}:{value}"),
                 None => name.to_owned(),
@@ -160,19 +155,19 @@ fn additional_data(
 ) -> Vec<AdditionalData> {
     let mut data = Vec::new();
     if let Some(link) = monitor
-        .and_then(|m| text(m.url.as_ref()))
+        .and_then(|m| non_blank(m.url.as_ref()))
         .and_then(|url| AdditionalData::link("Monitor URL", &url_without_secrets(url)))
     {
         data.push(link);
     }
-    if let Some(name) = monitor.and_then(|m| text(m.name.as_ref())) {
+    if let Some(name) = monitor.and_then(|m| non_blank(m.name.as_ref())) {
         data.push(AdditionalData::text("Monitor", name));
     }
     data.push(AdditionalData::text("Monitor ID", id));
-    if let Some(kind) = monitor.and_then(|m| text(m.kind.as_ref())) {
+    if let Some(kind) = monitor.and_then(|m| non_blank(m.kind.as_ref())) {
         data.push(AdditionalData::text("Monitor type", kind));
     }
-    if let Some(host) = monitor.and_then(|m| text(m.hostname.as_ref())) {
+    if let Some(host) = monitor.and_then(|m| non_blank(m.hostname.as_ref())) {
         let host = match monitor.and_then(|m| value(m.port.as_ref())) {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
@@ -185,17 +180,17 @@ fn additional_data(
     if let Some(ping) = heartbeat.and_then(|h| value(h.ping.as_ref())) {
         data.push(AdditionalData::text("Response time", format!("{ping} ms")));
     }
-    if let Some(description) = monitor.and_then(|m| text(m.description.as_ref())) {
+    if let Some(description) = monitor.and_then(|m| non_blank(m.description.as_ref())) {
         data.push(AdditionalData::text("Monitor description", description));
     }
     for (label, at) in [
         (
             "Heartbeat at",
-            heartbeat.and_then(|h| text(h.time.as_ref())),
+            heartbeat.and_then(|h| non_blank(h.time.as_ref())),
         ),
         (
             "Down since",
-            heartbeat.and_then(|h| text(h.last_down_time.as_ref())),
+            heartbeat.and_then(|h| non_blank(h.last_down_time.as_ref())),
         ),
     ] {
         if let Some(at) = at.and_then(utc_to_rfc3339) {
