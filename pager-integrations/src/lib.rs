@@ -44,6 +44,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_healthchecks::Healthchecks>();
     #[cfg(feature = "honeybadger")]
     let registry = registry.with::<pager_honeybadger::Honeybadger>();
+    #[cfg(feature = "jira")]
+    let registry = registry.with::<pager_jira::Jira>();
     #[cfg(feature = "kapacitor")]
     let registry = registry.with::<pager_kapacitor::Kapacitor>();
     #[cfg(feature = "new-relic")]
