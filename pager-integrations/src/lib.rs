@@ -58,6 +58,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
     #[cfg(feature = "sentry")]
     let registry = registry.with::<pager_sentry::Sentry>();
+    #[cfg(feature = "splunk")]
+    let registry = registry.with::<pager_splunk::Splunk>();
     #[cfg(feature = "statuscake")]
     let registry = registry.with::<pager_statuscake::StatusCake>();
     #[cfg(feature = "uptime-kuma")]
