@@ -40,6 +40,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_dead_mans_snitch::DeadMansSnitch>();
     #[cfg(feature = "grafana")]
     let registry = registry.with::<pager_grafana::Grafana>();
+    #[cfg(feature = "graylog")]
+    let registry = registry.with::<pager_graylog::Graylog>();
     #[cfg(feature = "healthchecks")]
     let registry = registry.with::<pager_healthchecks::Healthchecks>();
     #[cfg(feature = "honeybadger")]
@@ -60,6 +62,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
     #[cfg(feature = "sentry")]
     let registry = registry.with::<pager_sentry::Sentry>();
+    #[cfg(feature = "splunk")]
+    let registry = registry.with::<pager_splunk::Splunk>();
     #[cfg(feature = "statuscake")]
     let registry = registry.with::<pager_statuscake::StatusCake>();
     #[cfg(feature = "uptime-kuma")]
