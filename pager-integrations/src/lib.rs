@@ -38,6 +38,10 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_datadog::Datadog>();
     #[cfg(feature = "dead-mans-snitch")]
     let registry = registry.with::<pager_dead_mans_snitch::DeadMansSnitch>();
+    #[cfg(feature = "dynatrace")]
+    let registry = registry.with::<pager_dynatrace::Dynatrace>();
+    #[cfg(feature = "google-cloud-monitoring")]
+    let registry = registry.with::<pager_google_cloud_monitoring::GoogleCloudMonitoring>();
     #[cfg(feature = "grafana")]
     let registry = registry.with::<pager_grafana::Grafana>();
     #[cfg(feature = "graylog")]
