@@ -8,14 +8,17 @@
 //!   one `Name: value` line, [`body_files`] lists a fixtures folder;
 //! - snapshot tests: [`snapshots!`] generates an adapter's, running every fixture through an
 //!   [`instance`] built as hosts build it ([`events_json`], [`rejection`]);
+//! - behaviour tests: [`fixture_event`], [`handle_json`] / [`json_request`], [`data`];
 //! - live tests: [`alertmanager_for_test`] finds a real Alertmanager or skips loudly,
 //!   [`find_on_path`] finds any binary.
 
 mod alertmanager;
+mod behaviour;
 mod fixture;
 mod snapshots;
 
 pub use alertmanager::{alertmanager_for_test, find_on_path};
+pub use behaviour::{data, fixture_event, handle_json, json_request};
 pub use fixture::{body_files, headers_path, load_request, parse_header_line};
 pub use snapshots::{events_json, fixtures_dir, instance, rejection};
 

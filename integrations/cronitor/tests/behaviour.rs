@@ -5,21 +5,10 @@
 use bytes::Bytes;
 use pager_core::{Action, AdditionalData, Integration};
 use pager_cronitor::Cronitor;
+use pager_testkit::data;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("cronitor").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Cronitor.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
-}
-
-fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a str> {
-    event
-        .additional_data
-        .iter()
-        .find(|d| d.label == label)
-        .map(|d| d.value.as_str())
+    pager_testkit::fixture_event(&Cronitor, "cronitor", name)
 }
 
 #[test]

@@ -5,13 +5,10 @@
 use bytes::Bytes;
 use pager_core::{Action, AdditionalData, DataFormat, Integration};
 use pager_dead_mans_snitch::DeadMansSnitch;
+use pager_testkit::data;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("dead-mans-snitch").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = DeadMansSnitch.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&DeadMansSnitch, "dead-mans-snitch", name)
 }
 
 fn event(body: &serde_json::Value) -> pager_core::Event {
@@ -19,14 +16,6 @@ fn event(body: &serde_json::Value) -> pager_core::Event {
         .body(Bytes::from(body.to_string()))
         .unwrap();
     DeadMansSnitch.handle(&req).unwrap().remove(0)
-}
-
-fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a str> {
-    event
-        .additional_data
-        .iter()
-        .find(|d| d.label == label)
-        .map(|d| d.value.as_str())
 }
 
 #[test]

@@ -3,34 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use bytes::Bytes;
-use pager_core::{Action, AdditionalData, Integration, Urgency};
+use pager_core::{Action, AdditionalData, Urgency};
 use pager_dynatrace::Dynatrace;
+use pager_testkit::data;
 
 const PID: &str = "6379622346718683749_1700123373000V2";
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("dynatrace").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Dynatrace.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Dynatrace, "dynatrace", name)
 }
 
 fn handle(body: &serde_json::Value) -> Result<Vec<pager_core::Event>, pager_core::Error> {
-    let req = http::Request::post("/")
-        .header("Content-Type", "application/json")
-        .body(Bytes::from(body.to_string()))
-        .unwrap();
-    Dynatrace.handle(&req)
-}
-
-fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a str> {
-    event
-        .additional_data
-        .iter()
-        .find(|d| d.label == label)
-        .map(|d| d.value.as_str())
+    pager_testkit::handle_json(&Dynatrace, body)
 }
 
 fn meta(event: &pager_core::Event, key: &str) -> Option<String> {

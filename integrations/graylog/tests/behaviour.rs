@@ -3,23 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use bytes::Bytes;
-use pager_core::{Action, AdditionalData, Integration, Urgency};
+use pager_core::{Action, AdditionalData, Urgency};
 use pager_graylog::Graylog;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("graylog").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Graylog.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Graylog, "graylog", name)
 }
 
 fn handle(body: &serde_json::Value) -> Result<Vec<pager_core::Event>, pager_core::Error> {
-    let req = http::Request::post("/")
-        .body(Bytes::from(body.to_string()))
-        .unwrap();
-    Graylog.handle(&req)
+    pager_testkit::handle_json(&Graylog, body)
 }
 
 #[test]

@@ -9,11 +9,7 @@ use pager_healthchecks::{Config, Healthchecks};
 const CHECK: &str = "803f680d-e89b-492b-82ef-2be7b774a92d";
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("healthchecks").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Healthchecks::default().handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Healthchecks::default(), "healthchecks", name)
 }
 
 fn event(adapter: &Healthchecks, body: &serde_json::Value) -> pager_core::Event {

@@ -2,23 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use bytes::Bytes;
-use pager_core::{Action, AdditionalData, Integration};
+use pager_core::{Action, AdditionalData};
 use pager_honeybadger::Honeybadger;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("honeybadger").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Honeybadger.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Honeybadger, "honeybadger", name)
 }
 
 fn handle(body: &serde_json::Value) -> Result<Vec<pager_core::Event>, pager_core::Error> {
-    let req = http::Request::post("/")
-        .body(Bytes::from(body.to_string()))
-        .unwrap();
-    Honeybadger.handle(&req)
+    pager_testkit::handle_json(&Honeybadger, body)
 }
 
 fn json(event: &pager_core::Event) -> String {

@@ -3,32 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use bytes::Bytes;
-use pager_core::{Action, AdditionalData, Integration, Urgency};
+use pager_core::{Action, AdditionalData, Urgency};
 use pager_jira::Jira;
+use pager_testkit::data;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("jira").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Jira.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Jira, "jira", name)
 }
 
 fn handle(body: &serde_json::Value) -> Result<Vec<pager_core::Event>, pager_core::Error> {
-    let req = http::Request::post("/")
-        .header("Content-Type", "application/json")
-        .body(Bytes::from(body.to_string()))
-        .unwrap();
-    Jira.handle(&req)
-}
-
-fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a str> {
-    event
-        .additional_data
-        .iter()
-        .find(|d| d.label == label)
-        .map(|d| d.value.as_str())
+    pager_testkit::handle_json(&Jira, body)
 }
 
 #[test]

@@ -2,23 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use bytes::Bytes;
-use pager_core::{Action, AdditionalData, Integration, Urgency};
+use pager_core::{Action, AdditionalData, Urgency};
 use pager_kapacitor::Kapacitor;
 
 fn fixture(name: &str) -> pager_core::Event {
-    let path = pager_testkit::fixtures_dir("kapacitor").join(name);
-    let req = pager_testkit::load_request(&path).unwrap();
-    let mut events = Kapacitor.handle(&req).unwrap();
-    assert_eq!(events.len(), 1, "{name}");
-    events.remove(0)
+    pager_testkit::fixture_event(&Kapacitor, "kapacitor", name)
 }
 
 fn handle(body: &serde_json::Value) -> Result<Vec<pager_core::Event>, pager_core::Error> {
-    let req = http::Request::post("/")
-        .body(Bytes::from(body.to_string()))
-        .unwrap();
-    Kapacitor.handle(&req)
+    pager_testkit::handle_json(&Kapacitor, body)
 }
 
 #[test]
