@@ -1,8 +1,14 @@
-//! # pager-webhook: pagerhook's own generic webhook format
+//! # pager-webhook: pagerhook's own generic webhook format, and PagerTree's
 //!
 //! For tools without a native adapter: they post pagerhook's event model directly, one event
 //! as a JSON object or several as an array. The format is stable and documented field by
 //! field in this crate's README.
+//!
+//! It is also a drop-in for PagerTree's generic webhook integration: top-level keys are
+//! matched case-insensitively (PagerTree's guide writes `Id`, `Title`, `Meta`), an incident
+//! can be declared in `Meta` as PagerTree does, and what PagerTree accepts without complaint
+//! (an unknown `event_type`, an unknown urgency, a `Meta` that is not an object) is accepted
+//! here too: a 400 would make the sender retry the same body forever.
 //!
 //! ```
 //! use pager_core::{Action, Adapter, Integration, Urgency};
@@ -15,94 +21,60 @@
 //! assert_eq!(events[0].action, Action::Create);
 //! assert_eq!(events[0].thirdparty_id, "disk-db-1");
 //! assert_eq!(events[0].urgency, Some(Urgency::High));
+//!
+//! // PagerTree's spelling of the same thing.
+//! let body = br#"{"event_type": "create", "Id": "disk-db-1", "Title": "Disk full on db-1",
+//!                 "Urgency": "HIGH", "Tags": ["db"]}"#;
+//! let req = http::Request::post("/").body(bytes::Bytes::from_static(body))?;
+//! assert_eq!(Webhook::default().handle(&req)?, events);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use pager_core::json::Str;
+mod item;
 
 use bytes::Bytes;
 use pager_core::{
     Action, Adapter, AdditionalData, ConfigError, DataFormat, Error, Event, Incident, Integration,
-    Limits, Meta, Urgency,
+    Limits, Meta, Severity,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::item::{Item, PagerTreeMeta};
+
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "webhook";
 
-/// The adapter's options: none yet (an empty object or `null`).
+/// The adapter's options (PagerTree's webhook options, for teams moving from it).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
-pub struct Config {}
+pub struct Config {
+    /// The key under which the sender wraps the event object, as a dotted path
+    /// (`acme_payload`, `data.alert`). A body without it, or where it is not an object, is
+    /// read as it is.
+    pub wrapper_key: Option<String>,
+    /// Keep the body's other top-level keys as text `additional_data`, labelled by key.
+    pub capture_additional_data: bool,
+}
 
 /// The generic webhook adapter.
 #[derive(Debug, Clone, Default)]
 pub struct Webhook {
     limits: Limits,
-}
-
-/// What the sender asks for.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum EventType {
-    Create,
-    Acknowledge,
-    Resolve,
-    Other,
-}
-
-/// One event as posted.
-#[derive(Debug, Deserialize)]
-struct Item<'a> {
-    event_type: EventType,
-    #[serde(borrow)]
-    id: Id<'a>,
-    #[serde(default, borrow)]
-    title: Option<Str<'a>>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    urgency: Option<Urgency>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    dedup_keys: Vec<String>,
-    #[serde(default)]
-    additional_data: Vec<AdditionalData>,
-    #[serde(default)]
-    incident: Option<Incident>,
-    #[serde(default, borrow)]
-    meta: Option<&'a RawValue>,
-}
-
-/// The id: a string, or an integer (many tools number their checks).
-#[derive(Debug, Deserialize)]
-#[serde(untagged, expecting = "expected a string or an integer")]
-enum Id<'a> {
-    Text(#[serde(borrow)] Str<'a>),
-    Number(i64),
-}
-
-impl Id<'_> {
-    fn to_key(&self) -> String {
-        match self {
-            Id::Text(text) => text.trim().to_owned(),
-            Id::Number(n) => n.to_string(),
-        }
-    }
+    wrapper: Vec<String>,
+    capture_additional_data: bool,
 }
 
 /// One object, or an array of objects.
 #[derive(Debug)]
 enum Body<'a> {
-    One(Item<'a>),
+    One(Box<Item<'a>>),
     Many(Vec<Item<'a>>),
 }
 
 impl Webhook {
-    fn parse<'a>(&self, body: &'a [u8]) -> Result<Body<'a>, Error> {
+    fn parse<'a>(&self, body: &'a [u8]) -> Result<(Body<'a>, String), Error> {
         let first = body.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'[') {
             #[derive(Deserialize)]
@@ -111,15 +83,117 @@ impl Webhook {
             );
             let Many(items) = pager_core::json::from_slice(body)?;
             self.limits.check_max_alerts(items.len(), "events")?;
-            Ok(Body::Many(items))
-        } else {
-            let pager_core::json::Object(item) = pager_core::json::from_slice(body)?;
-            Ok(Body::One(item))
+            return Ok((Body::Many(items), String::new()));
         }
+        if !self.wrapper.is_empty()
+            && let Some(inner) = self.unwrap(body)?
+        {
+            let at = self.wrapper.join(".");
+            let pager_core::json::Object(item) =
+                pager_core::json::from_slice(inner.get().as_bytes()).map_err(|err| match err {
+                    Error::Invalid { path, message, .. } => {
+                        Error::invalid(format!("{at}.{path}"), message)
+                    }
+                    other => other,
+                })?;
+            return Ok((Body::One(Box::new(item)), at));
+        }
+        let pager_core::json::Object(item) = pager_core::json::from_slice(body)?;
+        Ok((Body::One(Box::new(item)), String::new()))
+    }
+
+    /// The object at the wrapper path, when the body has one there.
+    fn unwrap<'a>(&self, body: &'a [u8]) -> Result<Option<&'a RawValue>, Error> {
+        let mut current: &'a RawValue = pager_core::json::from_slice(body)?;
+        for key in &self.wrapper {
+            let Ok(object) = serde_json::from_str::<
+                std::collections::HashMap<pager_core::json::Str<'a>, &'a RawValue>,
+            >(current.get()) else {
+                return Ok(None);
+            };
+            match object.get(key.as_str()) {
+                Some(inner) => current = inner,
+                None => return Ok(None),
+            }
+        }
+        Ok(current.get().starts_with('{').then_some(current))
     }
 }
 
-fn event(item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
+/// What the sender asked for, from `event_type` (trimmed, any case).
+fn action(event_type: Option<&str>) -> (Action, Option<String>) {
+    let Some(event_type) = event_type else {
+        return (Action::Other, Some("no event_type".to_owned()));
+    };
+    match event_type.to_ascii_lowercase().as_str() {
+        "create" => (Action::Create, None),
+        "acknowledge" => (Action::Acknowledge, None),
+        "resolve" => (Action::Resolve, None),
+        "other" => (Action::Other, None),
+        _ => (
+            Action::Other,
+            Some(format!(
+                "event_type {event_type:?} is not create, acknowledge, resolve or other"
+            )),
+        ),
+    }
+}
+
+/// `SEV-1`, `sev1`, ` Sev-2 ` → the severity.
+fn incident_severity(text: &str) -> Option<Severity> {
+    let text = text.trim().to_ascii_uppercase();
+    let number = text.strip_prefix("SEV")?;
+    Some(match number.strip_prefix('-').unwrap_or(number) {
+        "1" => Severity::Sev1,
+        "2" => Severity::Sev2,
+        "3" => Severity::Sev3,
+        "4" => Severity::Sev4,
+        "5" => Severity::Sev5,
+        _ => return None,
+    })
+}
+
+/// An incident declared PagerTree's way, in `Meta`: `incident` true (or `"true"`),
+/// `incident_severity`, `incident_message`.
+fn meta_incident(meta: &PagerTreeMeta<'_>, notes: &mut Vec<String>) -> Option<Incident> {
+    let declared = meta
+        .incident
+        .value()
+        .is_some_and(|v| v.as_str().trim().eq_ignore_ascii_case("true"));
+    if !declared {
+        return None;
+    }
+    let severity = meta
+        .incident_severity
+        .value()
+        .map(pager_core::template::Value::as_str);
+    if let Some(severity) = severity.and_then(incident_severity) {
+        let message = meta
+            .incident_message
+            .value()
+            .map(|v| v.as_str().trim())
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned);
+        return Some(Incident::new(severity, message));
+    }
+    notes.push(match severity {
+        Some(text) => {
+            format!("Meta.incident_severity {text:?} is not SEV-1..SEV-5: no incident declared")
+        }
+        None => "Meta.incident without incident_severity: no incident declared".to_owned(),
+    });
+    None
+}
+
+/// A value as text: a string's own text, anything else its JSON as sent.
+fn as_text(value: &RawValue) -> String {
+    match serde_json::from_str::<pager_core::json::Str<'_>>(value.get()) {
+        Ok(text) => text.as_str().to_owned(),
+        Err(_) => value.get().to_owned(),
+    }
+}
+
+fn event(adapter: &Webhook, item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
     let field = |name: &str| {
         if at.is_empty() {
             name.to_owned()
@@ -127,21 +201,24 @@ fn event(item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
             format!("{at}.{name}")
         }
     };
-    let key = item.id.to_key();
+    let Some(id) = &item.id else {
+        return Err(Error::invalid(
+            field("id"),
+            "missing: every event needs an id (its dedup key)",
+        ));
+    };
+    let key = id.to_key();
     if key.is_empty() {
         return Err(Error::invalid(field("id"), "must not be empty"));
     }
+    let mut notes = Vec::new();
+    let (action, reason) = action(item.event_type.value().map(|v| v.as_str().trim()));
+    notes.extend(reason);
     let title = item
         .title
-        .as_deref()
-        .map(str::trim)
+        .value()
+        .map(|t| t.as_str().trim())
         .filter(|t| !t.is_empty());
-    let action = match item.event_type {
-        EventType::Create => Action::Create,
-        EventType::Acknowledge => Action::Acknowledge,
-        EventType::Resolve => Action::Resolve,
-        EventType::Other => Action::Other,
-    };
     let title = match (title, action) {
         (Some(title), _) => title.to_owned(),
         (None, Action::Create) => {
@@ -160,24 +237,53 @@ fn event(item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
             ));
         }
     }
+    let urgency = item
+        .urgency
+        .value()
+        .and_then(|u| pager_core::severity::UrgencyMap::default().get(u.as_str()));
+    let meta = match item.meta {
+        None => None,
+        Some(raw) => match Meta::verbatim_object(body, raw) {
+            Some(meta) => Some(meta),
+            None if raw.get() == "null" => None,
+            None => {
+                notes.push("Meta is not a JSON object: not kept".to_owned());
+                None
+            }
+        },
+    };
+    let incident = match item.incident {
+        Some(incident) => Some(incident),
+        None => item
+            .meta
+            .and_then(|raw| serde_json::from_str::<PagerTreeMeta<'_>>(raw.get()).ok())
+            .and_then(|meta| meta_incident(&meta, &mut notes)),
+    };
+    let mut additional_data = item.additional_data;
+    if adapter.capture_additional_data {
+        additional_data.extend(
+            item.other
+                .iter()
+                .map(|(key, value)| AdditionalData::text(key.as_str().to_owned(), as_text(value))),
+        );
+    }
     let mut event = Event::new(action, key, title)
         .with_description(item.description.filter(|d| !d.trim().is_empty()))
-        .with_urgency(item.urgency)
-        .with_incident(item.incident)
+        .with_urgency(urgency)
+        .with_incident(incident)
         .with_tags(item.tags)
-        .with_additional_data(item.additional_data);
+        .with_additional_data(additional_data);
     for key in item.dedup_keys {
         if !key.is_empty() {
             event = event.with_dedup_key(key);
         }
     }
-    match item.meta {
-        None => Ok(event),
-        Some(raw) => match Meta::verbatim_object(body, raw) {
-            Some(meta) => Ok(event.with_meta(meta)),
-            None => Err(Error::invalid(field("meta"), "must be a JSON object")),
-        },
+    let mut meta = meta.unwrap_or_default();
+    // The sender's own `reason` key, if it has one, is kept as sent.
+    if !notes.is_empty() && meta.get("reason").is_none() {
+        meta = meta.with("reason", notes.join("; "));
     }
+    Ok(event.with_meta(meta))
 }
 
 impl Integration for Webhook {
@@ -188,11 +294,11 @@ impl Integration for Webhook {
     fn handle(&self, req: &http::Request<Bytes>) -> Result<Vec<Event>, Error> {
         pager_core::json::require_json(req)?;
         match self.parse(req.body())? {
-            Body::One(item) => Ok(vec![event(item, "", req.body())?]),
-            Body::Many(items) => items
+            (Body::One(item), at) => Ok(vec![event(self, *item, &at, req.body())?]),
+            (Body::Many(items), _) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| event(item, &format!("[{i}]"), req.body()))
+                .map(|(i, item)| event(self, item, &format!("[{i}]"), req.body()))
                 .collect(),
         }
     }
@@ -200,12 +306,39 @@ impl Integration for Webhook {
 
 impl Adapter for Webhook {
     const ID: &'static str = ID;
-    const NAME: &'static str = "Generic webhook (pagerhook format)";
+    const NAME: &'static str = "Generic webhook (pagerhook and PagerTree formats)";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     type Config = Config;
 
-    fn from_config(_config: Config) -> Result<Self, ConfigError> {
-        Ok(Self::default())
+    fn from_config(config: Config) -> Result<Self, ConfigError> {
+        let wrapper = match config.wrapper_key.as_deref().map(str::trim) {
+            None | Some("") => Vec::new(),
+            Some(path) => {
+                let keys: Vec<String> = path.split('.').map(str::to_owned).collect();
+                let plain = |key: &String| {
+                    !key.is_empty()
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                };
+                if !keys.iter().all(plain) {
+                    return Err(ConfigError::Invalid {
+                        integration: ID,
+                        path: "wrapper_key".to_owned(),
+                        message: format!(
+                            "{path:?}: expected keys of letters, digits, '_' and '-', joined by '.' \
+                             (JMESPath expressions beyond a dotted path are not supported)"
+                        ),
+                    });
+                }
+                keys
+            }
+        };
+        Ok(Self {
+            limits: Limits::default(),
+            wrapper,
+            capture_additional_data: config.capture_additional_data,
+        })
     }
 
     fn with_limits(mut self, limits: &Limits) -> Self {

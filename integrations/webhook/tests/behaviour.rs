@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use bytes::Bytes;
-use pager_core::{Action, Integration};
+use pager_core::{Action, Incident, Integration, Severity, Urgency};
 
 fn request(body: &str) -> http::Request<Bytes> {
     http::Request::post("/")
@@ -42,7 +42,7 @@ fn ids_are_trimmed_and_dedup_keys_deduplicated() {
 }
 
 #[test]
-fn options_must_be_empty() {
+fn unknown_options_are_rejected() {
     let err = pager_core::Registry::new()
         .with::<pager_webhook::Webhook>()
         .build("webhook", &serde_json::json!({"grouping": "alert"}))
@@ -175,4 +175,190 @@ fn limits_have_defaults_and_refuse_nonsense() {
             "{err}"
         );
     }
+}
+
+fn one(instance: &pager_core::Instance, body: &str) -> pager_core::Event {
+    let mut events = instance.handle(&request(body)).unwrap();
+    assert_eq!(events.len(), 1);
+    events.remove(0)
+}
+
+#[test]
+fn pagertree_spellings_read_as_pagerhook_ones() {
+    let default = instance(&serde_json::Value::Null);
+    let lower = one(
+        &default,
+        r#"{"event_type":"create","id":"a-1","title":"T","description":"D","urgency":"high","tags":["x"],"dedup_keys":["g"]}"#,
+    );
+    let mixed = one(
+        &default,
+        r#"{"EVENT_TYPE":" Create ","Id":"a-1","TITLE":"T","Description":"D","Urgency":"HIGH","Tags":["x"],"Dedup_Keys":["g"]}"#,
+    );
+    assert_eq!(mixed, lower);
+    assert_eq!(lower.urgency, Some(Urgency::High));
+    assert_eq!(lower.dedup_keys, ["a-1", "g"]);
+
+    // Two spellings of one key: the last counts.
+    let twice = one(
+        &default,
+        r#"{"event_type":"create","id":"first","Id":"second","title":"T"}"#,
+    );
+    assert_eq!(twice.thirdparty_id, "second");
+}
+
+#[test]
+fn urgency_reads_the_shared_severity_vocabulary() {
+    let default = instance(&serde_json::Value::Null);
+    for (sent, expected) in [
+        ("critical", Some(Urgency::Critical)),
+        ("P1", Some(Urgency::Critical)),
+        ("warning", Some(Urgency::Medium)),
+        (" Low ", Some(Urgency::Low)),
+        ("silent", Some(Urgency::Silent)),
+        ("urgent", None),
+    ] {
+        let body = format!(r#"{{"event_type":"create","id":"x","title":"t","Urgency":"{sent}"}}"#);
+        assert_eq!(one(&default, &body).urgency, expected, "{sent}");
+    }
+    let number = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","urgency":3}"#,
+    );
+    assert_eq!(
+        number.urgency, None,
+        "a number is no name in the vocabulary"
+    );
+}
+
+#[test]
+fn an_incident_declared_in_meta_as_pagertree_does() {
+    let default = instance(&serde_json::Value::Null);
+    let declare = |meta: &str| {
+        one(
+            &default,
+            &format!(r#"{{"event_type":"create","Id":"x","Title":"t","Meta":{meta}}}"#),
+        )
+    };
+    let sev3 = declare(r#"{"incident":"true","incident_severity":" sev3 "}"#);
+    assert_eq!(sev3.incident, Some(Incident::new(Severity::Sev3, None)));
+    assert_eq!(sev3.meta.get("reason"), None);
+
+    let off = declare(r#"{"incident":false,"incident_severity":"SEV-1"}"#);
+    assert_eq!(off.incident, None);
+
+    let unknown = declare(r#"{"incident":true,"incident_severity":"SEV-9"}"#);
+    assert_eq!(unknown.incident, None);
+    assert_eq!(
+        unknown.meta.get("reason"),
+        Some(r#""Meta.incident_severity \"SEV-9\" is not SEV-1..SEV-5: no incident declared""#)
+    );
+    let missing = declare(r#"{"incident":true}"#);
+    assert_eq!(missing.incident, None);
+    assert_eq!(
+        missing.meta.get("reason"),
+        Some(r#""Meta.incident without incident_severity: no incident declared""#)
+    );
+
+    // pagerhook's own `incident` field wins over Meta's.
+    let both = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","incident":{"severity":"SEV-4"},"meta":{"incident":true,"incident_severity":"SEV-1"}}"#,
+    );
+    assert_eq!(both.incident, Some(Incident::new(Severity::Sev4, None)));
+}
+
+#[test]
+fn the_senders_own_reason_is_kept() {
+    let default = instance(&serde_json::Value::Null);
+    let event = one(
+        &default,
+        r#"{"event_type":"page","id":"x","meta":{"reason":"disk"}}"#,
+    );
+    assert_eq!(event.action, Action::Other);
+    assert_eq!(event.meta.get("reason"), Some(r#""disk""#));
+}
+
+#[test]
+fn wrapper_key_reads_the_event_where_the_sender_wrapped_it() {
+    let wrapped = instance(&serde_json::json!({"wrapper_key": "data.alert"}));
+    let event = one(
+        &wrapped,
+        r#"{"sent_by":"acme","data":{"alert":{"event_type":"create","Id":"b-1","Title":"Backup failed"}}}"#,
+    );
+    assert_eq!(event.action, Action::Create);
+    assert_eq!(event.thirdparty_id, "b-1");
+
+    // Not there, or not an object: the body is read as it is (as PagerTree does).
+    let plain = one(&wrapped, r#"{"event_type":"resolve","id":"b-1"}"#);
+    assert_eq!(plain.action, Action::Resolve);
+    let not_object = one(
+        &wrapped,
+        r#"{"event_type":"resolve","id":"b-1","data":{"alert":"text"}}"#,
+    );
+    assert_eq!(not_object.action, Action::Resolve);
+
+    // An error inside the wrapped object names its full path.
+    let err = wrapped
+        .handle(&request(
+            r#"{"data":{"alert":{"event_type":"create","id":"b-1"}}}"#,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "webhook: invalid payload at data.alert.title: a create needs a non-empty title"
+    );
+    let err = wrapped
+        .handle(&request(
+            r#"{"data":{"alert":{"event_type":"create","id":[1]}}}"#,
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "webhook: invalid payload at data.alert.id: expected a string or an integer"
+        ),
+        "{err}"
+    );
+
+    let err = pager_core::Registry::new()
+        .with::<pager_webhook::Webhook>()
+        .build("webhook", &serde_json::json!({"wrapper_key": "data[0]"}))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "webhook: invalid configuration at wrapper_key: \"data[0]\": expected keys of"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn capture_additional_data_keeps_the_other_top_level_keys() {
+    let body = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/webhook/pagertree-full.json"
+    ))
+    .unwrap();
+    let plain = one(&instance(&serde_json::Value::Null), &body);
+    assert!(plain.additional_data.is_empty());
+    let captured = one(
+        &instance(&serde_json::json!({"capture_additional_data": true})),
+        &body.replacen(
+            '{',
+            r#"{"pagertree_integration_id": "int_1", "count": 3,"#,
+            1,
+        ),
+    );
+    let data: Vec<(&str, &str)> = captured
+        .additional_data
+        .iter()
+        .map(|d| (&*d.label, d.value.as_str()))
+        .collect();
+    assert_eq!(
+        data,
+        [
+            ("count", "3"),
+            ("region", "eu-west-1"),
+            ("runbook", "https://runbooks.example.com/orders-db"),
+        ]
+    );
 }
