@@ -46,7 +46,12 @@ pub(crate) fn event(config: &Config, payload: &Payload<'_>) -> Result<Event, Err
         .map(pager_core::text::comma_list)
         .unwrap_or_default();
     let mut event = Event::new(action, key, title)
-        .with_description(payload.get("event_msg").map(str::to_owned))
+        .with_description(
+            payload
+                .get("event_msg")
+                .or_else(|| payload.get("text_only_msg"))
+                .map(str::to_owned),
+        )
         .with_urgency(urgency(payload))
         .with_tags(tags)
         .with_additional_data(additional_data(payload));
@@ -123,6 +128,7 @@ fn additional_data(payload: &Payload<'_>) -> Vec<AdditionalData> {
         ("Monitor", "alert_id"),
         ("Transition", "alert_transition"),
         ("Priority", "alert_priority"),
+        ("Event priority", "priority"),
         ("Status", "alert_status"),
         ("Scope", "alert_scope"),
         ("Metric", "alert_metric"),

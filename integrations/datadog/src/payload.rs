@@ -1,6 +1,11 @@
 //! The template's body: an object of template variables, plus `org: {id, name}`, read with
 //! [`pager_core::template`]'s rules (strings, numbers or booleans as text; blank and unfilled
 //! `$VARIABLE` values absent).
+//!
+//! Keys are read in lower case: PagerTree's Datadog template names its keys after the
+//! variables (`ALERT_ID`, `AGGREG_KEY`, `ALERT_TRANSITION`), this crate's README template in
+//! lower case (`alert_id`); both read the same. Should a body carry both spellings of a key,
+//! the lower-case one counts.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -35,6 +40,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Payload<'a> {
         let raw = BTreeMap::<Str<'a>, Entry<'a>>::deserialize(deserializer)?;
         let mut fields = Vec::with_capacity(raw.len());
         for (key, entry) in raw {
+            let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+                Str(Cow::Owned(key.to_ascii_lowercase()))
+            } else {
+                key
+            };
             match entry {
                 Entry::Scalar(value) => fields.extend(value.map(|value| (key, value))),
                 // `org: {"id": "$ORG_ID", "name": "$ORG_NAME"}` → org_id, org_name.

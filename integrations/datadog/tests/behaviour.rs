@@ -101,3 +101,39 @@ fn values_may_be_numbers_or_booleans_and_org_is_flattened() {
     let org = e.additional_data.iter().find(|d| d.label == "Organization");
     assert_eq!(org.map(|d| d.value.as_str()), Some("Acme"));
 }
+
+#[test]
+fn pagertrees_template_opens_and_resolves_the_alert_ours_does() {
+    let fixture = |name: &str| pager_testkit::fixture_event(&Datadog::default(), "datadog", name);
+    let theirs = fixture("pagertree-triggered.json");
+    let ours = fixture("triggered.json");
+    assert_eq!(theirs.action, Action::Create);
+    assert_eq!(theirs.thirdparty_id, ours.thirdparty_id);
+    assert_eq!(
+        theirs.dedup_keys,
+        ["9bd4ac313a4d1e8fae2482df7b77628", "monitor:98765432:host:ip-012345"],
+        "PagerTree's template has no $ALERT_CYCLE_KEY"
+    );
+    assert!(theirs.dedup_keys.iter().all(|k| ours.dedup_keys.contains(k)));
+    assert_eq!(theirs.title, ours.title);
+    assert_eq!(theirs.tags, ours.tags);
+    assert!(
+        theirs
+            .description
+            .as_deref()
+            .unwrap()
+            .starts_with("ip-012345 has not reported"),
+        "$TEXT_ONLY_MSG stands in for $EVENT_MSG"
+    );
+    let resolved = fixture("pagertree-recovered.json");
+    assert_eq!(resolved.action, Action::Resolve);
+    assert_eq!(resolved.thirdparty_id, theirs.thirdparty_id);
+
+    // Keys in any case; with both spellings of one, the lower-case one counts.
+    let mixed = event(
+        &Datadog::default(),
+        &serde_json::json!({"Aggreg_Key": "k1", "ALERT_TRANSITION": "Recovered", "alert_transition": "Triggered"}),
+    );
+    assert_eq!(mixed.thirdparty_id, "k1");
+    assert_eq!(mixed.action, Action::Create);
+}
