@@ -14,8 +14,11 @@ pub(crate) fn event(payload: &Payload<'_>) -> Result<Event, Error> {
         ));
     };
     let (action, reason) = action(payload);
+    // `title` and `description`: PagerTree's media type names `{ALERT.SUBJECT}` and
+    // `{ALERT.MESSAGE}` so.
     let title = payload
         .get("subject")
+        .or_else(|| payload.get("title"))
         .or_else(|| payload.get("event_name"))
         .map_or_else(|| format!("Zabbix event {event_id}"), str::to_owned);
     let tags = payload
@@ -23,7 +26,12 @@ pub(crate) fn event(payload: &Payload<'_>) -> Result<Event, Error> {
         .map(pager_core::text::comma_list)
         .unwrap_or_default();
     Ok(Event::new(action, event_id, title)
-        .with_description(payload.get("message").map(str::to_owned))
+        .with_description(
+            payload
+                .get("message")
+                .or_else(|| payload.get("description"))
+                .map(str::to_owned),
+        )
         .with_urgency(urgency(payload))
         .with_tags(tags)
         .with_additional_data(additional_data(payload))
