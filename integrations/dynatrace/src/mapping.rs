@@ -48,7 +48,11 @@ pub(crate) fn event(body: &Notification<'_>) -> Result<Event, Error> {
     let severity = filled(&body.severity);
     let tags = filled(&body.tags).map(comma_list).unwrap_or_default();
     let event = Event::new(action, pid, title)
-        .with_description(filled(&body.details).map(str::to_owned))
+        .with_description(
+            filled(&body.details)
+                .or_else(|| filled(&body.details_html))
+                .map(str::to_owned),
+        )
         .with_urgency(severity.and_then(urgency))
         .with_tags(tags)
         .with_additional_data(additional_data(problem_id, body))

@@ -52,6 +52,9 @@ pub(crate) struct Notification<'a> {
     /// `{ProblemDetailsText}`: the problem's events and root cause as text.
     #[serde(borrow, rename = "ProblemDetailsText")]
     pub details: Lenient<'a>,
+    /// `{ProblemDetailsHTML}`: the same as HTML; PagerTree's guide sends this one.
+    #[serde(borrow, rename = "ProblemDetailsHTML")]
+    pub details_html: Lenient<'a>,
 }
 
 /// One element of `ImpactedEntities`.
