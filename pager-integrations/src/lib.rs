@@ -66,6 +66,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<pager_prometheus_v3::PrometheusV3>();
     #[cfg(feature = "sentry")]
     let registry = registry.with::<pager_sentry::Sentry>();
+    #[cfg(feature = "site24x7")]
+    let registry = registry.with::<pager_site24x7::Site24x7>();
     #[cfg(feature = "splunk")]
     let registry = registry.with::<pager_splunk::Splunk>();
     #[cfg(feature = "statuscake")]

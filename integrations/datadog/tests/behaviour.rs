@@ -111,10 +111,18 @@ fn pagertrees_template_opens_and_resolves_the_alert_ours_does() {
     assert_eq!(theirs.thirdparty_id, ours.thirdparty_id);
     assert_eq!(
         theirs.dedup_keys,
-        ["9bd4ac313a4d1e8fae2482df7b77628", "monitor:98765432:host:ip-012345"],
+        [
+            "9bd4ac313a4d1e8fae2482df7b77628",
+            "monitor:98765432:host:ip-012345"
+        ],
         "PagerTree's template has no $ALERT_CYCLE_KEY"
     );
-    assert!(theirs.dedup_keys.iter().all(|k| ours.dedup_keys.contains(k)));
+    assert!(
+        theirs
+            .dedup_keys
+            .iter()
+            .all(|k| ours.dedup_keys.contains(k))
+    );
     assert_eq!(theirs.title, ours.title);
     assert_eq!(theirs.tags, ours.tags);
     assert!(
