@@ -28,6 +28,28 @@ pub enum Action {
     Other,
 }
 
+/// An adapter option's choice for a vendor state that is neither down nor up (Datadog's
+/// warnings, Site24x7's `TROUBLE`, UptimeRobot's SSL expiry notices), written `"create"` or
+/// `"other"` in the instance's options.
+///
+/// ```
+/// use pager_core::Treatment;
+///
+/// let quiet: Treatment = serde_json::from_str(r#""other""#)?;
+/// assert_eq!(quiet, Treatment::Other);
+/// assert_eq!(Treatment::default(), Treatment::Create);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Treatment {
+    /// Open (or count on) the alert, like a trigger.
+    #[default]
+    Create,
+    /// Record it as `other`: no alert, and an open one stays as it is.
+    Other,
+}
+
 impl Action {
     /// The lowercase name used on the wire (`"acknowledge"`).
     pub fn as_str(self) -> &'static str {

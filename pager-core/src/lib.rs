@@ -93,8 +93,8 @@ pub mod text;
 
 pub use error::{ConfigError, Error};
 pub use event::{
-    Action, AdditionalData, DataFormat, EVENT_JSON_KEYS, Event, Incident, Severity, Urgency,
-    is_http_url,
+    Action, AdditionalData, DataFormat, EVENT_JSON_KEYS, Event, Incident, Severity, Treatment,
+    Urgency, is_http_url,
 };
 pub use integration::{
     Adapter, Answer, HEARTBEAT_META_KEY, Handled, Instance, Integration, Limits, config_from_json,

@@ -31,16 +31,8 @@ use crate::payload::Payload;
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "datadog";
 
-/// What a transition that is not a plain trigger does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Treatment {
-    /// Open (or count on) the alert, like a trigger.
-    #[default]
-    Create,
-    /// Record it as `other`: no alert.
-    Other,
-}
+/// What a transition that is not a plain trigger does: `create` or `other`.
+pub use pager_core::Treatment;
 
 /// The adapter's options.
 #[derive(Debug, Clone, Default, Deserialize)]

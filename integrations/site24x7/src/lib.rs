@@ -32,16 +32,8 @@ use serde::Deserialize;
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "site24x7";
 
-/// What a status between down and up (`TROUBLE`, `CRITICAL`) does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Treatment {
-    /// Open (or count on) the monitor's alert.
-    #[default]
-    Create,
-    /// Record it as `other`: no alert, and an open one stays as it is.
-    Other,
-}
+/// What a status between down and up (`TROUBLE`, `CRITICAL`) does: `create` or `other`.
+pub use pager_core::Treatment;
 
 /// The adapter's options.
 #[derive(Debug, Clone, Default, Deserialize)]

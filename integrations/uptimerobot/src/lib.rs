@@ -31,17 +31,11 @@ use serde::Deserialize;
 /// The slug: folder, registry key, fixtures folder and snapshot prefix.
 pub const ID: &str = "uptimerobot";
 
-/// What an SSL certificate expiry notification (`alertType` 3) does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SslExpiry {
-    /// Open (or count on) an alert of its own, `ssl:<monitorID>`, at low urgency. UptimeRobot
-    /// sends nothing when the certificate is renewed: resolve it by hand.
-    #[default]
-    Create,
-    /// Record it as `other`: no alert.
-    Other,
-}
+/// What an SSL certificate expiry notification (`alertType` 3) does: `create` opens (or
+/// counts on) an alert of its own, `ssl:<monitorID>`, at low urgency (UptimeRobot sends
+/// nothing when the certificate is renewed: resolve it by hand); `other` records it without
+/// an alert.
+pub use pager_core::Treatment as SslExpiry;
 
 /// The adapter's options.
 #[derive(Debug, Clone, Default, Deserialize)]
