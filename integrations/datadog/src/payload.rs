@@ -4,8 +4,8 @@
 //!
 //! Keys are read in lower case: PagerTree's Datadog template names its keys after the
 //! variables (`ALERT_ID`, `AGGREG_KEY`, `ALERT_TRANSITION`), this crate's README template in
-//! lower case (`alert_id`); both read the same. Should a body carry both spellings of a key,
-//! the lower-case one counts.
+//! lower case (`alert_id`); both read the same, nested keys too (`ORG: {ID}` is `org_id`).
+//! Should a body carry both spellings of a key with a value each, the lower-case one counts.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Payload<'a> {
                 // `org: {"id": "$ORG_ID", "name": "$ORG_NAME"}` → org_id, org_name.
                 Entry::Nested(inner) => {
                     for (name, value) in inner {
-                        let flat = Str(Cow::Owned(format!("{key}_{name}")));
+                        let flat = Str(Cow::Owned(format!("{key}_{}", name.to_ascii_lowercase())));
                         fields.extend(value.map(|value| (flat, value)));
                     }
                 }

@@ -144,4 +144,13 @@ fn pagertrees_template_opens_and_resolves_the_alert_ours_does() {
     );
     assert_eq!(mixed.thirdparty_id, "k1");
     assert_eq!(mixed.action, Action::Create);
+    let nested = event(
+        &Datadog::default(),
+        &serde_json::json!({"AGGREG_KEY": "k2", "ORG": {"ID": "7", "NAME": "Acme"}}),
+    );
+    assert_eq!(
+        pager_testkit::data(&nested, "Organization"),
+        Some("Acme"),
+        "nested keys in any case too"
+    );
 }

@@ -13,7 +13,7 @@ pub(crate) fn event(config: &Config, params: &Params<'_>) -> Result<Event, Error
     let Some(monitor_id) = params.get("MONITOR_ID").or_else(|| params.get("MONITORID")) else {
         return Err(Error::invalid(
             "MONITOR_ID",
-            "missing: the alarm needs MONITOR_ID (turn on \"Send Incident Parameters\")",
+            "missing, blank, or not a string or number: the alarm needs MONITOR_ID (turn on \"Send Incident Parameters\")",
         ));
     };
     let name = params

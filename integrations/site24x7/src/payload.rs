@@ -53,6 +53,16 @@ enum Param<'a> {
 impl<'de: 'a, 'a> Deserialize<'de> for Param<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = <&'de RawValue>::deserialize(deserializer)?;
+        // A number as written, digit for digit, whatever its size (`MONITOR_ID` is beyond
+        // what a float holds exactly, and could one day be beyond `u64`).
+        if raw
+            .get()
+            .starts_with(|c: char| c == '-' || c.is_ascii_digit())
+        {
+            let text = serde_json::Value::String(raw.get().to_owned());
+            return Ok(<Value<'de> as Deserialize<'de>>::deserialize(text)
+                .map_or(Param::Absent, Param::Scalar));
+        }
         if let Ok(value) = serde_json::from_str::<Value<'de>>(raw.get()) {
             return Ok(Param::Scalar(value));
         }

@@ -35,7 +35,9 @@ fn down_then_up_open_and_resolve_one_alert_per_monitor() {
         (trouble.action, critical.action, recovered.action),
         (Action::Create, Action::Create, Action::Resolve)
     );
-    assert_eq!(trouble.thirdparty_id, recovered.thirdparty_id);
+    assert_eq!(trouble.thirdparty_id, "285731000000031005");
+    assert_eq!(critical.thirdparty_id, trouble.thirdparty_id);
+    assert_eq!(recovered.thirdparty_id, trouble.thirdparty_id);
     assert_eq!(
         trouble.tags,
         ["env:prod", "team:payments"],
@@ -113,4 +115,42 @@ fn values_of_another_shape_read_as_absent_and_monitorid_stands_in() {
     let err = handle_json(&adapter, &json!({"MONITOR_ID": [1], "STATUS": "DOWN"})).unwrap_err();
     assert_eq!(err.status(), 400);
     assert!(err.to_string().contains("at MONITOR_ID: missing"), "{err}");
+}
+
+#[test]
+fn one_monitor_has_one_key_whether_json_or_form() {
+    let adapter = Site24x7::default();
+    let json = one(
+        &adapter,
+        &serde_json::from_str(r#"{"MONITOR_ID": 107164000000025001, "STATUS": "DOWN"}"#).unwrap(),
+    );
+    let req = http::Request::post("/")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(bytes::Bytes::from_static(
+            b"MONITOR_ID=107164000000025001&STATUS=UP",
+        ))
+        .unwrap();
+    let form = pager_core::Integration::handle(&adapter, &req)
+        .unwrap()
+        .remove(0);
+    assert_eq!(json.thirdparty_id, form.thirdparty_id);
+    assert_eq!(form.action, Action::Resolve);
+
+    // Beyond u64, and written with an exponent: kept as written.
+    let body = br#"{"MONITOR_ID": 123456789012345678901234567890, "STATUS": "DOWN"}"#;
+    let req = http::Request::post("/")
+        .body(bytes::Bytes::from_static(body))
+        .unwrap();
+    let huge = pager_core::Integration::handle(&adapter, &req)
+        .unwrap()
+        .remove(0);
+    assert_eq!(huge.thirdparty_id, "123456789012345678901234567890");
+    let body = br#"{"MONITOR_ID": 1.5e3, "STATUS": "DOWN"}"#;
+    let req = http::Request::post("/")
+        .body(bytes::Bytes::from_static(body))
+        .unwrap();
+    let exp = pager_core::Integration::handle(&adapter, &req)
+        .unwrap()
+        .remove(0);
+    assert_eq!(exp.thirdparty_id, "1.5e3");
 }

@@ -2,11 +2,16 @@
 //! pagerhook's format writes `id`, `title`; PagerTree's writes `Id`, `Title`, `Meta` (and
 //! PagerTree itself lower-cases every top-level key before reading). When two spellings of a
 //! key are sent, the last one counts.
+//!
+//! The fields PagerTree reads loosely are read as loosely here, since a 400 makes a sender
+//! retry the same body forever: `id` may be any scalar, `description` anything (only text is
+//! kept), and `tags` / `dedup_keys` a list of scalars or one scalar (`null`s and nested values
+//! skipped).
 
 use std::fmt;
 
 use pager_core::json::Str;
-use pager_core::template::Lenient;
+use pager_core::template::{Lenient, Value};
 use pager_core::{AdditionalData, Incident};
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -19,36 +24,62 @@ pub(crate) struct Item<'a> {
     pub event_type: Lenient<'a>,
     pub id: Option<Id<'a>>,
     pub title: Lenient<'a>,
-    pub description: Option<String>,
+    pub description: Lenient<'a>,
     /// A name in pagerhook's severity vocabulary; anything else is no urgency.
     pub urgency: Lenient<'a>,
-    pub tags: Vec<String>,
-    pub dedup_keys: Vec<String>,
+    pub tags: List,
+    pub dedup_keys: List,
     pub additional_data: Vec<AdditionalData>,
     pub incident: Option<Incident>,
     pub meta: Option<&'a RawValue>,
-    /// Every other top-level key, its value as sent.
+    /// Every other top-level key with its value as sent, in order, repeats included.
     pub other: Vec<(Str<'a>, &'a RawValue)>,
 }
 
-/// The id: a string, or an integer (many tools number their checks).
-#[derive(Debug, Deserialize)]
-#[serde(untagged, expecting = "expected a string or an integer")]
-pub(crate) enum Id<'a> {
-    Text(#[serde(borrow)] Str<'a>),
-    Number(i64),
-}
+/// The id: a string, a number or a boolean, as text (many tools number their checks); an
+/// array or an object is a 400 naming `id`.
+#[derive(Debug)]
+pub(crate) struct Id<'a>(pub Value<'a>);
 
-impl Id<'_> {
-    pub(crate) fn to_key(&self) -> String {
-        match self {
-            Id::Text(text) => text.trim().to_owned(),
-            Id::Number(n) => n.to_string(),
-        }
+impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        serde_json::from_str(raw.get())
+            .map(Id)
+            .map_err(|_| serde::de::Error::custom("expected a string, a number or a boolean"))
     }
 }
 
-/// PagerTree's incident declaration inside `Meta`.
+/// A list of texts read loosely: an array's scalars (trimmed, blanks, `null`s and nested
+/// values skipped), or one scalar as a list of one; `null` or an object is empty.
+#[derive(Debug, Default)]
+pub(crate) struct List(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for List {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape<'a> {
+            Many(#[serde(borrow)] Vec<Lenient<'a>>),
+            One(#[serde(borrow)] Lenient<'a>),
+        }
+        let texts = match Shape::deserialize(deserializer)? {
+            Shape::Many(items) => items,
+            Shape::One(item) => vec![item],
+        };
+        Ok(List(
+            texts
+                .iter()
+                .filter_map(Lenient::value)
+                .map(|v| v.as_str().trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ))
+    }
+}
+
+/// PagerTree's incident declaration inside `Meta` (read through `Object`: only an object).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct PagerTreeMeta<'a> {
     #[serde(default, borrow)]
@@ -82,10 +113,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
                         "title" => item.title = map.next_value()?,
                         "description" => item.description = map.next_value()?,
                         "urgency" => item.urgency = map.next_value()?,
-                        "tags" => item.tags = map.next_value::<Option<_>>()?.unwrap_or_default(),
-                        "dedup_keys" => {
-                            item.dedup_keys = map.next_value::<Option<_>>()?.unwrap_or_default();
-                        }
+                        "tags" => item.tags = map.next_value()?,
+                        "dedup_keys" => item.dedup_keys = map.next_value()?,
                         "additional_data" => {
                             item.additional_data =
                                 map.next_value::<Option<_>>()?.unwrap_or_default();
@@ -96,9 +125,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
                             map.next_value::<IgnoredAny>()?;
                         }
                         _ => {
-                            let value: &'de RawValue = map.next_value()?;
-                            item.other.retain(|(k, _)| k != &key);
-                            item.other.push((key, value));
+                            // Repeats are settled by the one reader that needs them
+                            // (`capture_additional_data`), once, not here per key.
+                            item.other.push((key, map.next_value()?));
                         }
                     }
                 }

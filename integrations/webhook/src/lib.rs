@@ -7,8 +7,8 @@
 //! It is also a drop-in for PagerTree's generic webhook integration: top-level keys are
 //! matched case-insensitively (PagerTree's guide writes `Id`, `Title`, `Meta`), an incident
 //! can be declared in `Meta` as PagerTree does, and what PagerTree accepts without complaint
-//! (an unknown `event_type`, an unknown urgency, a `Meta` that is not an object) is accepted
-//! here too: a 400 would make the sender retry the same body forever.
+//! (an unknown `event_type`, an unknown urgency, a numeric `Id`, `Tags` as one string) is
+//! accepted here too: a 400 would make the sender retry the same body forever.
 //!
 //! ```
 //! use pager_core::{Action, Adapter, Integration, Urgency};
@@ -89,14 +89,10 @@ impl Webhook {
             && let Some(inner) = self.unwrap(body)?
         {
             let at = self.wrapper.join(".");
-            let pager_core::json::Object(item) =
-                pager_core::json::from_slice(inner.get().as_bytes()).map_err(|err| match err {
-                    Error::Invalid { path, message, .. } => {
-                        Error::invalid(format!("{at}.{path}"), message)
-                    }
-                    other => other,
-                })?;
-            return Ok((Body::One(Box::new(item)), at));
+            return match pager_core::json::from_slice(inner.get().as_bytes()) {
+                Ok(pager_core::json::Object(item)) => Ok((Body::One(Box::new(item)), at)),
+                Err(err) => Err(wrapped_error(body, inner, &at).unwrap_or(err)),
+            };
         }
         let pager_core::json::Object(item) = pager_core::json::from_slice(body)?;
         Ok((Body::One(Box::new(item)), String::new()))
@@ -107,7 +103,7 @@ impl Webhook {
         let mut current: &'a RawValue = pager_core::json::from_slice(body)?;
         for key in &self.wrapper {
             let Ok(object) = serde_json::from_str::<
-                std::collections::HashMap<pager_core::json::Str<'a>, &'a RawValue>,
+                std::collections::BTreeMap<pager_core::json::Str<'a>, &'a RawValue>,
             >(current.get()) else {
                 return Ok(None);
             };
@@ -117,6 +113,35 @@ impl Webhook {
             }
         }
         Ok(current.get().starts_with('{').then_some(current))
+    }
+}
+
+/// The error of an event object wrapped at `at`, with the position it has in the whole body:
+/// the object is parsed again in a copy of the body where everything around it is blanked
+/// (line breaks kept), so the line and column the parser reports are the body's own.
+fn wrapped_error(body: &[u8], inner: &RawValue, at: &str) -> Option<Error> {
+    let start = (inner.get().as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let end = start.checked_add(inner.get().len())?;
+    let blanked: Vec<u8> = body
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| match b {
+            _ if (start..end).contains(&i) => b,
+            b'\n' => b'\n',
+            _ => b' ',
+        })
+        .collect();
+    match pager_core::json::from_slice::<pager_core::json::Object<Item<'_>>>(&blanked) {
+        Ok(_) => None,
+        Err(Error::Invalid { path, message, .. }) => {
+            let path = if path == "the top level" {
+                at.to_owned()
+            } else {
+                format!("{at}.{path}")
+            };
+            Some(Error::invalid(path, message))
+        }
+        Err(other) => Some(other),
     }
 }
 
@@ -185,6 +210,26 @@ fn meta_incident(meta: &PagerTreeMeta<'_>, notes: &mut Vec<String>) -> Option<In
     None
 }
 
+/// `capture_additional_data`: the other top-level keys as text data, labelled in lower case
+/// as PagerTree labels them; of two spellings of one key the last counts, in its place.
+fn captured(other: &[(pager_core::json::Str<'_>, &RawValue)]) -> Vec<AdditionalData> {
+    let labels: Vec<String> = other
+        .iter()
+        .map(|(key, _)| key.to_ascii_lowercase())
+        .collect();
+    let mut last = std::collections::HashMap::with_capacity(labels.len());
+    for (i, label) in labels.iter().enumerate() {
+        last.insert(label.as_str(), i);
+    }
+    labels
+        .iter()
+        .zip(other)
+        .enumerate()
+        .filter(|(i, (label, _))| last.get(label.as_str()) == Some(i))
+        .map(|(_, (label, (_, value)))| AdditionalData::text(label.clone(), as_text(value)))
+        .collect()
+}
+
 /// A value as text: a string's own text, anything else its JSON as sent.
 fn as_text(value: &RawValue) -> String {
     match serde_json::from_str::<pager_core::json::Str<'_>>(value.get()) {
@@ -207,7 +252,7 @@ fn event(adapter: &Webhook, item: Item<'_>, at: &str, body: &Bytes) -> Result<Ev
             "missing: every event needs an id (its dedup key)",
         ));
     };
-    let key = id.to_key();
+    let key = id.0.as_str().trim().to_owned();
     if key.is_empty() {
         return Err(Error::invalid(field("id"), "must not be empty"));
     }
@@ -237,10 +282,14 @@ fn event(adapter: &Webhook, item: Item<'_>, at: &str, body: &Bytes) -> Result<Ev
             ));
         }
     }
+    // `none` is the vocabulary's name for silent; a PagerTree sender writing it means no
+    // urgency (PagerTree reads only low/medium/high/critical), which must not silence a page.
     let urgency = item
         .urgency
         .value()
-        .and_then(|u| pager_core::severity::UrgencyMap::default().get(u.as_str()));
+        .map(|u| u.as_str().trim())
+        .filter(|u| !u.eq_ignore_ascii_case("none"))
+        .and_then(|u| pager_core::severity::UrgencyMap::default().get(u));
     let meta = match item.meta {
         None => None,
         Some(raw) => match Meta::verbatim_object(body, raw) {
@@ -252,31 +301,37 @@ fn event(adapter: &Webhook, item: Item<'_>, at: &str, body: &Bytes) -> Result<Ev
             }
         },
     };
-    let incident = match item.incident {
-        Some(incident) => Some(incident),
-        None => item
-            .meta
-            .and_then(|raw| serde_json::from_str::<PagerTreeMeta<'_>>(raw.get()).ok())
-            .and_then(|meta| meta_incident(&meta, &mut notes)),
+    let incident = match (item.incident, &meta) {
+        (Some(incident), _) => Some(incident),
+        (None, Some(_)) => item.meta.and_then(|raw| {
+            match serde_json::from_str::<pager_core::json::Object<PagerTreeMeta<'_>>>(raw.get()) {
+                Ok(pager_core::json::Object(declared)) => meta_incident(&declared, &mut notes),
+                Err(err) => {
+                    notes.push(format!("Meta's incident fields are unreadable ({err})"));
+                    None
+                }
+            }
+        }),
+        (None, None) => None,
     };
     let mut additional_data = item.additional_data;
     if adapter.capture_additional_data {
-        additional_data.extend(
-            item.other
-                .iter()
-                .map(|(key, value)| AdditionalData::text(key.as_str().to_owned(), as_text(value))),
-        );
+        additional_data.extend(captured(&item.other));
     }
+    let description = item
+        .description
+        .value()
+        .map(|d| d.as_str().trim())
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
     let mut event = Event::new(action, key, title)
-        .with_description(item.description.filter(|d| !d.trim().is_empty()))
+        .with_description(description)
         .with_urgency(urgency)
         .with_incident(incident)
-        .with_tags(item.tags)
+        .with_tags(item.tags.0)
         .with_additional_data(additional_data);
-    for key in item.dedup_keys {
-        if !key.is_empty() {
-            event = event.with_dedup_key(key);
-        }
+    for key in item.dedup_keys.0 {
+        event = event.with_dedup_key(key);
     }
     let mut meta = meta.unwrap_or_default();
     // The sender's own `reason` key, if it has one, is kept as sent.

@@ -216,6 +216,8 @@ fn urgency_reads_the_shared_severity_vocabulary() {
         (" Low ", Some(Urgency::Low)),
         ("silent", Some(Urgency::Silent)),
         ("urgent", None),
+        ("none", None),
+        ("NONE", None),
     ] {
         let body = format!(r#"{{"event_type":"create","id":"x","title":"t","Urgency":"{sent}"}}"#);
         assert_eq!(one(&default, &body).urgency, expected, "{sent}");
@@ -312,12 +314,25 @@ fn wrapper_key_reads_the_event_where_the_sender_wrapped_it() {
             r#"{"data":{"alert":{"event_type":"create","id":[1]}}}"#,
         ))
         .unwrap_err();
-    assert!(
-        err.to_string().starts_with(
-            "webhook: invalid payload at data.alert.id: expected a string or an integer"
-        ),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "webhook: invalid payload at data.alert.id: expected a string, a number or a boolean (line 1, column 49)",
+        "the position is the body's, not the wrapped object's (column 32)"
     );
+    let err = wrapped
+        .handle(&request(
+            "{\"sent_by\": \"acme\",\n \"data\": {\"alert\": {\n  \"event_type\": \"create\",\n  \"id\": {\"x\": 1}}}}",
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "webhook: invalid payload at data.alert.id: expected a string, a number or a boolean (line 4, column 17)"
+    );
+    // An array body is read as it is: the wrapper applies to an object's key only.
+    let events = wrapped
+        .handle(&request(r#"[{"event_type":"other","id":"a"}]"#))
+        .unwrap();
+    assert_eq!(events[0].thirdparty_id, "a");
 
     let err = pager_core::Registry::new()
         .with::<pager_webhook::Webhook>()
@@ -361,4 +376,90 @@ fn capture_additional_data_keeps_the_other_top_level_keys() {
             ("runbook", "https://runbooks.example.com/orders-db"),
         ]
     );
+}
+
+#[test]
+fn what_pagertree_reads_loosely_is_read_loosely() {
+    let default = instance(&serde_json::Value::Null);
+    for (id, key) in [
+        ("18446744073709551615", "18446744073709551615"),
+        ("1.5", "1.5"),
+        ("true", "true"),
+        (r#"" 42 ""#, "42"),
+    ] {
+        let body = format!(r#"{{"event_type":"resolve","Id":{id}}}"#);
+        assert_eq!(one(&default, &body).thirdparty_id, key, "{id}");
+    }
+    let loose = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","Tags":"solo","dedup_keys":"group-1","Description":{"html":"<b>x</b>"}}"#,
+    );
+    assert_eq!(loose.tags, ["solo"]);
+    assert_eq!(loose.dedup_keys, ["x", "group-1"]);
+    assert_eq!(loose.description, None, "not text: not kept");
+    let mixed = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","tags":["a",2,null,"",["n"],{"o":1},true],"description":7}"#,
+    );
+    assert_eq!(mixed.tags, ["a", "2", "true"]);
+    assert_eq!(mixed.description.as_deref(), Some("7"));
+
+    let nulls = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","tags":null,"dedup_keys":null,"meta":null,"incident":null,"description":null}"#,
+    );
+    assert!(nulls.tags.is_empty());
+    assert_eq!(nulls.dedup_keys, ["x"]);
+    assert_eq!(nulls.incident, None);
+    assert!(nulls.meta.is_empty(), "{:?}", nulls.meta);
+    let err = default
+        .handle(&request(r#"{"event_type":"create","id":null,"title":"t"}"#))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "webhook: invalid payload at id: missing: every event needs an id (its dedup key)"
+    );
+}
+
+#[test]
+fn only_an_object_meta_declares_an_incident() {
+    let default = instance(&serde_json::Value::Null);
+    let array = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","Meta":[true,"SEV-1","bridge"]}"#,
+    );
+    assert_eq!(array.incident, None);
+    assert_eq!(
+        array.meta.get("reason"),
+        Some(r#""Meta is not a JSON object: not kept""#)
+    );
+    let twice = one(
+        &default,
+        r#"{"event_type":"create","id":"x","title":"t","Meta":{"incident":true,"incident":true,"incident_severity":"SEV-2"}}"#,
+    );
+    assert_eq!(twice.incident, None);
+    assert!(
+        twice
+            .meta
+            .get("reason")
+            .unwrap()
+            .starts_with(r#""Meta's incident fields are unreadable (duplicate field `incident`"#),
+        "{:?}",
+        twice.meta.get("reason")
+    );
+}
+
+#[test]
+fn captured_keys_are_labelled_in_lower_case_and_the_last_spelling_counts() {
+    let capture = instance(&serde_json::json!({"capture_additional_data": true}));
+    let event = one(
+        &capture,
+        r#"{"event_type":"create","id":"x","title":"t","Region":"eu","zone":"a","region":"us","Count":[1,2]}"#,
+    );
+    let data: Vec<(&str, &str)> = event
+        .additional_data
+        .iter()
+        .map(|d| (&*d.label, d.value.as_str()))
+        .collect();
+    assert_eq!(data, [("zone", "a"), ("region", "us"), ("count", "[1,2]")]);
 }
