@@ -2,7 +2,9 @@
 //!
 //! Healthchecks' webhook integration posts a body the user writes with placeholders (`$CODE`,
 //! `$STATUS`, `$NAME_JSON`, …) when a check goes down or up. This adapter reads the body in
-//! this crate's README, which users paste into the integration's request body fields.
+//! this crate's README, which users paste into the integration's request body fields, and
+//! the body of Healthchecks' built-in PagerTree integration. A check is keyed on Healthchecks'
+//! own `unique_key`, never on its code (the check's ping URL).
 //!
 //! ```
 //! use pager_core::{Action, Integration};
@@ -12,7 +14,8 @@
 //! let req = http::Request::post("/").body(bytes::Bytes::from_static(body))?;
 //! let events = pager_healthchecks::Healthchecks::default().handle(&req)?;
 //! assert_eq!(events[0].action, Action::Create);
-//! assert_eq!(events[0].thirdparty_id, "5f4c1b1e-2d5a-4c39-9a43-0e6f1a7e3b21");
+//! // SHA-1 of the code's first 16 hex digits, as Healthchecks computes it.
+//! assert_eq!(events[0].thirdparty_id, "8e3047b130f599655e7a8580701ee3e50782f46f");
 //! assert_eq!(events[0].title, "Nightly backup is down");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

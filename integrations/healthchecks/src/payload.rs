@@ -39,4 +39,17 @@ pub(crate) struct Notification<'a> {
     /// `$BODY_JSON`: the last ping's body (a job's output), as a JSON string.
     #[serde(borrow)]
     pub ping_body: Lenient<'a>,
+    // Healthchecks' built-in PagerTree integration posts these instead.
+    /// The check's key: its `unique_key` (older Healthchecks: its code).
+    #[serde(borrow)]
+    pub incident_key: Option<Value<'a>>,
+    /// `trigger` or `resolve`.
+    #[serde(borrow)]
+    pub event_type: Lenient<'a>,
+    /// `<name> is DOWN (<reason>)`.
+    #[serde(borrow)]
+    pub title: Lenient<'a>,
+    /// The title, and when the check went down, when it was last pinged.
+    #[serde(borrow)]
+    pub description: Lenient<'a>,
 }

@@ -7,6 +7,9 @@ use pager_core::{Action, Adapter, AdditionalData, DataFormat, Integration};
 use pager_healthchecks::{Config, Healthchecks};
 
 const CHECK: &str = "803f680d-e89b-492b-82ef-2be7b774a92d";
+/// Healthchecks' `unique_key` of `CHECK`, computed apart from this crate:
+/// `hashlib.sha1(uuid.UUID(CHECK).hex[:16].encode()).hexdigest()`.
+const KEY: &str = "124f983e0e3dcaeba921cfcef46efd084576e783";
 
 fn fixture(name: &str) -> pager_core::Event {
     pager_testkit::fixture_event(&Healthchecks::default(), "healthchecks", name)
@@ -27,8 +30,11 @@ fn data<'a>(event: &'a pager_core::Event, label: &str) -> Option<&'a AdditionalD
 fn down_opens_and_up_resolves_the_same_check() {
     let down = fixture("down.json");
     assert_eq!(down.action, Action::Create);
-    assert_eq!(down.thirdparty_id, CHECK);
-    assert_eq!(down.dedup_keys, [CHECK]);
+    assert_eq!(
+        down.thirdparty_id, KEY,
+        "the code is the ping URL: never the key"
+    );
+    assert_eq!(down.dedup_keys, [KEY]);
     assert_eq!(down.title, "Database Backup is down");
     assert_eq!(
         down.description, None,
@@ -40,7 +46,7 @@ fn down_opens_and_up_resolves_the_same_check() {
     assert_eq!(link.format, DataFormat::Link);
     assert_eq!(
         link.value,
-        format!("https://healthchecks.io/checks/{CHECK}/details/")
+        format!("https://healthchecks.io/cloaked/{KEY}/")
     );
     assert_eq!(data(&down, "Slug").unwrap().value, "database-backup");
     assert!(
@@ -69,7 +75,7 @@ fn down_opens_and_up_resolves_the_same_check() {
 fn a_failure_ping_carries_its_output_and_exit_status() {
     let failed = fixture("down-failure-ping.json");
     assert_eq!(failed.action, Action::Create);
-    assert_eq!(failed.thirdparty_id, CHECK);
+    assert_eq!(failed.thirdparty_id, KEY);
     assert!(
         failed
             .description
@@ -81,21 +87,15 @@ fn a_failure_ping_carries_its_output_and_exit_status() {
 }
 
 #[test]
-fn an_unnamed_check_is_titled_by_its_uuid() {
+fn an_unnamed_check_is_titled_without_its_code() {
     let unnamed = fixture("unnamed-check.json");
-    assert_eq!(
-        unnamed.title,
-        "Healthchecks check 0b8a1d2c-6f3e-4b5a-9c7d-2e1f0a9b8c7d"
-    );
+    assert_eq!(unnamed.title, "Unnamed Healthchecks check");
     assert!(unnamed.tags.is_empty());
     assert!(data(&unnamed, "Check").is_none());
     let minimal = fixture("minimal.json");
     assert_eq!(
         (minimal.action, minimal.title.as_str()),
-        (
-            Action::Create,
-            format!("Healthchecks check {CHECK}").as_str()
-        )
+        (Action::Create, "Unnamed Healthchecks check")
     );
     // The slug names a check whose name is left out of the body.
     let by_slug = event(
@@ -179,7 +179,7 @@ fn site_url_points_links_at_a_self_hosted_instance() {
     );
     assert_eq!(
         data(&down, "Healthchecks check").unwrap().value,
-        format!("https://hc.example.com/checks/{CHECK}/details/")
+        format!("https://hc.example.com/cloaked/{KEY}/")
     );
     let registry = pager_core::Registry::new().with::<Healthchecks>();
     for (options, message) in [
@@ -195,4 +195,60 @@ fn site_url_points_links_at_a_self_hosted_instance() {
         let err = registry.build("healthchecks", &options).unwrap_err();
         assert!(err.to_string().contains(message), "{err}");
     }
+}
+
+#[test]
+fn no_event_field_carries_the_code() {
+    for name in [
+        "down.json",
+        "up.json",
+        "down-failure-ping.json",
+        "minimal.json",
+    ] {
+        let event = fixture(name);
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(!json.contains(CHECK), "{name}: {json}");
+        assert!(!json.contains("803f680de89b492b"), "{name}: half the code");
+    }
+}
+
+#[test]
+fn healthchecks_pagertree_integration_keys_the_check_alike() {
+    let down = fixture("pagertree-down.json");
+    let up = fixture("pagertree-up.json");
+    assert_eq!((down.action, up.action), (Action::Create, Action::Resolve));
+    assert_eq!(
+        down.thirdparty_id, KEY,
+        "the same key as the webhook body's"
+    );
+    assert_eq!(up.thirdparty_id, KEY);
+    assert_eq!(
+        down.title,
+        "Database Backup is DOWN (success signal did not arrive on time, grace time passed)"
+    );
+    assert_eq!(down.tags, ["production", "db"]);
+    assert_eq!(
+        data(&down, "Healthchecks check").unwrap().value,
+        format!("https://healthchecks.io/cloaked/{KEY}/")
+    );
+    // Healthchecks before 2024 sent the code itself, and commas between tags.
+    let old = event(
+        &Healthchecks::default(),
+        &serde_json::json!({"incident_key": CHECK, "event_type": "resolve", "title": "t", "tags": "a,b"}),
+    );
+    assert_eq!(
+        (old.thirdparty_id.as_str(), old.action),
+        (KEY, Action::Resolve)
+    );
+    assert_eq!(old.tags, ["a", "b"]);
+    let odd = event(
+        &Healthchecks::default(),
+        &serde_json::json!({"incident_key": KEY, "event_type": "acknowledge"}),
+    );
+    assert_eq!(odd.action, Action::Other);
+    assert_eq!(
+        odd.meta_value()["reason"],
+        "event_type \"acknowledge\" is neither trigger nor resolve"
+    );
+    assert_eq!(odd.title, "Unnamed Healthchecks check");
 }
