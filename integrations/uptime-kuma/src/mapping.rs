@@ -98,8 +98,13 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
         .and_then(|h| non_blank(h.msg.as_ref()))
         .or_else(|| non_blank(notification.msg.as_ref()))
         .map(|msg| redact_urls(msg).into_owned());
+    // Set by the PagerTree provider's user; the webhook provider sends none.
+    let urgency = non_blank(notification.urgency.as_ref())
+        .and_then(|u| pager_core::severity::UrgencyMap::default().get(u))
+        .filter(|_| action == Action::Create);
     let event = Event::new(action, id, title)
         .with_description(description)
+        .with_urgency(urgency)
         .with_tags(monitor.map(tags).unwrap_or_default())
         .with_additional_data(additional_data(id, monitor, heartbeat, status))
         .with_meta(
@@ -113,7 +118,8 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
 /// A notification without heartbeat and monitor: the "Test" button, or a certificate or
 /// domain expiry notice (`msg` only). Nothing identifies a monitor, so it opens nothing.
 fn notice(notification: &Notification<'_>) -> Event {
-    let msg = non_blank(notification.msg.as_ref());
+    let msg =
+        non_blank(notification.msg.as_ref()).or_else(|| non_blank(notification.title.as_ref()));
     let title = msg
         .and_then(|msg| msg.lines().map(str::trim).find(|line| !line.is_empty()))
         .map_or(Cow::Borrowed("Uptime Kuma notification"), redact_urls);

@@ -19,6 +19,15 @@ pub(crate) struct Notification<'a> {
     /// Uptime Kuma's one-line text: `[<name>] [🔴 Down] <heartbeat msg>`, or the notice.
     #[serde(borrow)]
     pub msg: Option<Str<'a>>,
+    // Uptime Kuma's built-in PagerTree provider (`notification-providers/pagertree.js`) posts
+    // `{event_type, id, title, urgency, heartbeat, monitor}`: the same heartbeat and monitor,
+    // no `msg`, and these two besides.
+    /// `Uptime Kuma Monitor "<name>" is DOWN`, or a notice's text.
+    #[serde(borrow)]
+    pub title: Option<Str<'a>>,
+    /// The urgency chosen in the provider's settings: silent, low, medium, high, critical.
+    #[serde(borrow)]
+    pub urgency: Option<Str<'a>>,
 }
 
 /// The heartbeat that changed the monitor's state.

@@ -180,3 +180,28 @@ fn the_heartbeat_names_the_monitor_when_the_monitor_is_missing() {
         "{err}"
     );
 }
+
+#[test]
+fn kumas_pagertree_provider_keys_and_maps_as_its_webhook() {
+    let adapter = UptimeKuma;
+    let fixture = |name| pager_testkit::fixture_event(&adapter, "uptime-kuma", name);
+    let (webhook, pagertree) = (fixture("down.json"), fixture("pagertree-down.json"));
+    assert_eq!(pagertree.thirdparty_id, webhook.thirdparty_id);
+    assert_eq!(pagertree.action, pager_core::Action::Create);
+    assert_eq!(webhook.urgency, None, "the webhook provider has no urgency");
+    assert_eq!(
+        pagertree.urgency,
+        Some(pager_core::Urgency::High),
+        "the provider's setting"
+    );
+    let up = fixture("pagertree-up.json");
+    assert_eq!(up.action, pager_core::Action::Resolve);
+    assert_eq!(up.thirdparty_id, webhook.thirdparty_id);
+    assert_eq!(up.urgency, None, "a resolve carries no urgency");
+    let test = fixture("pagertree-test.json");
+    assert_eq!(
+        test.action,
+        pager_core::Action::Other,
+        "a test pages no one"
+    );
+}
