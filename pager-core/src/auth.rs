@@ -387,6 +387,14 @@ impl AuthGuard {
             .collect()
     }
 
+    /// The query parameter this guard reads an API key from, if any (`x-api-key` by default).
+    pub fn query_param_name(&self) -> Option<&str> {
+        self.api_key
+            .as_ref()
+            .map(|k| k.query_param.as_str())
+            .filter(|name| !name.is_empty())
+    }
+
     fn head_passes<B>(&self, req: &http::Request<B>) -> bool {
         self.api_key.as_ref().is_none_or(|k| check_api_key(k, req))
             & self

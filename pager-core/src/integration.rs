@@ -427,6 +427,54 @@ impl Instance {
             .map_err(|e| e.with_integration(self.id()))
     }
 
+    /// The notification of a `GET` that carries it in its query string (UptimeRobot's webhook
+    /// alert contacts without POST values, PagerTree's `…/g?` URLs): the query's parameters,
+    /// as sent, minus the API key's (the guard's `query_param`, and `x-api-key` always), as an
+    /// `application/x-www-form-urlencoded` body. `None` for any other method, or when no
+    /// parameter is left. [`Instance::handle`] reads such a `GET` (with an empty body) this
+    /// way, and a host stores this body as the delivery's, so the key never reaches a log.
+    ///
+    /// ```
+    /// use pager_core::auth::{AuthConfig, AuthGuard};
+    /// use pager_core::{Error, Event, Instance, Integration};
+    ///
+    /// #[derive(Debug)]
+    /// struct Echo;
+    /// impl Integration for Echo {
+    ///     fn id(&self) -> &'static str { "echo" }
+    ///     fn handle(&self, _: &http::Request<bytes::Bytes>) -> Result<Vec<Event>, Error> {
+    ///         Ok(Vec::new())
+    ///     }
+    /// }
+    /// let auth: AuthConfig =
+    ///     serde_json::from_value(serde_json::json!({"api_key": {"key": "k", "query_param": "token"}}))?;
+    /// let instance = Instance::new(Box::new(Echo)).with_auth(AuthGuard::new(auth)?);
+    /// let uri: http::Uri = "/?monitorID=7&token=k&x-api-key=k&alertType=1".parse()?;
+    /// let form = instance.query_as_form(&http::Method::GET, &uri).unwrap();
+    /// assert_eq!(form, "monitorID=7&alertType=1");
+    /// assert_eq!(instance.query_as_form(&http::Method::POST, &uri), None);
+    /// let only_the_key: http::Uri = "/?token=k".parse()?;
+    /// assert_eq!(instance.query_as_form(&http::Method::GET, &only_the_key), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn query_as_form(&self, method: &http::Method, uri: &http::Uri) -> Option<Bytes> {
+        if method != http::Method::GET {
+            return None;
+        }
+        let secret = self.guard.as_ref().and_then(AuthGuard::query_param_name);
+        let kept: Vec<&str> = uri
+            .query()?
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| {
+                form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .is_none_or(|(name, _)| name != "x-api-key" && Some(&*name) != secret)
+            })
+            .collect();
+        (!kept.is_empty()).then(|| Bytes::from(kept.join("&")))
+    }
+
     fn handle_unnamed(&self, req: &http::Request<Bytes>) -> Result<Handled, Error> {
         let size = req.body().len();
         if size > self.limits.max_body_bytes {
@@ -435,6 +483,17 @@ impl Instance {
         if let Some(guard) = &self.guard {
             guard.check(req)?;
         }
+        let from_query;
+        let req = match self
+            .query_as_form(req.method(), req.uri())
+            .filter(|_| req.body().iter().all(u8::is_ascii_whitespace))
+        {
+            Some(form) => {
+                from_query = query_request(req, form);
+                &from_query
+            }
+            None => req,
+        };
         let mut events = self.integration.handle(req)?;
         for event in &events {
             // The `meta` object is one level; what it holds may nest the rest.
@@ -471,6 +530,24 @@ impl Instance {
         handled.events = events;
         Ok(handled)
     }
+}
+
+/// A `GET`'s query as a form `POST`'s body (see [`Instance::query_as_form`]): same path and
+/// headers, no query, `Content-Type: application/x-www-form-urlencoded`.
+fn query_request(req: &http::Request<Bytes>, form: Bytes) -> http::Request<Bytes> {
+    let mut converted = http::Request::new(form);
+    *converted.method_mut() = req.method().clone();
+    *converted.uri_mut() = req
+        .uri()
+        .path()
+        .parse()
+        .unwrap_or_else(|_| http::Uri::from_static("/"));
+    *converted.headers_mut() = req.headers().clone();
+    converted.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(crate::form::FORM_CONTENT_TYPE),
+    );
+    converted
 }
 
 /// Deserializes an adapter's configuration from JSON; `null` gives the default.

@@ -400,8 +400,12 @@ impl Receiver {
             metrics_route = metrics_route.route_layer(guarded());
         }
         Router::new()
-            .route("/integrations/{name}", post(deliver))
-            .route("/integrations/{name}/{*rest}", post(deliver_below))
+            // GET: a notification in the query string (UptimeRobot); see `receive`.
+            .route("/integrations/{name}", post(deliver).get(deliver))
+            .route(
+                "/integrations/{name}/{*rest}",
+                post(deliver_below).get(deliver_below),
+            )
             .route(
                 "/heartbeats/{name}",
                 get(ping_heartbeat).post(ping_heartbeat),
@@ -588,6 +592,44 @@ fn below_instance(uri: &http::Uri, name: &str) -> http::Uri {
         .unwrap_or_else(|_| http::Uri::from_static("/"))
 }
 
+/// The body's size as its `Content-Length` declares it, if it does.
+fn declared_length(headers: &http::HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// The delivery's content type, and for a `GET` its notification: the query string's
+/// parameters (the API key's aside) as a form body ([`Instance::query_as_form`]), which the
+/// instance reads and the log stores, so the key reaches no log. A `GET` with nothing else in
+/// its query (a browser, a crawler, a probe) and a `HEAD` are a 405 that records nothing.
+fn query_delivery(
+    instance: &Instance,
+    parts: &http::request::Parts,
+) -> Result<(Option<Bytes>, Option<String>), Box<Response>> {
+    let form = instance.query_as_form(&parts.method, &parts.uri);
+    if form.is_some() {
+        let content_type = pager_core::form::FORM_CONTENT_TYPE.to_owned();
+        return Ok((form, Some(content_type)));
+    }
+    if parts.method == http::Method::POST {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        return Ok((None, content_type));
+    }
+    let mut response = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "deliver with POST, or with GET and the notification in the query string",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, GET"));
+    Err(Box::new(response))
+}
+
 async fn receive(
     shared: &Shared,
     name: &str,
@@ -599,16 +641,8 @@ async fn receive(
     let now = SystemTime::from(received_at);
     let (mut parts, body) = request.into_parts();
     parts.uri = below_instance(&parts.uri, name);
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let limit = instance.limits().max_body_bytes;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = declared_length(&parts.headers);
 
     // Auth that needs no body is decided before a byte of it is read (only HMAC reads it).
     let head = http::Request::from_parts(parts, ());
@@ -617,6 +651,10 @@ async fn receive(
     if let Err(error) = before_body {
         return closing(unauthorized(shared, name, &error));
     }
+    let (query_form, content_type) = match query_delivery(&instance, &parts) {
+        Ok(read) => read,
+        Err(response) => return *response,
+    };
 
     let body = match read_body(shared.receiver.body_timeout, body, limit, declared).await {
         BodyRead::Complete(body) => body,
@@ -673,6 +711,7 @@ async fn receive(
         return unauthorized(shared, name, error);
     }
     let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
+    let body = query_form.filter(|_| body.is_empty()).unwrap_or(body);
     let (outcome, notes, result, pings) = match result {
         Ok(handled) => accepted(shared, name, &instance, handled),
         Err(error) => (Outcome::rejected(&error), None, Err(error), Vec::new()),

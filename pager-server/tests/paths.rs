@@ -106,3 +106,87 @@ async fn the_adapter_sees_the_path_below_its_instance_and_may_shape_the_answer()
     let (status, _) = post(&router, "/integrations/nope/v2/enqueue").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+async fn send(router: &axum::Router, method: &str, uri: &str) -> StatusCode {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap();
+    router.clone().oneshot(request).await.unwrap().status()
+}
+
+/// UptimeRobot's webhook without POST values (and PagerTree's `…/g?` URLs): a GET whose query
+/// string is the notification. It is read and stored as a form body, without the API key.
+#[tokio::test]
+async fn a_get_delivers_its_query_string_as_a_form_without_the_api_key() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let registry = pager_integrations::registry();
+    let instance = registry
+        .build("uptimerobot", &json!({"auth": {"api_key": "k-1"}}))
+        .unwrap();
+    let receiver = Receiver::new(Arc::clone(&store))
+        .with_instance("robot", instance)
+        .unwrap();
+    let router = receiver.router();
+
+    let down = "/integrations/robot?monitorID=780123456&monitorFriendlyName=Shop%20API\
+                &alertType=1&alertDetails=HTTP+503&x-api-key=k-1";
+    assert_eq!(send(&router, "GET", down).await, StatusCode::OK);
+    let alerts = store
+        .alerts(&pager_server::store::AlertFilter::new())
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].thirdparty_id, "780123456");
+    assert_eq!(alerts[0].title, "Shop API is down");
+    let log = store.deliveries(None, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    let stored = store.delivery(log[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.body.as_deref(),
+        Some(&b"monitorID=780123456&monitorFriendlyName=Shop%20API&alertType=1&alertDetails=HTTP+503"[..]),
+        "the query as sent, less the key"
+    );
+
+    // Below the instance's URL too (PagerTree's `/g?`); the up resolves the down's alert.
+    let up = "/integrations/robot/g?x-api-key=k-1&monitorID=780123456&alertType=2";
+    assert_eq!(send(&router, "GET", up).await, StatusCode::OK);
+    let open = store
+        .alerts(
+            &pager_server::store::AlertFilter::new()
+                .status(pager_server::lifecycle::AlertStatus::Open),
+        )
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+
+    // The guard still decides first; a GET with nothing but the key, a HEAD, or no query at
+    // all is refused and records nothing.
+    for uri in [
+        "/integrations/robot?monitorID=1&alertType=1",
+        "/integrations/robot",
+    ] {
+        assert_eq!(
+            send(&router, "GET", uri).await,
+            StatusCode::UNAUTHORIZED,
+            "{uri}"
+        );
+    }
+    for (method, uri) in [
+        ("GET", "/integrations/robot?x-api-key=k-1"),
+        ("GET", "/integrations/robot?x-api-key=k-1&"),
+        ("HEAD", "/integrations/robot?x-api-key=k-1&monitorID=1"),
+    ] {
+        assert_eq!(
+            send(&router, method, uri).await,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+    }
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 2);
+}
