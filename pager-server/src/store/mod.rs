@@ -825,6 +825,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         plans: BTreeMap<String, Arc<OutboxPlan>>,
     ) -> Result<Unmuted, StoreError>;
 
+    /// Whether other processes (replicas) share this store: then what one process keeps in
+    /// memory (the heartbeats' last pings) is read again from the store before it is relied
+    /// on, and singleton tasks ask [`Store::lead`]. False by default.
+    fn shared(&self) -> bool {
+        false
+    }
+
     /// Whether this process runs the singleton task `task` (the heartbeat sweep) now. A store
     /// shared by several replicas answers true to one of them at a time, the same one until
     /// it stops or loses the database; a store of one process always answers true (the

@@ -1815,6 +1815,10 @@ impl Store for PostgresStore {
         .await
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     async fn lead(&self, task: &str) -> Result<bool, StoreError> {
         let mut leader = self.leader.lock().await;
         if leader
