@@ -236,3 +236,63 @@ fn three_replicas_one_killed_nothing_lost_nothing_twice() {
         replica.terminate();
     }
 }
+
+/// The database goes away under a running replica: deliveries are answered 503 (the sender
+/// retries) and `/healthz` 503; when it is back the replica recovers by itself, no restart.
+#[test]
+fn a_database_outage_is_503_then_recovers_without_a_restart() {
+    if pager_testkit::postgres_for_test("serve_outage")
+        .unwrap()
+        .is_none()
+    {
+        return;
+    }
+    // A cluster of its own, to stop and start.
+    let cluster =
+        pager_testkit::PgCluster::start_new(&pager_testkit::postgres_bin().unwrap()).unwrap();
+    let url = cluster.create_database("serve_outage").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "store = \"{url}\"\n\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n"
+        ),
+    )
+    .unwrap();
+    let port = pager_testkit::free_port();
+    let replica = start_pagerhook_with(&config, port, &[]);
+    let deliver = |nonce: usize| {
+        agent()
+            .post(&format!("http://127.0.0.1:{port}/integrations/am"))
+            .header("Content-Type", "application/json")
+            .send(notification(0, true, nonce).as_str())
+            .unwrap()
+            .status()
+    };
+    let health = || {
+        agent()
+            .get(&format!("http://127.0.0.1:{port}/healthz"))
+            .call()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(deliver(0), 200);
+    cluster.stop().unwrap();
+    assert_eq!(deliver(1), 503, "a delivery the store cannot commit");
+    assert_eq!(health(), 503);
+    cluster.start().unwrap();
+    pager_testkit::wait_for("/healthz to recover", 30, || {
+        (health() == 200).then_some(())
+    });
+    assert_eq!(deliver(2), 200);
+    let alerts: Vec<Value> = get_json(&format!("http://127.0.0.1:{port}/alerts?instance=am"))
+        .unwrap()["alerts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["dedup_count"], 2, "the 503 was not counted");
+    replica.terminate();
+    cluster.stop().unwrap();
+}
