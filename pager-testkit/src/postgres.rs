@@ -23,6 +23,8 @@ pub struct PgCluster {
     port: u16,
     /// `runuser -u nobody --` when running as root.
     as_user: Option<String>,
+    /// Whether commits wait for the disk (off for tests: `-F`).
+    fsync: bool,
 }
 
 /// The folder of `initdb`, `pg_ctl` and `createdb`: `PAGERHOOK_PG_BIN` (if it holds them:
@@ -130,6 +132,18 @@ impl PgCluster {
     /// # Errors
     /// When `initdb` or `pg_ctl` fail (their output is in the message).
     pub fn start_new(bin: &Path) -> Result<Self, String> {
+        Self::start_with(bin, false)
+    }
+
+    /// As [`PgCluster::start_new`], with fsync on: commits wait for the disk (for benchmarks).
+    ///
+    /// # Errors
+    /// As [`PgCluster::start_new`].
+    pub fn start_durable(bin: &Path) -> Result<Self, String> {
+        Self::start_with(bin, true)
+    }
+
+    fn start_with(bin: &Path, fsync: bool) -> Result<Self, String> {
         static COUNT: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "pagerhook-pg-{}-{}",
@@ -152,8 +166,9 @@ impl PgCluster {
             dir,
             port: crate::free_port(),
             as_user,
+            fsync,
         };
-        run(
+        let started = run(
             cluster
                 .command("initdb")
                 .arg("-D")
@@ -169,8 +184,12 @@ impl PgCluster {
                 ])
                 .arg("--no-sync"),
             "initdb",
-        )?;
-        cluster.start()?;
+        )
+        .and_then(|()| cluster.start());
+        if let Err(error) = started {
+            let _ = std::fs::remove_dir_all(&cluster.dir);
+            return Err(error);
+        }
         cluster.watch();
         Ok(cluster)
     }
@@ -195,9 +214,10 @@ impl PgCluster {
     /// When `pg_ctl start` fails.
     pub fn start(&self) -> Result<(), String> {
         let options = format!(
-            "-h 127.0.0.1 -p {} -k {} -F -c max_connections=200",
+            "-h 127.0.0.1 -p {} -k {}{} -c max_connections=200",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            if self.fsync { "" } else { " -F" }
         );
         run(
             self.command("pg_ctl")

@@ -65,6 +65,9 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 pub const MAX_POOL_SIZE: usize = 256;
 /// How long a caller waits for a pooled connection, and a new connection for the server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long unacknowledged data or silence on a connection is tolerated before it is dropped
+/// (`tcp_user_timeout`, `keepalives_idle`; the URL may set others).
+const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often an unavailable database is probed, so that `/healthz` recovers on its own.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most rows one retention transaction deletes.
@@ -256,6 +259,14 @@ impl PostgresLocation {
             .map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        // A database that vanishes without closing the connection (a partition, a crashed
+        // host) fails the queries waiting on it within about this long, rather than never.
+        if !query.contains("tcp_user_timeout") {
+            config.tcp_user_timeout(DEAD_PEER_TIMEOUT);
+        }
+        if !query.contains("keepalives_idle") {
+            config.keepalives_idle(DEAD_PEER_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("pagerhook");
