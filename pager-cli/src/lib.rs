@@ -72,6 +72,17 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Copy an SQLite store (stopped) into an empty PostgreSQL database, ids and all, to move
+    /// a receiver to replicas. Prints what it copied, by table, as JSON.
+    ImportSqlite {
+        /// The SQLite file (the `store = "sqlite:PATH"` of the old configuration).
+        #[arg(long, value_name = "PATH")]
+        from: std::path::PathBuf,
+        /// The database, `postgres://…`; default: `PAGERHOOK_STORE`, which keeps a password
+        /// off the command line.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// List the available integrations: slug, name, version.
     Integrations {
         /// Print JSON instead of a table.
@@ -123,6 +134,7 @@ where
         ),
         Command::Integrations { json } => integrations(json),
         Command::Serve { config, listen } => serve(&config, listen),
+        Command::ImportSqlite { from, to } => import_sqlite(&from, to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -227,6 +239,38 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         eprintln!("pagerhook: stopped");
         Ok(())
     })
+}
+
+fn import_sqlite(from: &std::path::Path, to: Option<String>) -> Result<(), Failure> {
+    use pager_server::store::{PostgresLocation, PostgresStore};
+    let url = match to {
+        Some(url) => url,
+        None => std::env::var(STORE_VAR)
+            .map_err(|_| Failure::Usage(format!("give --to postgres://… or set {STORE_VAR}")))?,
+    };
+    let location = PostgresLocation::parse(&url).map_err(Failure::Usage)?;
+    if !from.is_file() {
+        return Err(Failure::Usage(format!("{}: no such file", from.display())));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let imported = runtime
+        .block_on(PostgresStore::import_sqlite(&location, from))
+        .map_err(|e| {
+            Failure::Rejected(format!(
+                "cannot import {} into {}: {}",
+                from.display(),
+                location.redacted(),
+                pager_server::open_failure_reason(&e)
+            ))
+        })?;
+    let json = serde_json::to_string_pretty(&imported.rows)
+        .map_err(|e| Failure::Rejected(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{json}").map_err(|e| Failure::Rejected(e.to_string()))?;
+    Ok(())
 }
 
 /// What the request carries besides the body.

@@ -296,3 +296,60 @@ fn a_database_outage_is_503_then_recovers_without_a_restart() {
     replica.terminate();
     cluster.stop().unwrap();
 }
+
+/// `pagerhook import-sqlite`: an SQLite store into an empty database (named by
+/// `PAGERHOOK_STORE`), then served from it; a second import is refused.
+#[test]
+fn import_sqlite_then_serve_from_postgres() {
+    let Some(cluster) = pager_testkit::postgres_for_test("import_sqlite").unwrap() else {
+        return;
+    };
+    let url = cluster.create_database("import_sqlite").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("old.db");
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "store = \"sqlite:{}\"\n\n[[instances]]\nname = \"am\"\nintegration = \"prometheus-v3\"\n",
+            sqlite.display()
+        ),
+    )
+    .unwrap();
+    let port = pager_testkit::free_port();
+    let old = start_pagerhook_with(&config, port, &[]);
+    let status = agent()
+        .post(&format!("http://127.0.0.1:{port}/integrations/am"))
+        .header("Content-Type", "application/json")
+        .send(notification(1, true, 1).as_str())
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let before = get_json(&format!("http://127.0.0.1:{port}/alerts")).unwrap();
+    old.terminate();
+
+    let import = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pagerhook"))
+            .args(["import-sqlite", "--from"])
+            .arg(&sqlite)
+            .env("PAGERHOOK_STORE", &url)
+            .output()
+            .unwrap()
+    };
+    let output = import();
+    assert!(output.status.success(), "{output:?}");
+    let copied: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(copied["deliveries"], 1);
+    assert_eq!(copied["alerts"], 1);
+    let again = import();
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty"));
+
+    let replica = start_pagerhook_with(&config, port, &[("PAGERHOOK_STORE", url.as_str())]);
+    assert_eq!(
+        get_json(&format!("http://127.0.0.1:{port}/alerts")).unwrap(),
+        before,
+        "the alerts, as the SQLite receiver showed them"
+    );
+    replica.terminate();
+}

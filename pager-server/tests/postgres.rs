@@ -320,3 +320,109 @@ async fn a_database_that_goes_away_and_comes_back() {
         .unwrap()
         .unwrap();
 }
+
+/// Moving from SQLite: everything an SQLite store holds is copied with its ids, reads back the
+/// same through the PostgreSQL store, and new rows continue after the old ids, with the old
+/// store's message-id prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sqlite_store_is_imported_whole() {
+    use pager_server::store::{DeliveryFilter, MessageFilter, SqliteStore};
+    let Some(url) = database("postgres_import") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let output = pager_server::outputs::OutputConfig::new(
+        "sink",
+        pager_server::outputs::OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+        [
+            pager_server::outputs::Trigger::Opened,
+            pager_server::outputs::Trigger::Resolved,
+        ],
+    );
+    let plan =
+        pager_server::outputs::OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap();
+    {
+        let old = SqliteStore::open(&path).unwrap();
+        for i in 0..5 {
+            old.ingest(create(&format!("k{}", i % 3), i).with_outbox(Arc::clone(&plan)))
+                .await
+                .unwrap();
+        }
+        let resolve = Delivery::new(
+            "am",
+            at(10),
+            None,
+            Some(Bytes::from_static(b"{\"r\":1}")),
+            7,
+            Outcome::Accepted(vec![Event::new(Action::Resolve, "k0", "down")]),
+        )
+        .with_outbox(Arc::clone(&plan))
+        .with_signature("sig", at(1000));
+        old.ingest(resolve).await.unwrap();
+        old.record_ping("hb", at(11)).await.unwrap();
+        old.close().await.unwrap();
+    }
+    let old = SqliteStore::open(&path).unwrap();
+    let alerts = old.alerts(&AlertFilter::new()).await.unwrap();
+    let deliveries = old
+        .deliveries_matching(&DeliveryFilter::new())
+        .await
+        .unwrap();
+    let messages = old.messages(&MessageFilter::new()).await.unwrap();
+    let history = old.alert(alerts[0].id).await.unwrap();
+    let body = old.delivery(deliveries[0].id).await.unwrap();
+    let pings = old.pings().await.unwrap();
+    old.close().await.unwrap();
+
+    let location = PostgresLocation::parse(&url).unwrap();
+    let imported = PostgresStore::import_sqlite(&location, &path)
+        .await
+        .unwrap();
+    assert_eq!(imported.rows["deliveries"], 6);
+    assert_eq!(imported.rows["alerts"], 3);
+    let new = open(&url).await;
+    assert_eq!(new.alerts(&AlertFilter::new()).await.unwrap(), alerts);
+    assert_eq!(
+        new.deliveries_matching(&DeliveryFilter::new())
+            .await
+            .unwrap(),
+        deliveries
+    );
+    assert_eq!(new.messages(&MessageFilter::new()).await.unwrap(), messages);
+    assert_eq!(new.alert(alerts[0].id).await.unwrap(), history);
+    assert_eq!(new.delivery(deliveries[0].id).await.unwrap(), body);
+    assert_eq!(new.pings().await.unwrap(), pings);
+    assert!(
+        PostgresStore::import_sqlite(&location, &path)
+            .await
+            .is_err(),
+        "a database that is not empty is refused"
+    );
+
+    // New rows continue after the old ones, with the old message-id prefix.
+    let next = new
+        .ingest(create("k9", 20).with_outbox(Arc::clone(&plan)))
+        .await
+        .unwrap();
+    assert!(next.delivery_id > deliveries[0].id);
+    assert!(next.results[0].alert_id.unwrap() > alerts[0].id);
+    let newest = new.messages(&MessageFilter::new()).await.unwrap();
+    let prefix = |id: &str| id.split('_').nth(1).unwrap().to_owned();
+    assert_eq!(
+        prefix(&newest[0].webhook_id),
+        prefix(&messages[0].webhook_id)
+    );
+    // The replayed signature came along.
+    let replay = Delivery::new(
+        "am",
+        at(30),
+        None,
+        Some(Bytes::from_static(b"{}")),
+        2,
+        Outcome::Accepted(vec![]),
+    )
+    .with_signature("sig", at(1000));
+    assert!(new.ingest(replay).await.unwrap().replayed);
+    new.close().await.unwrap();
+}

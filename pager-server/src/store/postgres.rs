@@ -1911,3 +1911,251 @@ async fn insert_window(
     )?;
     Ok(Window::new(id, now, spec))
 }
+
+/// What [`PostgresStore::import_sqlite`] copied, by table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Imported {
+    /// Rows copied, by table name.
+    pub rows: BTreeMap<&'static str, u64>,
+}
+
+/// The tables [`PostgresStore::import_sqlite`] copies, parents first, with their columns and
+/// how each is read from SQLite: `t` text, `i` integer, `b` blob, `z` timestamp (RFC 3339 text),
+/// `?` boolean (0/1).
+const IMPORTED: &[(&str, &[(&str, char)])] = &[
+    (
+        "deliveries",
+        &[
+            ("id", 'i'),
+            ("instance", 't'),
+            ("received_at", 'z'),
+            ("content_type", 't'),
+            ("body", 'b'),
+            ("body_bytes", 'i'),
+            ("status", '4'),
+            ("error", 't'),
+            ("event_count", 'i'),
+            ("events", 't'),
+            ("notes", 't'),
+        ],
+    ),
+    (
+        "alerts",
+        &[
+            ("id", 'i'),
+            ("instance", 't'),
+            ("thirdparty_id", 't'),
+            ("status", 't'),
+            ("title", 't'),
+            ("description", 't'),
+            ("urgency", 't'),
+            ("dedup_keys", 't'),
+            ("tags", 't'),
+            ("additional_data", 't'),
+            ("dedup_count", 'i'),
+            ("created_at", 'z'),
+            ("updated_at", 'z'),
+            ("acknowledged_at", 'z'),
+            ("resolved_at", 'z'),
+            ("muted", '?'),
+            ("unmuted_at", 'z'),
+        ],
+    ),
+    (
+        "alert_history",
+        &[
+            ("id", 'i'),
+            ("alert_id", 'i'),
+            ("delivery_id", 'i'),
+            ("at", 'z'),
+            ("action", 't'),
+            ("transition", 't'),
+        ],
+    ),
+    (
+        "seen_signatures",
+        &[("instance", 't'), ("signature", 't'), ("expires_at", 'z')],
+    ),
+    (
+        "outbox",
+        &[
+            ("id", 'i'),
+            ("output", 't'),
+            ("webhook_id", 't'),
+            ("kind", 't'),
+            ("delivery_id", 'i'),
+            ("alert_id", 'i'),
+            ("order_key", 't'),
+            ("blocked", '?'),
+            ("body", 'b'),
+            ("content_type", 't'),
+            ("status", 't'),
+            ("attempts", '4'),
+            ("last_status_code", '4'),
+            ("last_error", 't'),
+            ("next_attempt_at", 'z'),
+            ("created_at", 'z'),
+            ("updated_at", 'z'),
+        ],
+    ),
+    ("heartbeat_pings", &[("name", 't'), ("last_ping_at", 'z')]),
+    (
+        "maintenance_windows",
+        &[
+            ("id", 'i'),
+            ("source", 't'),
+            ("starts_at", 'z'),
+            ("ends_at", 'z'),
+            ("spec", 't'),
+            ("created_at", 'z'),
+        ],
+    ),
+];
+
+/// One SQLite value, converted for PostgreSQL.
+#[derive(Debug)]
+enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Int4(Option<i32>),
+    Blob(Option<Vec<u8>>),
+    Time(Option<DateTime<Utc>>),
+    Bool(Option<bool>),
+}
+
+impl Value {
+    fn read(row: &rusqlite::Row<'_>, index: usize, kind: char) -> Result<Self, StoreError> {
+        Ok(match kind {
+            'i' => Value::Int(row.get(index)?),
+            '4' => Value::Int4(row.get(index)?),
+            'b' => Value::Blob(row.get(index)?),
+            '?' => Value::Bool(row.get(index)?),
+            'z' => {
+                let text: Option<String> = row.get(index)?;
+                Value::Time(
+                    text.map(|t| {
+                        DateTime::parse_from_rfc3339(&t)
+                            .map(|t| t.with_timezone(&Utc))
+                            .map_err(|e| corrupt("a timestamp", &e))
+                    })
+                    .transpose()?,
+                )
+            }
+            _ => Value::Text(row.get(index)?),
+        })
+    }
+
+    fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Value::Text(v) => v,
+            Value::Int(v) => v,
+            Value::Int4(v) => v,
+            Value::Blob(v) => v,
+            Value::Time(v) => v,
+            Value::Bool(v) => v,
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Copies everything the SQLite store at `path` holds (the delivery log, alerts and their
+    /// history, seen signatures, the outbox with its message-id prefix, heartbeat pings,
+    /// maintenance windows) into the database at `location` (migrated first), which must hold
+    /// no delivery and no alert yet, in one transaction: ids are kept, so links between them,
+    /// `webhook-id`s and API URLs stay as they were. The SQLite file is migrated to the current
+    /// schema first and must not be in use (stop its receiver first).
+    ///
+    /// # Errors
+    /// When the file cannot be read, the database cannot be reached or is not empty, or a write
+    /// fails (then nothing is copied).
+    pub async fn import_sqlite(
+        location: &PostgresLocation,
+        path: &std::path::Path,
+    ) -> Result<Imported, StoreError> {
+        let store = Self::open(location).await?;
+        let imported = store.import_sqlite_into(path).await;
+        store.close().await?;
+        imported
+    }
+
+    async fn import_sqlite_into(&self, path: &std::path::Path) -> Result<Imported, StoreError> {
+        // Open (and migrate) it as a store first, then read it alone.
+        super::SqliteStore::open(path)?.close().await?;
+        let sqlite = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        let rows = tx
+            .query(
+                "SELECT (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM alerts)",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        let existing: i64 = rows.first().map_or(Ok(0), |row| get(row, 0))?;
+        if existing > 0 {
+            return Err(StoreError::Open(
+                "the PostgreSQL database already holds deliveries or alerts: import into an \
+                 empty one"
+                    .to_owned(),
+            ));
+        }
+        let mut imported = Imported::default();
+        for (table, columns) in IMPORTED {
+            let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+            let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+            let overriding = if *table == "maintenance_windows" {
+                "OVERRIDING SYSTEM VALUE "
+            } else {
+                ""
+            };
+            let insert = tx
+                .prepare(&format!(
+                    "INSERT INTO {table} ({}) {overriding}VALUES ({})",
+                    names.join(", "),
+                    placeholders.join(", ")
+                ))
+                .await
+                .map_err(pg)?;
+            let mut statement = sqlite.prepare(&format!(
+                "SELECT {} FROM {table} ORDER BY 1",
+                names.join(", ")
+            ))?;
+            let mut rows = statement.query([])?;
+            let mut count = 0_u64;
+            while let Some(row) = rows.next()? {
+                let values = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (_, kind))| Value::read(row, index, *kind))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(Value::as_sql).collect();
+                tx.execute(&insert, &params).await.map_err(pg)?;
+                count += 1;
+            }
+            if names.first() == Some(&"id") {
+                tx.execute(
+                    format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                         coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                    )
+                    .as_str(),
+                    &[],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            imported.rows.insert(table, count);
+        }
+        let prefix: String =
+            sqlite.query_row("SELECT prefix FROM outbox_identity", [], |row| row.get(0))?;
+        tx.execute("UPDATE outbox_identity SET prefix = $1", &[&prefix])
+            .await
+            .map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
+        Ok(imported)
+    }
+}
