@@ -219,6 +219,19 @@ async fn due_messages_are_claimed_by_one_replica() {
         10,
         "leases ran out: everything is due again"
     );
+    // A replica that closes leaves its unfinished claims to the others at once.
+    let third = open(&url).await;
+    let due = third
+        .due_messages("sink", later, &[], 100, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 0, "all claimed by the second");
+    second.close().await.unwrap();
+    let due = third
+        .due_messages("sink", later, &[], 100, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 10);
 }
 
 /// One replica at a time leads a singleton task; when it closes (or dies: its connection

@@ -1868,6 +1868,18 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) -> Result<(), StoreError> {
+        // Messages this replica claimed but did not finish (in flight at shutdown) are left
+        // to any replica at once, rather than when their lease runs out. Best effort: a
+        // replica that dies leaves its claims to expire.
+        if let Ok(client) = self.client().await {
+            let _ = client
+                .execute(
+                    "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL \
+                     WHERE claimed_by = $1 AND status = 'pending'",
+                    &[&self.replica],
+                )
+                .await;
+        }
         self.closed.store(true, Ordering::Relaxed);
         *self.leader.lock().await = None;
         self.pool.close();
