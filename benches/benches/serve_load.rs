@@ -17,6 +17,13 @@
 //! `--seconds N` sets the time per scenario (default 10); `--clients N` the client threads
 //! (default 16). Not a timed test: nothing fails because the machine is slow, only when
 //! something is lost.
+//!
+//! `--store postgres` runs the same scenarios on the PostgreSQL store, in a throwaway cluster
+//! this bench starts (`initdb`/`pg_ctl` as for the tests, but with fsync on, as SQLite's
+//! `synchronous = FULL`; a fresh database per scenario), and
+//! `--replicas N` (default 1) serves each scenario from N receivers — each its own store, pool
+//! and two-worker runtime, as N `pagerhook serve` processes would be — on that one database,
+//! the clients spread over them. The database server shares the machine's cores with them.
 
 // Bench code: a failed unwrap is a failed run; the casts are measurement arithmetic.
 #![allow(
@@ -37,9 +44,53 @@ use std::time::{Duration, Instant};
 use pager_server::Receiver;
 use pager_server::config::{ServeConfig, ServerConfig};
 use pager_server::lifecycle::AlertStatus;
-use pager_server::store::{AlertFilter, MessageStatus, SqliteStore, Store};
+use pager_server::store::{
+    AlertFilter, MessageStatus, PostgresLocation, PostgresStore, SqliteStore, Store,
+};
 
 const GROUPS: usize = 1000;
+
+/// Where the scenarios keep their data.
+enum Backend {
+    Sqlite,
+    /// The throwaway cluster, and how many replicas serve each scenario.
+    Postgres(&'static pager_testkit::PgCluster, usize),
+}
+
+impl Backend {
+    fn replicas(&self) -> usize {
+        match self {
+            Backend::Sqlite => 1,
+            Backend::Postgres(_, replicas) => *replicas,
+        }
+    }
+
+    /// The database of scenario `instance`: a file, or a fresh database's URL.
+    fn location(&self, dir: &std::path::Path, instance: &str) -> String {
+        match self {
+            Backend::Sqlite => dir.join(format!("{instance}.db")).display().to_string(),
+            Backend::Postgres(cluster, _) => cluster.create_database(instance).unwrap(),
+        }
+    }
+
+    fn open(&self, runtime: &tokio::runtime::Runtime, location: &str) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite => Arc::new(SqliteStore::open(location).unwrap()),
+            Backend::Postgres(..) => {
+                let location = PostgresLocation::parse(location).unwrap();
+                Arc::new(runtime.block_on(PostgresStore::open(&location)).unwrap())
+            }
+        }
+    }
+}
+
+fn arg_text(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -123,13 +174,14 @@ fn sink() -> Sink {
     }
 }
 
-fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
+fn drive(urls: &[String], alerts: usize, clients: u64, seconds: u64) -> Scenario {
     let payloads = Arc::new(payloads(alerts));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|client| {
-            let (payloads, stop, url) = (Arc::clone(&payloads), Arc::clone(&stop), url.to_owned());
+            let url = urls[client as usize % urls.len()].clone();
+            let (payloads, stop) = (Arc::clone(&payloads), Arc::clone(&stop));
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
@@ -187,14 +239,25 @@ fn drive(url: &str, alerts: usize, clients: u64, seconds: u64) -> Scenario {
 /// `seconds`, then checked.
 #[allow(clippy::too_many_lines)]
 fn run(
-    runtime: &tokio::runtime::Runtime,
+    backend: &Backend,
     dir: &std::path::Path,
     sink: &Sink,
     (instance, alerts, output): (&str, usize, bool),
     clients: u64,
     seconds: u64,
 ) -> Scenario {
-    let store = Arc::new(SqliteStore::open(dir.join(format!("{instance}.db"))).unwrap());
+    let location = backend.location(dir, instance);
+    // One runtime (two workers) per replica, as one `pagerhook serve` process each.
+    let runtimes: Vec<tokio::runtime::Runtime> = (0..backend.replicas())
+        .map(|_| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let runtime = &runtimes[0];
     let port = sink.port;
     let outputs = if output {
         format!(
@@ -207,30 +270,39 @@ fn run(
     let toml =
         format!("[[instances]]\nname = \"{instance}\"\nintegration = \"prometheus-v3\"\n{outputs}");
     let config = ServeConfig::from_toml(&toml, dir).unwrap();
-    let receiver = Receiver::from_config(
-        &pager_integrations::registry(),
-        &config.instances,
-        Arc::clone(&store) as Arc<dyn Store>,
-    )
-    .unwrap()
-    .with_outputs(config.outputs.clone())
-    .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+    let mut urls = Vec::new();
+    let mut servers = Vec::new();
+    let mut stores = Vec::new();
+    for runtime in &runtimes {
+        let store = backend.open(runtime, &location);
+        let receiver = Receiver::from_config(
+            &pager_integrations::registry(),
+            &config.instances,
+            Arc::clone(&store),
+        )
+        .unwrap()
+        .with_outputs(config.outputs.clone())
         .unwrap();
-    let url = format!(
-        "http://{}/integrations/{instance}",
-        listener.local_addr().unwrap()
-    );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(pager_server::serve(
-        listener,
-        receiver,
-        ServerConfig::default(),
-        async { drop(stopped.await) },
-    ));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        urls.push(format!(
+            "http://{}/integrations/{instance}",
+            listener.local_addr().unwrap()
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(pager_server::serve(
+            listener,
+            receiver,
+            ServerConfig::default(),
+            async { drop(stopped.await) },
+        ));
+        servers.push((stop, server));
+        stores.push(store);
+    }
+    let store = Arc::clone(&stores[0]);
 
-    let mut scenario = drive(&url, alerts, clients, seconds);
+    let mut scenario = drive(&urls, alerts, clients, seconds);
     scenario.name = if output {
         "1 alert + output"
     } else if alerts == 1 {
@@ -260,12 +332,15 @@ fn run(
         }
     });
 
-    let _ = stop.send(());
-    runtime.block_on(server).unwrap().unwrap();
+    for ((stop, server), runtime) in servers.into_iter().zip(&runtimes) {
+        let _ = stop.send(());
+        runtime.block_on(server).unwrap().unwrap();
+    }
     drop(store);
+    drop(stores);
     // Nothing lost, nothing duplicated.
+    let store = backend.open(runtime, &location);
     let check = runtime.block_on(async {
-        let store = SqliteStore::open(dir.join(format!("{instance}.db"))).unwrap();
         let logged = store.deliveries(None, usize::MAX).await.unwrap();
         let alerts = store
             .alerts(&AlertFilter::new().limit(usize::MAX))
@@ -315,12 +390,22 @@ fn run(
 fn main() {
     let seconds = arg("--seconds", 10);
     let clients = arg("--clients", 16);
+    let replicas = usize::try_from(arg("--replicas", 1)).unwrap().max(1);
+    let backend = match arg_text("--store").as_deref() {
+        None | Some("sqlite") => Backend::Sqlite,
+        Some("postgres") => {
+            let bin = pager_testkit::postgres_bin()
+                .expect("--store postgres needs PostgreSQL's initdb and pg_ctl");
+            // Durable (fsync on), to compare with SQLite's synchronous=FULL.
+            let cluster = pager_testkit::PgCluster::start_durable(&bin).unwrap();
+            Backend::Postgres(Box::leak(Box::new(cluster)), replicas)
+        }
+        Some(other) => {
+            eprintln!("--store {other}: sqlite or postgres");
+            std::process::exit(2);
+        }
+    };
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let mut results = Vec::new();
     let sink = sink();
     for scenario in [
@@ -328,13 +413,19 @@ fn main() {
         ("hundred", 100, false),
         ("relay", 1, true),
     ] {
-        results.push(run(&runtime, dir.path(), &sink, scenario, clients, seconds));
+        results.push(run(&backend, dir.path(), &sink, scenario, clients, seconds));
     }
 
     println!();
-    println!(
-        "receiver load: SQLite store (WAL, synchronous=FULL, group commit), {clients} client threads, 2 server workers, {seconds} s per scenario"
-    );
+    let store = match &backend {
+        Backend::Sqlite => {
+            "SQLite store (WAL, synchronous=FULL, group commit), 2 server workers".to_owned()
+        }
+        Backend::Postgres(_, replicas) => format!(
+            "PostgreSQL store (local cluster, fsync on), {replicas} replica(s) of 2 server workers each"
+        ),
+    };
+    println!("receiver load: {store}, {clients} client threads, {seconds} s per scenario");
     println!(
         "{:<18} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8}",
         "payload",

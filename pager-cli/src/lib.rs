@@ -72,6 +72,17 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Copy an SQLite store (stopped) into an empty PostgreSQL database, ids and all, to move
+    /// a receiver to replicas. Prints what it copied, by table, as JSON.
+    ImportSqlite {
+        /// The SQLite file (the `store = "sqlite:PATH"` of the old configuration).
+        #[arg(long, value_name = "PATH")]
+        from: std::path::PathBuf,
+        /// The database, `postgres://…`; default: `PAGERHOOK_STORE`, which keeps a password
+        /// off the command line.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// List the available integrations: slug, name, version.
     Integrations {
         /// Print JSON instead of a table.
@@ -123,6 +134,7 @@ where
         ),
         Command::Integrations { json } => integrations(json),
         Command::Serve { config, listen } => serve(&config, listen),
+        Command::ImportSqlite { from, to } => import_sqlite(&from, to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -139,6 +151,8 @@ where
 
 /// An API token for the read routes, added to the configuration's `[api] tokens`.
 const API_TOKEN_VAR: &str = "PAGERHOOK_API_TOKEN";
+/// Overrides the configuration's `store` (so that a database password stays out of the file).
+const STORE_VAR: &str = "PAGERHOOK_STORE";
 
 fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Result<(), Failure> {
     use pager_server::Receiver;
@@ -154,6 +168,15 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
             .ok_or_else(|| Failure::Usage(format!("{API_TOKEN_VAR} must be non-empty UTF-8")))?;
         config.api.tokens.push(Secret::new(token));
     }
+    if let Some(store) = std::env::var_os(STORE_VAR) {
+        let store = store
+            .into_string()
+            .ok()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Failure::Usage(format!("{STORE_VAR} must be non-empty UTF-8")))?;
+        config.store = StoreLocation::try_from(store)
+            .map_err(|e| Failure::Usage(format!("{STORE_VAR}: {e}")))?;
+    }
     let _ = tracing_subscriber::fmt()
         .with_writer(io::stderr)
         // Colour codes only for a person at a terminal, not in files or a journal.
@@ -163,16 +186,19 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    let store = pager_server::open_store(&config.store).map_err(|e| {
-        let location = match &config.store {
-            StoreLocation::Sqlite(path) => path.display().to_string(),
-            StoreLocation::Memory => "memory".to_owned(),
-        };
-        Failure::Usage(format!(
-            "cannot open the store {location}: {}",
-            pager_server::open_failure_reason(&e)
-        ))
-    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let store = runtime
+        .block_on(pager_server::open_store(&config.store))
+        .map_err(|e| {
+            Failure::Usage(format!(
+                "cannot open the store {}: {}",
+                config.store.describe(),
+                pager_server::open_failure_reason(&e)
+            ))
+        })?;
     let receiver = Receiver::from_config(&pager_integrations::registry(), &config.instances, store)
         .map_err(|e| Failure::Usage(e.to_string()))?
         .with_api(config.api.clone())
@@ -183,10 +209,6 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         .map_err(|e| Failure::Usage(e.to_string()))?
         .with_maintenance(&config.maintenance)
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
     let address = listen.unwrap_or(config.listen);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(address)
@@ -217,6 +239,38 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
         eprintln!("pagerhook: stopped");
         Ok(())
     })
+}
+
+fn import_sqlite(from: &std::path::Path, to: Option<String>) -> Result<(), Failure> {
+    use pager_server::store::{PostgresLocation, PostgresStore};
+    let url = match to {
+        Some(url) => url,
+        None => std::env::var(STORE_VAR)
+            .map_err(|_| Failure::Usage(format!("give --to postgres://… or set {STORE_VAR}")))?,
+    };
+    let location = PostgresLocation::parse(&url).map_err(Failure::Usage)?;
+    if !from.is_file() {
+        return Err(Failure::Usage(format!("{}: no such file", from.display())));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let imported = runtime
+        .block_on(PostgresStore::import_sqlite(&location, from))
+        .map_err(|e| {
+            Failure::Rejected(format!(
+                "cannot import {} into {}: {}",
+                from.display(),
+                location.redacted(),
+                pager_server::open_failure_reason(&e)
+            ))
+        })?;
+    let json = serde_json::to_string_pretty(&imported.rows)
+        .map_err(|e| Failure::Rejected(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{json}").map_err(|e| Failure::Rejected(e.to_string()))?;
+    Ok(())
 }
 
 /// What the request carries besides the body.

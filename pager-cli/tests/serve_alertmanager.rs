@@ -1,4 +1,6 @@
-//! End to end: a real Alertmanager sends to `pagerhook serve` (SQLite store) on 127.0.0.1,
+//! End to end: a real Alertmanager sends to `pagerhook serve` on 127.0.0.1 (SQLite store; then
+//! again with the PostgreSQL store on a throwaway cluster, skipped loudly without it unless
+//! `PAGERHOOK_REQUIRE_POSTGRES=1`),
 //! and the lifecycle is checked through `GET /alerts`: one open alert per group while it
 //! fires, a joining alert bumps the dedup count, partial resolution does not resolve, full
 //! resolution does, a re-fire opens a new alert, `grouping = "alert"` gives each alert its own
@@ -91,6 +93,53 @@ fn data_value<'a>(alert: &'a Value, label: &str) -> Option<&'a str> {
         .as_str()
 }
 
+/// Where the end-to-end test's pagerhook keeps its data.
+enum Stored {
+    Sqlite(std::path::PathBuf),
+    /// The database's URL.
+    Postgres(String),
+}
+
+impl Stored {
+    fn config(&self) -> String {
+        match self {
+            Stored::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Stored::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// The bodies of the deliveries pagerhook stored, by id, read from its store.
+    fn bodies(&self) -> BTreeMap<i64, Vec<u8>> {
+        match self {
+            Stored::Sqlite(db) => stored_bodies(db),
+            Stored::Postgres(url) => {
+                let psql = pager_testkit::postgres_bin().unwrap().join("psql");
+                let output = std::process::Command::new(psql)
+                    .args([url.as_str(), "-At", "-F", " ", "-c"])
+                    .arg("SELECT id, encode(body, 'hex') FROM deliveries WHERE body IS NOT NULL")
+                    .output()
+                    .unwrap();
+                assert!(output.status.success(), "{output:?}");
+                String::from_utf8(output.stdout)
+                    .unwrap()
+                    .lines()
+                    .map(|line| {
+                        let (id, hex) = line.split_once(' ').unwrap();
+                        (id.parse().unwrap(), hex_decode(hex))
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+fn hex_decode(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 #[test]
 fn alertmanager_to_pagerhook_serve() {
     let Some(binary) = pager_testkit::alertmanager_for_test("serve_alertmanager", &[]).unwrap()
@@ -98,15 +147,37 @@ fn alertmanager_to_pagerhook_serve() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
+    let stored = Stored::Sqlite(dir.path().join("pagerhook.db"));
+    end_to_end(&binary, dir.path(), &stored);
+}
+
+/// The same, with the PostgreSQL store.
+#[test]
+fn alertmanager_to_pagerhook_serve_on_postgres() {
+    let Some(binary) =
+        pager_testkit::alertmanager_for_test("serve_alertmanager_on_postgres", &[]).unwrap()
+    else {
+        return;
+    };
+    let Some(cluster) = pager_testkit::postgres_for_test("serve_alertmanager_on_postgres").unwrap()
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stored = Stored::Postgres(cluster.create_database("serve_alertmanager").unwrap());
+    end_to_end(&binary, dir.path(), &stored);
+}
+
+fn end_to_end(binary: &Path, dir: &Path, stored: &Stored) {
     let port = pager_testkit::free_port();
     let sink = Sink::start();
-    let config = dir.path().join("serve.toml");
+    let config = dir.join("serve.toml");
     std::fs::write(
         &config,
         format!(
             r#"
 listen = "127.0.0.1:{port}"
-store = "sqlite:pagerhook.db"
+store = "{store}"
 
 [[instances]]
 name = "am"
@@ -137,11 +208,12 @@ instances = ["am"]
 "#,
             relay = sink.url("/relay"),
             events = sink.url("/events"),
+            store = stored.config(),
         ),
     )
     .unwrap();
     let pagerhook = start_pagerhook(&config, port);
-    let (_alertmanager, am) = start_alertmanager(&binary, dir.path(), port, &sink.url("/direct"));
+    let (_alertmanager, am) = start_alertmanager(binary, dir, port, &sink.url("/direct"));
 
     // The group fires; per-alert incidents fire; the keyed receiver fires.
     post_alerts(
@@ -167,7 +239,7 @@ instances = ["am"]
 
     check_alert_mode_and_api_key(port);
     check_group_lifecycle(port, am, &group, &key);
-    check_outputs(port, &sink, &dir.path().join("pagerhook.db"), &group);
+    check_outputs(port, &sink, stored, &group);
     check_restart(&config, port, pagerhook, &group);
 }
 
@@ -269,7 +341,7 @@ fn check_group_lifecycle(port: u16, am: u16, group: &Value, key: &str) {
 /// resolve, re-fire): `relay` got each of its deliveries, byte for byte as pagerhook stored it
 /// and as Alertmanager sent it to the `direct` webhook; `events` got the first alert's
 /// `alert.opened` and `alert.resolved`, then the re-fired alert's `alert.opened`.
-fn check_outputs(port: u16, sink: &Sink, db: &Path, group: &Value) {
+fn check_outputs(port: u16, sink: &Sink, db: &Stored, group: &Value) {
     let logged: Vec<Value> = get_json(&format!(
         "http://127.0.0.1:{port}/deliveries?instance=am&limit=1000"
     ))
@@ -336,7 +408,7 @@ fn check_relay(
     logged: &[Value],
     relay: &[Received],
     direct: &[Received],
-    db: &Path,
+    db: &Stored,
     group: &Value,
 ) {
     // `dlv_<store prefix>_<delivery id>`: compared without the prefix.
@@ -357,7 +429,7 @@ fn check_relay(
         expected.iter().collect::<Vec<_>>(),
         "one per delivery to am"
     );
-    let stored = stored_bodies(db);
+    let stored = db.bodies();
     for request in relay {
         let id = request.header("webhook-id").unwrap();
         let delivery: i64 = id.rsplit('_').next().unwrap().parse().unwrap();
@@ -531,14 +603,34 @@ fn alertmanager_watchdog_feeds_a_heartbeat() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
+    watchdog_end_to_end(&binary, dir.path(), "sqlite:pagerhook.db");
+}
+
+/// The same, with the PostgreSQL store (the heartbeat sweep then runs on the replica that
+/// leads it, reading the pings from the database).
+#[test]
+fn alertmanager_watchdog_feeds_a_heartbeat_on_postgres() {
+    let test = "alertmanager_watchdog_feeds_a_heartbeat_on_postgres";
+    let Some(binary) = pager_testkit::alertmanager_for_test(test, &[]).unwrap() else {
+        return;
+    };
+    let Some(cluster) = pager_testkit::postgres_for_test(test).unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.create_database("watchdog").unwrap();
+    watchdog_end_to_end(&binary, dir.path(), &url);
+}
+
+fn watchdog_end_to_end(binary: &Path, dir: &Path, store: &str) {
     let port = pager_testkit::free_port();
-    let config = dir.path().join("serve.toml");
+    let config = dir.join("serve.toml");
     std::fs::write(
         &config,
         format!(
             r#"
 listen = "127.0.0.1:{port}"
-store = "sqlite:pagerhook.db"
+store = "{store}"
 
 [[instances]]
 name = "am"
@@ -570,7 +662,7 @@ receivers:
 "#
     );
     let am_port = pager_testkit::free_port();
-    let (alertmanager, _) = run_alertmanager(&binary, dir.path(), &am_config, am_port);
+    let (alertmanager, _) = run_alertmanager(binary, dir, &am_config, am_port);
     post_alerts(am_port, &watchdog_alert());
 
     // Pings arrive, and keep arriving (the repeat): the last ping moves on.
@@ -600,7 +692,7 @@ receivers:
     assert_eq!(heartbeat(port).unwrap()["alert_id"], opened["id"]);
 
     // It starts again (its data kept) and Prometheus re-sends the Watchdog: the alert resolves.
-    let (_alertmanager, _) = run_alertmanager(&binary, dir.path(), &am_config, am_port);
+    let (_alertmanager, _) = run_alertmanager(binary, dir, &am_config, am_port);
     post_alerts(am_port, &watchdog_alert());
     wait_for("the heartbeat's alert resolved", 30, || {
         alerts_of(port, "heartbeat")

@@ -2,7 +2,9 @@
 //!
 //! ```toml
 //! listen = "127.0.0.1:9000"          # the default
-//! store = "sqlite:pagerhook.db"      # the default; relative to this file's folder; or "memory"
+//! store = "sqlite:pagerhook.db"      # the default; relative to this file's folder; or "memory",
+//!                                    # or "postgres://user@host:5432/db?sslmode=prefer&pool_size=16"
+//!                                    # (PAGERHOOK_STORE, read by `pagerhook serve`, overrides it)
 //!
 //! [[instances]]
 //! name = "am"                        # served at POST /integrations/am
@@ -244,7 +246,7 @@ fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9000))
 }
 
-/// Where the store lives: `"memory"` or `"sqlite:PATH"`.
+/// Where the store lives: `"memory"`, `"sqlite:PATH"` or `"postgres://…"`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum StoreLocation {
@@ -252,6 +254,20 @@ pub enum StoreLocation {
     Memory,
     /// An SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database (its URL may hold a password: `Debug` leaves it out).
+    Postgres(Box<crate::store::PostgresLocation>),
+}
+
+impl StoreLocation {
+    /// Where it is, for a person: the path, `memory`, or the database's URL without its
+    /// password and parameters.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::Memory => "memory".to_owned(),
+            StoreLocation::Sqlite(path) => path.display().to_string(),
+            StoreLocation::Postgres(location) => location.redacted(),
+        }
+    }
 }
 
 impl Default for StoreLocation {
@@ -267,11 +283,17 @@ impl TryFrom<String> for StoreLocation {
         if value == "memory" {
             return Ok(StoreLocation::Memory);
         }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return crate::store::PostgresLocation::parse(&value)
+                .map(|l| StoreLocation::Postgres(Box::new(l)));
+        }
         match value.strip_prefix("sqlite:") {
             Some(path) if !path.is_empty() => Ok(StoreLocation::Sqlite(PathBuf::from(path))),
-            _ => Err(format!(
-                "unknown store {value:?}; expected \"memory\" or \"sqlite:PATH\""
-            )),
+            // Not quoted: a mistyped database URL may hold a password.
+            _ => Err(
+                "unknown store; expected \"memory\" or \"sqlite:PATH\", or a postgres:// URL"
+                    .to_owned(),
+            ),
         }
     }
 }

@@ -535,9 +535,21 @@ impl Receiver {
             let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut failing = false;
+            let shared = receiver.store.shared();
             loop {
                 ticks.tick().await;
-                match receiver.sweep_heartbeats().await {
+                let swept = async {
+                    if shared {
+                        // One replica sweeps (the one the store lets lead), with the pings and
+                        // down heartbeats every replica recorded.
+                        if !receiver.store.lead("heartbeats").await? {
+                            return Ok(0);
+                        }
+                        receiver.refresh_heartbeats().await?;
+                    }
+                    receiver.sweep_heartbeats().await
+                };
+                match swept.await {
                     Ok(_) => failing = false,
                     // Logged once per outage, not every second.
                     Err(error) if !failing => {
@@ -638,6 +650,36 @@ impl Receiver {
         tracker.down.remove(name);
         self.metrics.heartbeat_down(name, false);
         tracing::info!(heartbeat = %name, "heartbeat up again: alert resolved");
+        Ok(())
+    }
+
+    /// For a store shared by several replicas: merges the pings every replica stored into
+    /// this one's, and reads again which heartbeats are down (another replica may have led
+    /// the sweep before).
+    async fn refresh_heartbeats(&self) -> Result<(), StoreError> {
+        let mut tracker = self.heartbeats.tracker.lock().await;
+        if tracker.started_at.is_none() {
+            return self.load_heartbeats(&mut tracker).await;
+        }
+        for (name, at) in self.store.pings().await? {
+            if self.heartbeats.entries.contains_key(&name) {
+                let last = tracker.pings.entry(name).or_insert(at);
+                *last = (*last).max(at);
+            }
+        }
+        let mut down = BTreeMap::new();
+        for status in [AlertStatus::Open, AlertStatus::Acknowledged] {
+            let filter = AlertFilter::new()
+                .instance(HEARTBEAT_INSTANCE)
+                .status(status)
+                .limit(MAX_HEARTBEATS * 2);
+            for alert in self.store.alerts(&filter).await? {
+                if self.heartbeats.entries.contains_key(&alert.thirdparty_id) {
+                    down.insert(alert.thirdparty_id.clone(), (alert.id, alert.created_at));
+                }
+            }
+        }
+        tracker.down = down;
         Ok(())
     }
 

@@ -7,8 +7,9 @@
 //!   another axum service can nest under its own path;
 //! - [`lifecycle`] is the pure alert lifecycle: one unresolved alert per
 //!   `(instance, thirdparty_id)`, creates deduplicated, acknowledge and resolve applied to it;
-//! - [`store`] keeps the delivery log and the alerts: [`store::MemoryStore`], and
-//!   [`store::SqliteStore`] (WAL, group commit, a delivery is durable before it is answered);
+//! - [`store`] keeps the delivery log and the alerts: [`store::MemoryStore`],
+//!   [`store::SqliteStore`] (WAL, group commit, a delivery is durable before it is answered),
+//!   and [`store::PostgresStore`] (one database shared by several replicas);
 //! - [`maintenance`] mutes alerts opened during maintenance windows, and pages them when the
 //!   windows end;
 //! - [`outputs`] sends outgoing webhooks on alert changes and deliveries: queued in the
@@ -42,7 +43,7 @@ pub use receiver::{Receiver, ReceiverError};
 pub use store::Store;
 
 use config::{ServerConfig, StoreLocation};
-use store::{MemoryStore, SqliteStore, StoreError};
+use store::{MemoryStore, PostgresStore, SqliteStore, StoreError};
 
 /// Locks `mutex`, taking over a poisoned one: every lock in this crate guards state that a
 /// panic cannot leave half-changed (copies committed whole, counters, slots).
@@ -52,14 +53,17 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Opens the store a configuration names.
+/// Opens the store a configuration names (on the current tokio runtime: a PostgreSQL store's
+/// pool lives there).
 ///
 /// # Errors
-/// When the SQLite file cannot be opened or migrated.
-pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
+/// When the SQLite file cannot be opened or migrated, or the database cannot be reached or
+/// migrated.
+pub async fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match location {
         StoreLocation::Memory => Arc::new(MemoryStore::new()),
         StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        StoreLocation::Postgres(location) => Arc::new(PostgresStore::open(location).await?),
     })
 }
 

@@ -10,16 +10,19 @@
 //!   [`instance`] built as hosts build it ([`events_json`], [`rejection`]);
 //! - behaviour tests: [`fixture_event`], [`handle_json`] / [`json_request`], [`data`];
 //! - live tests: [`alertmanager_for_test`] finds a real Alertmanager or skips loudly,
-//!   [`find_on_path`] finds any binary.
+//!   [`find_on_path`] finds any binary; [`postgres_for_test`] starts a throwaway PostgreSQL
+//!   cluster (one per test process, a fresh database per test) or skips loudly.
 
 mod alertmanager;
 mod behaviour;
 mod fixture;
+mod postgres;
 mod snapshots;
 
 pub use alertmanager::{alertmanager_for_test, find_on_path};
 pub use behaviour::{data, fixture_event, handle_json, json_request};
 pub use fixture::{body_files, headers_path, load_request, parse_header_line};
+pub use postgres::{POSTGRES_USER, PgCluster, postgres_bin, postgres_for_test};
 pub use snapshots::{events_json, fixtures_dir, instance, rejection};
 
 /// What [`snapshots!`] expands to refers to, so callers need no extra dependencies.

@@ -1,6 +1,9 @@
 //! Helpers shared by the live tests that run a real Alertmanager in front of `pagerhook serve`
-//! (`serve_alertmanager.rs`, `serve_compat.rs`): child processes killed when dropped, an HTTP
+//! (`serve_alertmanager.rs`, `serve_compat.rs`, `serve_replicas.rs`): child processes killed when dropped, an HTTP
 //! agent, and starting either side with bounded waits.
+
+// Each test file uses some of these.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -66,10 +69,19 @@ pub fn get_json(url: &str) -> Option<Value> {
 }
 
 pub fn start_pagerhook(config: &Path, port: u16) -> Process {
+    start_pagerhook_with(config, port, &[])
+}
+
+/// As [`start_pagerhook`], listening on `port` whatever the file says (`--listen`), with
+/// `env` set (`PAGERHOOK_STORE`: a store that is not in the file).
+pub fn start_pagerhook_with(config: &Path, port: u16, env: &[(&str, &str)]) -> Process {
     let child = Command::new(env!("CARGO_BIN_EXE_pagerhook"))
         .arg("serve")
         .arg("--config")
         .arg(config)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

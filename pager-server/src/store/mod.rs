@@ -1,6 +1,6 @@
-//! Where deliveries and alerts live: the [`Store`] trait and its two implementations,
-//! [`MemoryStore`] (tests, throwaway hosts) and [`SqliteStore`] (the default: one embedded
-//! file).
+//! Where deliveries and alerts live: the [`Store`] trait and its three implementations,
+//! [`MemoryStore`] (tests, throwaway hosts), [`SqliteStore`] (the default: one embedded
+//! file) and [`PostgresStore`] (one database shared by several replicas).
 //!
 //! The contract every implementation keeps:
 //!
@@ -9,8 +9,9 @@
 //!   atomic step, and returns only once that step is durable. The receiver acknowledges a
 //!   delivery only after `ingest` returns, so an acknowledged delivery is never lost.
 //! - At most one unresolved alert per `(instance, thirdparty_id)`, however many deliveries
-//!   race (SQLite: one writer, plus a partial unique index as the backstop; a shared database
-//!   would use the same index and a transaction per delivery).
+//!   race (SQLite: one writer, plus a partial unique index as the backstop; PostgreSQL: the
+//!   same index, a transaction per delivery, row locks, and a retry of the transaction that
+//!   loses a race).
 //! - Nothing secret is stored: no headers but the content type, no query string, and no body
 //!   for a delivery that failed authentication or was over the size limit.
 //! - What one delivery stores is bounded: its content type is cut to
@@ -29,6 +30,7 @@
 //! [`conformance`] holds the behaviour tests every implementation must pass.
 
 mod memory;
+mod postgres;
 mod sqlite;
 
 pub mod conformance;
@@ -47,6 +49,7 @@ use crate::maintenance::{Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec
 use crate::outputs::{OutboxPlan, envelope as queue_messages};
 
 pub use memory::MemoryStore;
+pub use postgres::{PostgresLocation, PostgresStore};
 pub use sqlite::SqliteStore;
 
 /// The most bytes of a delivery's `Content-Type` header kept (cut on a character boundary).
@@ -659,6 +662,17 @@ pub enum StoreError {
     /// The store's worker has stopped (shut down, or crashed).
     #[error("the store is shut down")]
     Closed,
+    /// PostgreSQL refused a statement.
+    #[error("postgres error: {0}")]
+    Postgres(String),
+    /// The database cannot be reached (no connection within the pool's wait, the connection
+    /// lost, the server shutting down).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The transaction lost a race with another replica's and was rolled back (retried
+    /// before it is returned).
+    #[error("the transaction conflicted with a concurrent one")]
+    Conflict,
     /// Opening the store failed (bad location, migration error).
     #[error("cannot open the store: {0}")]
     Open(String),
@@ -810,6 +824,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: usize,
         plans: BTreeMap<String, Arc<OutboxPlan>>,
     ) -> Result<Unmuted, StoreError>;
+
+    /// Whether other processes (replicas) share this store: then what one process keeps in
+    /// memory (the heartbeats' last pings) is read again from the store before it is relied
+    /// on, and singleton tasks ask [`Store::lead`]. False by default.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Whether this process runs the singleton task `task` (the heartbeat sweep) now. A store
+    /// shared by several replicas answers true to one of them at a time, the same one until
+    /// it stops or loses the database; a store of one process always answers true (the
+    /// default).
+    async fn lead(&self, task: &str) -> Result<bool, StoreError> {
+        let _ = task;
+        Ok(true)
+    }
 
     /// Finishes pending work and releases the store; later calls fail with
     /// [`StoreError::Closed`]. Dropping a store without closing it loses nothing already
