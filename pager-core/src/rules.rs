@@ -214,7 +214,8 @@ self_cell::self_cell!(
 pub struct Rules {
     templates: Templates,
     /// For each template without any `{` (plain text, which no context changes): what
-    /// rendering it gives, rendered once when compiled.
+    /// rendering it gives, rendered once when compiled. Eight constant tags cost 4.3 µs more
+    /// than one when each was rendered, 0.85 µs now (BENCHMARKS.md, issue 16).
     constants: Vec<Option<Result<String, String>>>,
     list: Vec<Compiled>,
     uses: Uses,
