@@ -77,11 +77,9 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
-use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, ErrorKind, Template, UndefinedBehavior, Value};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::json::Str;
 use crate::{Action, AdditionalData, ConfigError, Event, Meta, Urgency};
 
 /// The most VM steps one expression or template may take (minijinja's fuel). A typical rule
@@ -181,26 +179,44 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) secret_headers: &'a [String],
 }
 
-/// One compiled rule: template names in the environment.
+/// One compiled rule: each part a template's place in [`Templates`].
 #[derive(Debug)]
 struct Compiled {
     id: RuleId,
-    condition: Option<String>,
-    dedup_key: Option<String>,
-    title: Option<String>,
-    description: Option<String>,
-    urgency: Option<String>,
-    action: Option<String>,
-    tags: Vec<String>,
-    additional_data: Vec<(String, String)>,
+    condition: Option<usize>,
+    dedup_key: Option<usize>,
+    title: Option<usize>,
+    description: Option<usize>,
+    urgency: Option<usize>,
+    action: Option<usize>,
+    tags: Vec<usize>,
+    additional_data: Vec<(String, usize)>,
     drop: bool,
     stop: bool,
 }
 
+/// The compiled templates, in the order they were added, each named after its rule part.
+type TemplateList<'env> = Vec<Template<'env, 'env>>;
+
+self_cell::self_cell!(
+    /// The environment and its templates, kept compiled: a template borrows its environment,
+    /// and looking one up by name for each render allocated (issue 16).
+    struct Templates {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: TemplateList,
+    }
+    impl {Debug}
+);
+
 /// An instance's compiled rules (see the [module docs](self)).
 #[derive(Debug)]
 pub struct Rules {
-    env: Environment<'static>,
+    templates: Templates,
+    /// For each template without any `{` (plain text, which no context changes): what
+    /// rendering it gives, rendered once when compiled. Eight constant tags cost 4.3 µs more
+    /// than one when each was rendered, 0.85 µs now (BENCHMARKS.md, issue 16).
+    constants: Vec<Option<Result<String, String>>>,
     list: Vec<Compiled>,
     uses: Uses,
 }
@@ -253,6 +269,7 @@ impl Rules {
             integration,
             env,
             used: BTreeSet::new(),
+            names: Vec::new(),
         };
         let mut list = Vec::with_capacity(rules.len() + 1);
         if let Some(template) = dedup_key {
@@ -264,9 +281,31 @@ impl Rules {
         for (i, rule) in rules.iter().enumerate() {
             list.push(compiler.rule(i, rule)?);
         }
-        let Compiler { env, used, .. } = compiler;
+        let Compiler {
+            env, used, names, ..
+        } = compiler;
+        let templates = Templates::try_new(env, |env| {
+            names
+                .iter()
+                .map(|name| env.get_template(name))
+                .collect::<Result<TemplateList<'_>, _>>()
+        })
+        .map_err(|e| ConfigError::Invalid {
+            integration,
+            path: e.name().unwrap_or_default().to_owned(),
+            message: describe(&e),
+        })?;
+        let constants = templates
+            .borrow_dependent()
+            .iter()
+            .map(|template| {
+                (!template.source().contains('{'))
+                    .then(|| render_template(template, &Value::from(())))
+            })
+            .collect();
         Ok(Some(Self {
-            env,
+            templates,
+            constants,
             list,
             uses: Uses {
                 event: used.contains("event"),
@@ -377,13 +416,13 @@ impl Rules {
     /// `Ok(None)` when the rule's condition is false; its changes when it applies.
     fn run(&self, rule: &Compiled, ctx: &Value) -> Result<Option<Changes>, String> {
         if let Some(condition) = &rule.condition {
-            if self.render(condition, ctx)?.is_empty() {
+            if self.render(*condition, ctx)?.is_empty() {
                 return Ok(None);
             }
         }
         let mut changes = Changes::default();
-        let render = |name: &Option<String>| -> Result<Option<String>, String> {
-            name.as_ref().map(|n| self.render(n, ctx)).transpose()
+        let render = |part: &Option<usize>| -> Result<Option<String>, String> {
+            part.map(|at| self.render(at, ctx)).transpose()
         };
         if let Some(key) = render(&rule.dedup_key)? {
             let key = key.trim();
@@ -424,14 +463,14 @@ impl Rules {
                 )
             })?);
         }
-        for tag in &rule.tags {
+        for &tag in &rule.tags {
             let tag = self.render(tag, ctx)?;
             if !tag.trim().is_empty() {
                 changes.tags.push(tag.trim().to_owned());
             }
         }
-        for (label, name) in &rule.additional_data {
-            let value = self.render(name, ctx)?;
+        for (label, at) in &rule.additional_data {
+            let value = self.render(*at, ctx)?;
             if !value.is_empty() {
                 changes.additional_data.push((label.clone(), value));
             }
@@ -439,23 +478,34 @@ impl Rules {
         Ok(Some(changes))
     }
 
-    /// Renders the template `name`; the error names it and says what failed.
-    fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|e| format!("{name}: {}", describe(&e)))?;
-        let mut out = Capped::default();
-        match template.render_captured_to(ctx, &mut out) {
-            Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{name}: not UTF-8")),
-            Err(_) if out.over => Err(format!(
-                "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
-            )),
-            Err(e) if e.kind() == ErrorKind::OutOfFuel => {
-                Err(format!("{name}: fuel exhausted (more than {FUEL} steps)"))
-            }
-            Err(e) => Err(format!("{name}: {}", describe(&e))),
+    /// Renders the template at `at`; the error names it and says what failed.
+    fn render(&self, at: usize, ctx: &Value) -> Result<String, String> {
+        if let Some(Some(constant)) = self.constants.get(at) {
+            return constant.clone();
         }
+        let template = self
+            .templates
+            .borrow_dependent()
+            .get(at)
+            .ok_or_else(|| format!("template {at} is missing"))?;
+        render_template(template, ctx)
+    }
+}
+
+/// Renders `template` (at most [`MAX_RENDERED_BYTES`], on [`FUEL`]); the error names it and
+/// says what failed.
+fn render_template(template: &Template<'_, '_>, ctx: &Value) -> Result<String, String> {
+    let name = template.name();
+    let mut out = Capped::default();
+    match template.render_captured_to(ctx, &mut out) {
+        Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{name}: not UTF-8")),
+        Err(_) if out.over => Err(format!(
+            "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
+        )),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => {
+            Err(format!("{name}: fuel exhausted (more than {FUEL} steps)"))
+        }
+        Err(e) => Err(format!("{name}: {}", describe(&e))),
     }
 }
 
@@ -524,6 +574,8 @@ struct Compiler {
     integration: &'static str,
     env: Environment<'static>,
     used: BTreeSet<String>,
+    /// The templates' names, in the order added (a part refers to its template by place).
+    names: Vec<String>,
 }
 
 impl Compiler {
@@ -596,7 +648,7 @@ impl Compiler {
     /// Compiles `expr` as an expression (so errors point into it), then registers it as a
     /// template that renders `1` when it is true: compiled templates live in the environment,
     /// which an expression handle cannot (it borrows the environment).
-    fn expression(&mut self, name: String, expr: &str) -> Result<String, ConfigError> {
+    fn expression(&mut self, name: String, expr: &str) -> Result<usize, ConfigError> {
         // minijinja 2.24's expression lexer panics ("empty lexer stack") on a `}}` or `%}`
         // followed by more text; an expression has no use for them outside a string, where
         // `'}' ~ '}'` writes them. Refusing them also keeps the wrapped template whole.
@@ -616,7 +668,7 @@ impl Compiler {
         self.template(name, &format!("{{% if ({expr}) %}}1{{% endif %}}"))
     }
 
-    fn template(&mut self, name: String, source: &str) -> Result<String, ConfigError> {
+    fn template(&mut self, name: String, source: &str) -> Result<usize, ConfigError> {
         if let Err(e) = self.env.add_template_owned(name.clone(), source.to_owned()) {
             return Err(self.invalid(name, located(&e, source)));
         }
@@ -624,7 +676,8 @@ impl Compiler {
             Ok(template) => self.used.extend(template.undeclared_variables(false)),
             Err(e) => return Err(self.invalid(name, describe(&e))),
         }
-        Ok(name)
+        self.names.push(name);
+        Ok(self.names.len() - 1)
     }
 
     fn invalid(&self, path: String, message: String) -> ConfigError {
@@ -696,80 +749,38 @@ fn is_secret_header(name: &str) -> bool {
 /// `body` as a lazily read JSON value ([`LazyJson`]), or `None` when it is not JSON.
 fn lazy_json_bytes(body: &[u8]) -> Option<Value> {
     let text = std::str::from_utf8(body).ok()?;
-    let value = lazy_json(text)?;
-    // Its first level read now, which checks the whole text (a nested value is checked as it
-    // is skipped): a body that is not JSON is `none`, not an empty object.
-    if let Some(object) = value.downcast_object_ref::<LazyJson>() {
-        object.parse().ok()?;
+    // The whole text checked once, here (a body that is not JSON is `none`, not an empty
+    // object); what is read of it later is split without checking again. An object's first
+    // level is read in the same pass (a payload is nearly always one, and rules read it).
+    if text.trim_start().starts_with('{') {
+        let Members(members) = serde_json::from_str(text).ok()?;
+        let shared: Arc<str> = Arc::from(text);
+        let base = text.as_ptr() as usize;
+        // Both borrow from `text`, whose copy `shared` is: the same offsets.
+        let span = |part: &str| {
+            let at = (part.as_ptr() as usize).wrapping_sub(base);
+            at..at + part.len()
+        };
+        let members = members
+            .into_iter()
+            .map(|(key, raw)| {
+                let key = match key.0 {
+                    std::borrow::Cow::Borrowed(key) => Key::Span(span(key)),
+                    std::borrow::Cow::Owned(key) => Key::Read(key.into()),
+                };
+                (key, span(raw.get()))
+            })
+            .collect();
+        let object = LazyJson::new(shared, 0..text.len(), false);
+        let _ = object.entries.set(object.sorted(members));
+        return Some(Value::from_object(object));
     }
-    Some(value)
-}
-
-/// JSON text (already known to be valid) as a minijinja value: a scalar read at once, an
-/// object or array as a [`LazyJson`].
-fn lazy_json(text: &str) -> Option<Value> {
-    match text.trim_start().as_bytes().first()? {
-        b'{' | b'[' => lazy_json_at(&Arc::from(text), 0..text.len()),
-        _ => serde_json::from_str::<Value>(text).ok(),
-    }
-}
-
-/// The JSON value at `span` of `text`, as [`lazy_json`]; an object or array shares `text`.
-fn lazy_json_at(text: &Arc<str>, span: Range<usize>) -> Option<Value> {
-    let slice = text.get(span.clone())?;
-    match slice.trim_start().as_bytes().first()? {
-        b'{' => Some(Value::from_object(LazyJson::new(
-            Arc::clone(text),
-            span,
-            false,
-        ))),
-        b'[' => Some(Value::from_object(LazyJson::new(
-            Arc::clone(text),
-            span,
-            true,
-        ))),
-        _ => serde_json::from_str::<Value>(slice).ok(),
-    }
-}
-
-/// A value as [`lazy_json`] reads its JSON form: for the parts of the event that are lists
-/// and objects, so that they read exactly as the rest of the JSON rules see.
-fn json_form(value: &impl serde::Serialize) -> Value {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|json| lazy_json(&json))
-        .unwrap_or(Value::UNDEFINED)
-}
-
-/// A JSON object or array that rules read lazily: one level is parsed the first time a rule
-/// looks inside it, and what it holds stays text (a span of the text it shares with its
-/// parent) until looked into in turn. Rules read a few fields of a payload or an event;
-/// building the whole value tree for them cost four times the adapter's own work
-/// (BENCHMARKS.md).
-#[derive(Debug)]
-struct LazyJson {
-    text: Arc<str>,
-    span: Range<usize>,
-    seq: bool,
-    entries: OnceLock<Entries>,
-}
-
-#[derive(Debug, Default)]
-struct Entries {
-    /// Object members in key order (the last of a repeated key), or array items with no key.
-    keys: Vec<Value>,
-    values: Vec<Child>,
-}
-
-/// A member or item: its span of the text, made a value the first time it is read.
-#[derive(Debug)]
-struct Child {
-    span: Range<usize>,
-    value: OnceLock<Value>,
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    lazy_json(text)
 }
 
 /// An object's members as written, keys borrowed from the text when they have no escapes.
-struct Members<'a>(Vec<(Str<'a>, &'a RawValue)>);
+struct Members<'a>(Vec<(crate::json::Str<'a>, &'a serde_json::value::RawValue)>);
 
 impl<'de> serde::Deserialize<'de> for Members<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -794,6 +805,254 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
     }
 }
 
+/// JSON text (already known to be valid) as a minijinja value: a scalar read at once, an
+/// object or array as a [`LazyJson`].
+fn lazy_json(text: &str) -> Option<Value> {
+    match text.trim_start().as_bytes().first()? {
+        b'{' | b'[' => lazy_json_at(&Arc::from(text), 0..text.len()),
+        _ => scalar(text),
+    }
+}
+
+/// The JSON value at `span` of `text`, as [`lazy_json`]; an object or array shares `text`.
+fn lazy_json_at(text: &Arc<str>, span: Range<usize>) -> Option<Value> {
+    let slice = text.get(span.clone())?;
+    match slice.trim_start().as_bytes().first()? {
+        b'{' => Some(Value::from_object(LazyJson::new(
+            Arc::clone(text),
+            span,
+            false,
+        ))),
+        b'[' => Some(Value::from_object(LazyJson::new(
+            Arc::clone(text),
+            span,
+            true,
+        ))),
+        _ => scalar(slice),
+    }
+}
+
+/// A JSON scalar (valid JSON text) as the value `serde_json` would read: a string without
+/// escapes and the three literals directly, anything else through `serde_json`.
+fn scalar(text: &str) -> Option<Value> {
+    let text = text.trim();
+    match text.as_bytes() {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
+            Some(Value::from(text.get(1..text.len() - 1)?))
+        }
+        b"true" => Some(Value::from(true)),
+        b"false" => Some(Value::from(false)),
+        b"null" => Some(Value::from(())),
+        _ => serde_json::from_str::<Value>(text).ok(),
+    }
+}
+
+/// A value as [`lazy_json`] reads its JSON form: for the parts of the event that are lists
+/// and objects, so that they read exactly as the rest of the JSON rules see.
+fn json_form(value: &impl serde::Serialize) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|json| lazy_json(&json))
+        .unwrap_or(Value::UNDEFINED)
+}
+
+/// A JSON object or array that rules read lazily: one level is split the first time a rule
+/// looks inside it, and what it holds stays text (a span of the text it shares with its
+/// parent) until looked into in turn. Rules read a few fields of a payload or an event;
+/// building the whole value tree for them cost four times the adapter's own work
+/// (BENCHMARKS.md).
+///
+/// The text is valid JSON (a body checked once by [`lazy_json_bytes`], a `meta` value, which
+/// is valid by construction, or JSON `serde_json` wrote), so a level is split by [`Cursor`]
+/// without checking it again: `serde_json` checked the body, then the alert inside it, then
+/// its labels, three times in all (issue 16).
+#[derive(Debug)]
+struct LazyJson {
+    text: Arc<str>,
+    span: Range<usize>,
+    seq: bool,
+    entries: OnceLock<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    /// Object members' keys in key order (the last of a repeated key); none for an array.
+    keys: Vec<Key>,
+    /// Object members' values in the keys' order, or array items.
+    values: Vec<Child>,
+}
+
+/// An object member's key: its span of the text (between the quotes) when it has no
+/// escapes, else the key read.
+#[derive(Debug)]
+enum Key {
+    Span(Range<usize>),
+    Read(Box<str>),
+}
+
+/// A member or item: its span of the text, made a value the first time it is read.
+#[derive(Debug)]
+struct Child {
+    span: Range<usize>,
+    value: OnceLock<Value>,
+}
+
+impl Child {
+    fn new(span: Range<usize>) -> Self {
+        Self {
+            span,
+            value: OnceLock::new(),
+        }
+    }
+}
+
+/// Splits one level of valid JSON text: where each member or item begins and ends. On text
+/// that is not valid JSON it returns `None` or spans that read as undefined; it never panics.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+    end: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(text: &'a str, span: &Range<usize>) -> Self {
+        Self {
+            text,
+            at: span.start,
+            end: span.end.min(text.len()),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        if self.at < self.end {
+            self.text.as_bytes().get(self.at).copied()
+        } else {
+            None
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Past the string that starts here; whether it has escapes.
+    fn string(&mut self) -> Option<bool> {
+        self.eat(b'"')?;
+        let mut escaped = false;
+        loop {
+            let rest = self.text.as_bytes().get(self.at..self.end)?;
+            self.at += memchr::memchr2(b'"', b'\\', rest)?;
+            if self.peek()? == b'"' {
+                self.at += 1;
+                return Some(escaped);
+            }
+            escaped = true;
+            self.at += 2;
+        }
+    }
+
+    /// The span of the value that starts here, and past it.
+    fn value(&mut self) -> Option<Range<usize>> {
+        let start = self.at;
+        let (open, close) = match self.peek()? {
+            b'"' => {
+                self.string()?;
+                return Some(start..self.at);
+            }
+            b'{' => (b'{', b'}'),
+            b'[' => (b'[', b']'),
+            _ => {
+                while !matches!(
+                    self.peek(),
+                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                ) {
+                    self.at += 1;
+                }
+                return (self.at > start).then_some(start..self.at);
+            }
+        };
+        // In valid JSON, braces and brackets outside strings each pair up: counting one kind
+        // finds the end.
+        let mut depth = 0usize;
+        loop {
+            let rest = self.text.as_bytes().get(self.at..self.end)?;
+            self.at += memchr::memchr3(b'"', open, close, rest)?;
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                byte => {
+                    self.at += 1;
+                    if byte == open {
+                        depth += 1;
+                    } else {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return Some(start..self.at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The members of the object that starts here, as written.
+    fn members(&mut self) -> Option<Vec<(Key, Range<usize>)>> {
+        self.skip_whitespace();
+        self.eat(b'{')?;
+        let mut members = Vec::with_capacity(8);
+        self.skip_whitespace();
+        if self.eat(b'}').is_some() {
+            return Some(members);
+        }
+        loop {
+            self.skip_whitespace();
+            let key_start = self.at;
+            let key = if self.string()? {
+                let quoted = self.text.get(key_start..self.at)?;
+                Key::Read(serde_json::from_str::<String>(quoted).ok()?.into())
+            } else {
+                Key::Span(key_start + 1..self.at - 1)
+            };
+            self.skip_whitespace();
+            self.eat(b':')?;
+            self.skip_whitespace();
+            members.push((key, self.value()?));
+            self.skip_whitespace();
+            if self.eat(b',').is_none() {
+                self.eat(b'}')?;
+                return Some(members);
+            }
+        }
+    }
+
+    /// The items of the array that starts here.
+    fn items(&mut self) -> Option<Vec<Range<usize>>> {
+        self.skip_whitespace();
+        self.eat(b'[')?;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b']').is_some() {
+            return Some(items);
+        }
+        loop {
+            self.skip_whitespace();
+            items.push(self.value()?);
+            self.skip_whitespace();
+            if self.eat(b',').is_none() {
+                self.eat(b']')?;
+                return Some(items);
+            }
+        }
+    }
+}
+
 impl LazyJson {
     fn new(text: Arc<str>, span: Range<usize>, seq: bool) -> Self {
         Self {
@@ -808,48 +1067,46 @@ impl LazyJson {
         self.entries.get_or_init(|| self.read().unwrap_or_default())
     }
 
-    /// Reads the first level now; an error when the text is not JSON of its kind.
-    fn parse(&self) -> Result<(), serde_json::Error> {
-        if self.entries.get().is_some() {
-            return Ok(());
+    fn key<'k>(&'k self, key: &'k Key) -> &'k str {
+        match key {
+            Key::Span(span) => self.text.get(span.clone()).unwrap_or_default(),
+            Key::Read(key) => key,
         }
-        let entries = self.read()?;
-        let _ = self.entries.set(entries);
-        Ok(())
     }
 
-    fn read(&self) -> Result<Entries, serde_json::Error> {
-        let text = self.text.get(self.span.clone()).unwrap_or_default();
-        let base = self.text.as_ptr() as usize;
-        // A raw value borrows from `text`, which lies in `self.text`.
-        let child = |raw: &RawValue| {
-            let at = (raw.get().as_ptr() as usize).wrapping_sub(base);
-            Child {
-                span: at..at + raw.get().len(),
-                value: OnceLock::new(),
-            }
-        };
-        let mut entries = Entries::default();
+    /// The first level; `None` when the text is not JSON of its kind.
+    fn read(&self) -> Option<Entries> {
+        let mut cursor = Cursor::new(&self.text, &self.span);
         if self.seq {
-            let items: Vec<&RawValue> = serde_json::from_str(text)?;
-            entries.values = items.into_iter().map(child).collect();
+            Some(Entries {
+                keys: Vec::new(),
+                values: cursor.items()?.into_iter().map(Child::new).collect(),
+            })
         } else {
-            let Members(mut members) = serde_json::from_str(text)?;
-            // In key order; a stable sort keeps a repeated key's members as written, and the
-            // last of them is kept, as a map would.
-            members.sort_by(|(a, _), (b, _)| a.cmp(b));
-            entries.keys.reserve(members.len());
-            entries.values.reserve(members.len());
-            let mut members = members.into_iter().peekable();
-            while let Some((key, raw)) = members.next() {
-                if members.peek().is_some_and(|(next, _)| *next == key) {
-                    continue;
-                }
-                entries.keys.push(Value::from(&*key));
-                entries.values.push(child(raw));
-            }
+            Some(self.sorted(cursor.members()?))
         }
-        Ok(entries)
+    }
+
+    /// An object's members in key order; a stable sort keeps a repeated key's members as
+    /// written, and the last of them is kept, as a map would.
+    fn sorted(&self, mut members: Vec<(Key, Range<usize>)>) -> Entries {
+        members.sort_by(|(a, _), (b, _)| self.key(a).cmp(self.key(b)));
+        let mut entries = Entries {
+            keys: Vec::with_capacity(members.len()),
+            values: Vec::with_capacity(members.len()),
+        };
+        let mut members = members.into_iter().peekable();
+        while let Some((key, span)) = members.next() {
+            if members
+                .peek()
+                .is_some_and(|(next, _)| self.key(next) == self.key(&key))
+            {
+                continue;
+            }
+            entries.keys.push(key);
+            entries.values.push(Child::new(span));
+        }
+        entries
     }
 
     fn child(&self, child: &Child) -> Value {
@@ -879,7 +1136,7 @@ impl Object for LazyJson {
         let key = key.as_str()?;
         let at = entries
             .keys
-            .binary_search_by(|k| k.as_str().unwrap_or_default().cmp(key))
+            .binary_search_by(|k| self.key(k).cmp(key))
             .ok()?;
         Some(self.child(entries.values.get(at)?))
     }
@@ -889,7 +1146,11 @@ impl Object for LazyJson {
         let items: Vec<Value> = if self.seq {
             entries.values.iter().map(|c| self.child(c)).collect()
         } else {
-            entries.keys.clone()
+            entries
+                .keys
+                .iter()
+                .map(|k| Value::from(self.key(k)))
+                .collect()
         };
         Enumerator::Iter(Box::new(items.into_iter()))
     }
@@ -1658,6 +1919,79 @@ mod tests {
             config_error(json!({"dedup_key": 3}))
                 .starts_with("instance: invalid configuration at dedup_key: invalid type")
         );
+    }
+
+    fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
+        let text = prop_oneof![
+            "[a-z]{0,6}",
+            Just("\"\\ \u{e9}\u{1F600}\n}]{[,:".to_owned())
+        ];
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            (-1e9f64..1e9).prop_map(serde_json::Value::from),
+            text.clone().prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::vec((text.clone(), inner), 0..6).prop_map(|members| {
+                    serde_json::Value::Object(members.into_iter().collect())
+                }),
+            ]
+        })
+    }
+
+    /// What a minijinja value holds, as JSON (every level of a lazy value read).
+    fn as_json(value: &Value) -> serde_json::Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn lazy_json_reads_as_serde_json_does(value in arbitrary_json(), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            let expected = as_json(&serde_json::from_str::<Value>(&text).unwrap());
+            prop_assert_eq!(&as_json(&lazy_json(&text).unwrap()), &expected);
+            prop_assert_eq!(&as_json(&lazy_json_bytes(text.as_bytes()).unwrap()), &expected);
+        }
+    }
+
+    #[test]
+    fn lazy_json_of_a_body_that_is_not_json_is_none() {
+        for body in [
+            "",
+            "{",
+            "{\"a\": 1",
+            "{\"a\": 1} x",
+            "[1,]",
+            "nul",
+            "\"\\x\"",
+            "{'a': 1}",
+        ] {
+            assert!(lazy_json_bytes(body.as_bytes()).is_none(), "{body:?}");
+        }
+        // Text that is not valid JSON never panics when read (a `meta` is valid by
+        // construction; this is defence only).
+        for text in [
+            "{\"a\": [1, {\"b\"",
+            "{\"a\" 1}",
+            "[1 2]",
+            "{\"\\",
+            "[\"]",
+            "{\"a\":}",
+        ] {
+            if let Some(value) = lazy_json(text) {
+                let _ = serde_json::to_value(&value);
+            }
+        }
     }
 
     fn arbitrary_rule_text() -> impl Strategy<Value = String> {
