@@ -190,7 +190,7 @@ async fn due_messages_are_claimed_by_one_replica() {
     }
     let now = at(100);
     let mine = first
-        .due_messages("sink", now, &[], 4, usize::MAX)
+        .claim_messages("sink", now, &[], 4, usize::MAX, Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(mine.len(), 4);
@@ -205,10 +205,12 @@ async fn due_messages_are_claimed_by_one_replica() {
     );
     assert!(theirs.iter().all(|m| mine.iter().all(|n| n.id != m.id)));
     let again = first
-        .due_messages("sink", now, &[], 100, usize::MAX)
+        .claim_messages("sink", now, &[], 100, usize::MAX, Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(again.len(), 4, "its own claims, the others' excluded");
+    // Leases are measured by the database's clock, not by `now`.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let later = now + chrono::Duration::minutes(10);
     let after_lease = second
         .due_messages("sink", later, &[], 100, usize::MAX)
@@ -232,6 +234,100 @@ async fn due_messages_are_claimed_by_one_replica() {
         .await
         .unwrap();
     assert_eq!(due.len(), 10);
+}
+
+/// A plan with one output, `sink`, sent a message for each opened alert.
+fn sink_plan() -> Arc<pager_server::outputs::OutboxPlan> {
+    let output = pager_server::outputs::OutputConfig::new(
+        "sink",
+        pager_server::outputs::OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+        [pager_server::outputs::Trigger::Opened],
+    );
+    pager_server::outputs::OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap()
+}
+
+/// Two replicas claiming at the same moment, round after round, never get one message both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_never_overlap() {
+    let Some(url) = database("postgres_concurrent_claims") else {
+        return;
+    };
+    let (first, second) = (Arc::new(open(&url).await), Arc::new(open(&url).await));
+    let plan = sink_plan();
+    for i in 0..60 {
+        first
+            .ingest(create(&format!("k{i}"), i).with_outbox(Arc::clone(&plan)))
+            .await
+            .unwrap();
+    }
+    let (mut a_ids, mut b_ids) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let (a, b) = tokio::join!(
+            first.due_messages("sink", at(100), &a_ids, 3, usize::MAX),
+            second.due_messages("sink", at(100), &b_ids, 3, usize::MAX),
+        );
+        a_ids.extend(a.unwrap().iter().map(|m| m.id));
+        b_ids.extend(b.unwrap().iter().map(|m| m.id));
+    }
+    assert!(
+        a_ids.iter().all(|id| !b_ids.contains(id)),
+        "claimed by both: {a_ids:?} {b_ids:?}"
+    );
+    assert_eq!(a_ids.len() + b_ids.len(), 60, "{a_ids:?} {b_ids:?}");
+}
+
+/// A replica whose claim ran out and was taken over records its (late) attempt: nothing
+/// changes, and the replica that holds the claim now still holds it and records its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_attempt_leaves_the_new_claim_alone() {
+    use pager_server::store::{AttemptResult, MessageFilter, MessageStatus, NextStep};
+    let Some(url) = database("postgres_stale_attempt") else {
+        return;
+    };
+    let (first, second, third) = (open(&url).await, open(&url).await, open(&url).await);
+    first
+        .ingest(create("k", 0).with_outbox(sink_plan()))
+        .await
+        .unwrap();
+    let mine = first
+        .claim_messages("sink", at(1), &[], 1, usize::MAX, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let theirs = second
+        .due_messages("sink", at(2), &[], 10, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1, "the lease ran out: the second takes it");
+    first
+        .record_attempt(
+            mine[0].id,
+            AttemptResult::new(at(3), Some(200), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+    let message = &first.messages(&MessageFilter::new()).await.unwrap()[0];
+    assert_eq!(message.status, MessageStatus::Pending, "{message:?}");
+    assert_eq!(message.attempts, 0);
+    assert!(
+        third
+            .due_messages("sink", at(4), &[], 10, usize::MAX)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the second's claim holds"
+    );
+    second
+        .record_attempt(
+            theirs[0].id,
+            AttemptResult::new(at(5), Some(200), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+    let message = &first.messages(&MessageFilter::new()).await.unwrap()[0];
+    assert_eq!(message.status, MessageStatus::Delivered, "{message:?}");
+    assert_eq!(message.attempts, 1);
 }
 
 /// One replica at a time leads a singleton task; when it closes (or dies: its connection

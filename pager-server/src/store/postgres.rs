@@ -56,8 +56,9 @@ use crate::outputs::OutboxPlan;
 /// How many times a transaction that lost a race with another replica is run again.
 pub const MAX_TRIES: usize = 8;
 /// How long a message claimed by [`Store::due_messages`] is left to this store before another
-/// replica may send it (the claimer died, or is partitioned from the target). Longer than an
-/// output's longest attempt plus the dispatcher's retries of recording it.
+/// replica may send it (the claimer died, or is partitioned from the target). The outputs'
+/// workers claim with [`Store::claim_messages`] instead, for their output's timeout and a
+/// margin.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(300);
 /// The default number of pooled connections.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -1240,19 +1241,26 @@ async fn try_xact_lock(
 }
 
 /// Records attempt outcomes inside the caller's transaction.
+///
+/// Only a message still claimed by `replica` is changed. One whose lease ran out and that
+/// another replica claimed is left as it is: that replica sends it again and records its own
+/// attempt (at least once, as after a crash), and nothing it recorded is overwritten.
 async fn record_attempt_in(
     tx: &deadpool_postgres::Transaction<'_>,
     id: i64,
+    replica: &str,
     result: &AttemptResult,
 ) -> Result<(), StoreError> {
     let rows = tx
         .query(
-            "SELECT output, order_key FROM outbox WHERE id = $1 AND status = 'pending'",
-            &[&id],
+            "SELECT output, order_key FROM outbox \
+             WHERE id = $1 AND status = 'pending' AND claimed_by = $2",
+            &[&id, &replica],
         )
         .await
         .map_err(pg)?;
     let Some(row) = rows.first() else {
+        // Finished, or claimed by another replica now: not an error, nothing is lost.
         return Ok(());
     };
     let output: String = get(row, 0)?;
@@ -1270,7 +1278,7 @@ async fn record_attempt_in(
             "UPDATE outbox SET attempts = attempts + 1, last_status_code = $2, \
              last_error = $3, status = $4, next_attempt_at = $5, updated_at = $6, \
              claimed_by = NULL, claimed_until = NULL \
-             WHERE id = $1 AND status = 'pending'",
+             WHERE id = $1 AND status = 'pending' AND claimed_by = $7",
             &[
                 &id,
                 &result.status_code.map(i32::from),
@@ -1278,6 +1286,7 @@ async fn record_attempt_in(
                 &status.as_str(),
                 &next,
                 &result.at,
+                &replica,
             ],
         )
         .await
@@ -1437,10 +1446,25 @@ impl Store for PostgresStore {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError> {
+        self.claim_messages(output, now, skip, limit, max_bytes, CLAIM_LEASE)
+            .await
+    }
+
+    async fn claim_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+        max_bytes: usize,
+        lease: Duration,
+    ) -> Result<Vec<Message>, StoreError> {
         let output = output.to_owned();
         let skip = skip.to_vec();
         let replica = self.replica.clone();
-        let until = now + chrono::Duration::from_std(CLAIM_LEASE).unwrap_or_default();
+        // Leases are measured by the database's clock, the one clock every replica
+        // shares: a replica's own clock running ahead would take others' live claims.
+        let lease = lease.as_secs_f64();
         let (limit, max_bytes) = (sql_limit(limit), sql_limit(max_bytes));
         self.in_tx(move |tx| {
             let (output, skip, replica) = (output.clone(), skip.clone(), replica.clone());
@@ -1453,7 +1477,8 @@ impl Store for PostgresStore {
                            FROM deliveries AS d WHERE d.id = outbox.delivery_id), 0) \
                          FROM outbox WHERE output = $1 AND status = 'pending' AND NOT blocked \
                            AND next_attempt_at <= $2 AND NOT (id = ANY($3)) \
-                           AND (claimed_by IS NULL OR claimed_by = $5 OR claimed_until < $2) \
+                           AND (claimed_by IS NULL OR claimed_by = $5 \
+                                OR claimed_until < statement_timestamp()) \
                          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED",
                         &[&output, &now, &skip, &limit, &replica],
                     )
@@ -1472,7 +1497,8 @@ impl Store for PostgresStore {
                 let rows = tx
                     .query(
                         format!(
-                            "UPDATE outbox SET claimed_by = $2, claimed_until = $3 \
+                            "UPDATE outbox SET claimed_by = $2, \
+                               claimed_until = statement_timestamp() + $3 * interval '1 second' \
                              WHERE id = ANY($1) RETURNING {MESSAGE_COLUMNS}, \
                                coalesce(body, (SELECT d.body FROM deliveries AS d \
                                                WHERE d.id = outbox.delivery_id)), \
@@ -1481,7 +1507,7 @@ impl Store for PostgresStore {
                                  ELSE content_type END"
                         )
                         .as_str(),
-                        &[&ids, &replica, &until],
+                        &[&ids, &replica, &lease],
                     )
                     .await
                     .map_err(pg)?;
@@ -1497,9 +1523,10 @@ impl Store for PostgresStore {
     }
 
     async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError> {
+        let replica = self.replica.clone();
         self.in_tx(move |tx| {
-            let result = result.clone();
-            Box::pin(async move { record_attempt_in(tx, id, &result).await })
+            let (result, replica) = (result.clone(), replica.clone());
+            Box::pin(async move { record_attempt_in(tx, id, &replica, &result).await })
         })
         .await
     }
