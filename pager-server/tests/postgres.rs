@@ -430,6 +430,72 @@ async fn a_database_that_goes_away_and_comes_back() {
         .unwrap();
 }
 
+/// A database that accepts connections but refuses writes (read-only after a failover,
+/// SQLSTATE 25006): ingest fails with `Unavailable` (503) and `write_failure` says so; when it
+/// takes writes again the failure clears by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_is_unavailable() {
+    if pager_testkit::postgres_for_test("postgres_read_only")
+        .unwrap()
+        .is_none()
+    {
+        return;
+    }
+    let bin = pager_testkit::postgres_bin().unwrap();
+    // A cluster of its own: read-only is set for the whole cluster, reloaded into every
+    // session (pooled connections included).
+    let cluster = tokio::task::spawn_blocking(move || pager_testkit::PgCluster::start_new(&bin))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = cluster.create_database("read_only").unwrap();
+    let store = open(&url).await;
+    store.ingest(create("k", 0)).await.unwrap();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let read_only = |on: &'static str| {
+        let admin = &admin;
+        async move {
+            for sql in [
+                "SET default_transaction_read_only = off".to_owned(),
+                format!("ALTER SYSTEM SET default_transaction_read_only = {on}"),
+                "SELECT pg_reload_conf()".to_owned(),
+            ] {
+                admin.batch_execute(&sql).await.unwrap();
+            }
+        }
+    };
+    read_only("on").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let failed = loop {
+        if let Err(error) = store.ingest(create("k", 1)).await {
+            break error;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read-only");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(matches!(failed, StoreError::Unavailable(_)), "{failed:?}");
+    assert!(store.write_failure().is_some());
+    // Still read-only: the probe does not clear it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(store.write_failure().is_some());
+
+    read_only("off").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while store.write_failure().is_some() {
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    store.ingest(create("k", 2)).await.unwrap();
+    store.close().await.unwrap();
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 /// Moving from SQLite: everything an SQLite store holds is copied with its ids, reads back the
 /// same through the PostgreSQL store, and new rows continue after the old ids, with the old
 /// store's message-id prefix.

@@ -388,6 +388,11 @@ fn pg(error: tokio_postgres::Error) -> StoreError {
         {
             return StoreError::Conflict;
         }
+        // A database that refuses writes (a standby, or read-only after a failover): cannot
+        // be used now, as one that is down.
+        if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            return StoreError::Unavailable(error.to_string());
+        }
     }
     // Connection exceptions (08), insufficient resources (53), operator intervention (57:
     // the server shutting down), system errors (58): the database cannot be used now.
@@ -889,9 +894,11 @@ impl PostgresStore {
     }
 
     /// Records a failure to write (or to reach the database) and starts probing the database,
-    /// so that `/healthz` recovers when it is back even if no delivery comes meanwhile.
+    /// so that `/healthz` recovers when it is back even if no delivery comes meanwhile. As
+    /// SQLite's writer does, any failed write counts but a race lost [`MAX_TRIES`] times
+    /// (busy, not broken) and a store shut down.
     fn failed(&self, error: &StoreError) {
-        if !matches!(error, StoreError::Unavailable(_)) {
+        if matches!(error, StoreError::Conflict | StoreError::Closed) {
             return;
         }
         let first = lock(&self.failure).replace(error.to_string()).is_none();
@@ -913,7 +920,7 @@ impl PostgresStore {
                     break;
                 }
                 let alive = match pool.get().await {
-                    Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
+                    Ok(client) => writable(&client).await,
                     Err(_) => false,
                 };
                 if alive {
@@ -1015,6 +1022,15 @@ impl PostgresStore {
         let client = self.client().await?;
         let statement = client.prepare_cached(sql).await.map_err(pg)?;
         client.query(&statement, params).await.map_err(pg)
+    }
+}
+
+/// Whether the database answers on `client` and would accept writes (it is not a standby,
+/// nor read-only by `default_transaction_read_only`).
+async fn writable(client: &tokio_postgres::Client) -> bool {
+    match client.query_one("SHOW transaction_read_only", &[]).await {
+        Ok(row) => row.try_get::<_, String>(0).is_ok_and(|v| v == "off"),
+        Err(_) => false,
     }
 }
 
