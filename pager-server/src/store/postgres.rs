@@ -69,6 +69,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long unacknowledged data or silence on a connection is tolerated before it is dropped
 /// (`tcp_user_timeout`, `keepalives_idle`; the URL may set others).
 const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Set on every connection (see [`PostgresLocation::parse`]).
+const SESSION_OPTIONS: &str = "-c idle_in_transaction_session_timeout=30s -c lock_timeout=10s \
+    -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3";
 /// How often an unavailable database is probed, so that `/healthz` recovers on its own.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most rows one retention transaction deletes.
@@ -272,6 +275,14 @@ impl PostgresLocation {
         if config.get_application_name().is_none() {
             config.application_name("pagerhook");
         }
+        // Server-side limits, so that a replica that dies (or is cut off) mid-transaction does
+        // not hold its row and advisory locks for the kernel's two hours: the server drops a
+        // transaction left idle, and a connection whose peer stopped answering (keepalives:
+        // about 25 s). A lock wait longer than `lock_timeout` fails as a conflict, and the
+        // transaction is run again. Options of the URL's own come first, so these may not be
+        // overridden there.
+        let own = config.get_options().unwrap_or_default().to_owned();
+        config.options(format!("{own} {SESSION_OPTIONS}").trim());
         Ok(Self {
             url: Secret::new(driver_url),
             config,
@@ -382,9 +393,11 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
 #[allow(clippy::needless_pass_by_value)]
 fn pg(error: tokio_postgres::Error) -> StoreError {
     if let Some(code) = error.code() {
+        // A lock not granted within `lock_timeout` (55P03) is a race too: run again.
         if *code == SqlState::UNIQUE_VIOLATION
             || *code == SqlState::T_R_DEADLOCK_DETECTED
             || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::LOCK_NOT_AVAILABLE
         {
             return StoreError::Conflict;
         }
@@ -1893,7 +1906,21 @@ impl Store for PostgresStore {
             return Ok(false);
         };
         if tasks.iter().any(|t| t == task) {
-            return Ok(true);
+            // Still leading only while the connection that holds the lock works: a connection
+            // that no longer answers (the database's host gone, a partition) may have lost it
+            // to another replica already.
+            let alive = tokio::time::timeout(CONNECT_TIMEOUT, client.simple_query("SELECT 1"))
+                .await
+                .is_ok_and(|answer| answer.is_ok());
+            if alive {
+                return Ok(true);
+            }
+            tracing::warn!(
+                task,
+                "postgres store: the leader connection is lost; not leading"
+            );
+            *leader = None;
+            return Ok(false);
         }
         let rows = client
             .query(
@@ -2212,5 +2239,41 @@ impl PostgresStore {
             .map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         Ok(imported)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pooled connection runs with the server-side limits, whatever options the URL had.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connections_have_server_side_timeouts() {
+        let Some(cluster) = pager_testkit::postgres_for_test("postgres_session_options").unwrap()
+        else {
+            return;
+        };
+        let url = cluster.create_database("session_options").unwrap();
+        let location =
+            PostgresLocation::parse(&format!("{url}&options=-c%20statement_timeout%3D60s"))
+                .unwrap();
+        let store = PostgresStore::open(&location).await.unwrap();
+        let client = store.client().await.unwrap();
+        for (name, value) in [
+            ("idle_in_transaction_session_timeout", "30s"),
+            ("lock_timeout", "10s"),
+            ("tcp_keepalives_idle", "10"),
+            ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "3"),
+            ("statement_timeout", "1min"),
+        ] {
+            let row = client
+                .query_one(&format!("SHOW {name}"), &[])
+                .await
+                .unwrap();
+            assert_eq!(row.get::<_, String>(0), value, "{name}");
+        }
+        drop(client);
+        store.close().await.unwrap();
     }
 }
