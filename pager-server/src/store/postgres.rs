@@ -295,12 +295,6 @@ impl PostgresLocation {
         self.pool_size
     }
 
-    /// The URL as the driver gets it (with its password, if any): for the one place that
-    /// connects.
-    pub fn expose_url(&self) -> &str {
-        self.url.expose()
-    }
-
     /// `postgres://user@host:port/db`: where it connects, without the password or other
     /// parameters, for messages and logs.
     pub fn redacted(&self) -> String {
