@@ -615,3 +615,35 @@ async fn an_sqlite_store_is_imported_whole() {
     assert!(new.ingest(replay).await.unwrap().replayed);
     new.close().await.unwrap();
 }
+
+/// A replica that does not lead the heartbeat sweep lists what the leader's sweep found: the
+/// heartbeat down, with its alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_replica_lists_the_heartbeats_the_leader_swept() {
+    use pager_server::Receiver;
+    use pager_server::clock::ManualClock;
+    use pager_server::heartbeat::{HeartbeatConfig, HeartbeatState};
+    let Some(url) = database("postgres_heartbeat_replicas") else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let replica = |store: PostgresStore| {
+        Receiver::new(Arc::new(store))
+            .with_clock(clock.clone())
+            .with_heartbeats(vec![HeartbeatConfig::new(
+                "am-watchdog",
+                "5m".parse().unwrap(),
+            )])
+            .unwrap()
+    };
+    let (leader, other) = (replica(open(&url).await), replica(open(&url).await));
+    // Both have loaded their view of the heartbeats before the sweep.
+    let before = other.heartbeat_statuses().await.unwrap();
+    assert_ne!(before[0].state, HeartbeatState::Down, "{before:?}");
+    leader.heartbeat_statuses().await.unwrap();
+    clock.set(at(3600));
+    assert_eq!(leader.sweep_heartbeats().await.unwrap(), 1);
+    let after = other.heartbeat_statuses().await.unwrap();
+    assert_eq!(after[0].state, HeartbeatState::Down, "{after:?}");
+    assert!(after[0].alert_id.is_some(), "{after:?}");
+}
