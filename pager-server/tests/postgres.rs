@@ -647,3 +647,130 @@ async fn every_replica_lists_the_heartbeats_the_leader_swept() {
     assert_eq!(after[0].state, HeartbeatState::Down, "{after:?}");
     assert!(after[0].alert_id.is_some(), "{after:?}");
 }
+
+/// Makes `ca.pem` (a CA) and `server.crt`/`server.key` (issued by it to 127.0.0.1) where
+/// `path` says.
+fn private_ca_certs(path: &dyn Fn(&str) -> String) {
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &path("server.key"),
+        "-out",
+        &path("server.csr"),
+    ]);
+    std::fs::write(path("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("server.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &path("ext"),
+        "-out",
+        &path("server.crt"),
+    ]);
+}
+
+/// `sslrootcert`: a server whose certificate a private CA signed is reached with
+/// `sslmode=require` when the URL names that CA's PEM file, and refused without it (Mozilla's
+/// roots do not know it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_ca_is_trusted_with_sslrootcert() {
+    if pager_testkit::postgres_for_test("postgres_sslrootcert")
+        .unwrap()
+        .is_none()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    private_ca_certs(&path);
+    let bin = pager_testkit::postgres_bin().unwrap();
+    let cluster = tokio::task::spawn_blocking(move || pager_testkit::PgCluster::start_new(&bin))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = cluster.create_database("sslrootcert").unwrap();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // The server may run as another user (the test kit's, under root): the files must be
+    // readable by it, and the key its own.
+    let row = admin
+        .query_one("SELECT current_setting('data_directory')", &[])
+        .await
+        .unwrap();
+    let data_dir: String = row.get(0);
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let owner = std::fs::metadata(&data_dir).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(path("server.crt"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        std::os::unix::fs::chown(path("server.key"), Some(owner.uid()), Some(owner.gid())).unwrap();
+        std::fs::set_permissions(path("server.key"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+    }
+    for sql in [
+        format!("ALTER SYSTEM SET ssl_cert_file = '{}'", path("server.crt")),
+        format!("ALTER SYSTEM SET ssl_key_file = '{}'", path("server.key")),
+        "ALTER SYSTEM SET ssl = on".to_owned(),
+        "SELECT pg_reload_conf()".to_owned(),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let base = url.replace("sslmode=disable", "sslmode=require");
+    let trusted =
+        PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("ca.pem"))).unwrap();
+    let store = PostgresStore::open(&trusted).await.unwrap();
+    store.ingest(create("k", 0)).await.unwrap();
+    store.close().await.unwrap();
+    let untrusted = PostgresLocation::parse(&base).unwrap();
+    let refused = PostgresStore::open(&untrusted).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Open(_)), "{refused:?}");
+    let missing =
+        PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("none.pem"))).unwrap();
+    let missing = PostgresStore::open(&missing).await.unwrap_err().to_string();
+    assert!(missing.contains("sslrootcert"), "{missing}");
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -222,6 +222,9 @@ pub struct PostgresLocation {
     url: Secret,
     config: tokio_postgres::Config,
     pool_size: usize,
+    /// `sslrootcert`: a PEM file of the CA certificates the server's must chain to, instead
+    /// of Mozilla's roots.
+    root_cert: Option<std::path::PathBuf>,
 }
 
 impl PostgresLocation {
@@ -238,9 +241,14 @@ impl PostgresLocation {
         }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut pool_size = DEFAULT_POOL_SIZE;
+        let mut root_cert = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
+                // The driver does not know it: read here, and used by `tls`.
+                Some(("sslrootcert", path)) if !path.is_empty() => {
+                    root_cert = Some(std::path::PathBuf::from(path));
+                }
                 Some(("pool_size", value)) => {
                     pool_size = value
                         .parse()
@@ -287,6 +295,7 @@ impl PostgresLocation {
             url: Secret::new(driver_url),
             config,
             pool_size,
+            root_cert,
         })
     }
 
@@ -333,7 +342,9 @@ impl fmt::Debug for PostgresLocation {
 
 impl PartialEq for PostgresLocation {
     fn eq(&self, other: &Self) -> bool {
-        self.url.expose() == other.url.expose() && self.pool_size == other.pool_size
+        self.url.expose() == other.url.expose()
+            && self.pool_size == other.pool_size
+            && self.root_cert == other.root_cert
     }
 }
 
@@ -366,10 +377,16 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// TLS for the database: rustls with Mozilla's roots (as the outputs' client), used when the
-/// server offers it (`sslmode=prefer`, the default) or required (`sslmode=require`).
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    let roots: rustls::RootCertStore = webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect();
+/// TLS for the database: rustls with Mozilla's roots (as the outputs' client), or only the
+/// CA certificates of `sslrootcert`, used when the server offers it (`sslmode=prefer`, the
+/// default) or required (`sslmode=require`). The server's certificate is always verified.
+fn tls(
+    location: &PostgresLocation,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let roots: rustls::RootCertStore = match &location.root_cert {
+        None => webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect(),
+        Some(path) => root_certs(path)?,
+    };
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -378,6 +395,24 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// The CA certificates of the PEM file at `path` (`sslrootcert`).
+fn root_certs(path: &std::path::Path) -> Result<rustls::RootCertStore, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let failed =
+        |e: &dyn fmt::Display| StoreError::Open(format!("sslrootcert {}: {e}", path.display()));
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| failed(&e))? {
+        roots
+            .add(cert.map_err(|e| failed(&e))?)
+            .map_err(|e| failed(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(failed(&"no certificate in the file"));
+    }
+    Ok(roots)
 }
 
 /// A driver error as a [`StoreError`]: races another transaction may win (a unique index
@@ -846,7 +881,7 @@ impl PostgresStore {
     pub async fn open(location: &PostgresLocation) -> Result<Self, StoreError> {
         let manager = Manager::from_config(
             location.config.clone(),
-            tls()?,
+            tls(location)?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -1890,7 +1925,12 @@ impl Store for PostgresStore {
             *leader = None;
         }
         if leader.is_none() {
-            let (client, connection) = self.location.config.connect(tls()?).await.map_err(pg)?;
+            let (client, connection) = self
+                .location
+                .config
+                .connect(tls(&self.location)?)
+                .await
+                .map_err(pg)?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });
