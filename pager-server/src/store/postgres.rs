@@ -229,7 +229,8 @@ pub struct PostgresLocation {
 
 impl PostgresLocation {
     /// Parses `url`: `postgres://` or `postgresql://`, libpq's parameters (`sslmode` =
-    /// `disable`, `prefer` (the default) or `require`; `connect_timeout`, …), and
+    /// `disable`, `prefer` (the default) or `require`; `connect_timeout`, …), `sslrootcert`
+    /// (a PEM file of the CAs to trust instead of Mozilla's roots), and
     /// `pool_size` (pagerhook's own, removed before the URL reaches the driver; default
     /// [`DEFAULT_POOL_SIZE`], at most [`MAX_POOL_SIZE`]).
     ///
