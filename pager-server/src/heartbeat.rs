@@ -540,12 +540,13 @@ impl Receiver {
                 ticks.tick().await;
                 let swept = async {
                     if shared {
-                        // One replica sweeps (the one the store lets lead), with the pings and
-                        // down heartbeats every replica recorded.
+                        // Every replica reads the pings and down heartbeats every replica
+                        // recorded (so its metrics agree with the others'); one sweeps, the one
+                        // the store lets lead.
+                        receiver.refresh_heartbeats().await?;
                         if !receiver.store.lead("heartbeats").await? {
                             return Ok(0);
                         }
-                        receiver.refresh_heartbeats().await?;
                     }
                     receiver.sweep_heartbeats().await
                 };
@@ -567,6 +568,10 @@ impl Receiver {
     /// # Errors
     /// When the store fails.
     pub async fn heartbeat_statuses(&self) -> Result<Vec<HeartbeatStatus>, StoreError> {
+        if self.store.shared() {
+            // Pings another replica took, and sweeps another replica led.
+            self.refresh_heartbeats().await?;
+        }
         let mut tracker = self.heartbeats.tracker.lock().await;
         self.load_heartbeats(&mut tracker).await?;
         let now = self.clock.now();
@@ -655,7 +660,8 @@ impl Receiver {
 
     /// For a store shared by several replicas: merges the pings every replica stored into
     /// this one's, and reads again which heartbeats are down (another replica may have led
-    /// the sweep before).
+    /// the sweep before); publishes both as metrics. Every replica runs it each second, and
+    /// before listing the heartbeats.
     async fn refresh_heartbeats(&self) -> Result<(), StoreError> {
         let mut tracker = self.heartbeats.tracker.lock().await;
         if tracker.started_at.is_none() {
@@ -677,6 +683,12 @@ impl Receiver {
                 if self.heartbeats.entries.contains_key(&alert.thirdparty_id) {
                     down.insert(alert.thirdparty_id.clone(), (alert.id, alert.created_at));
                 }
+            }
+        }
+        for name in self.heartbeats.entries.keys() {
+            self.metrics.heartbeat_down(name, down.contains_key(name));
+            if let Some(ping) = tracker.pings.get(name) {
+                self.metrics.heartbeat_last_ping(name, *ping);
             }
         }
         tracker.down = down;

@@ -108,7 +108,8 @@ async fn replicas_share_one_database() {
         let store = Arc::clone(&replicas[usize::try_from(i).unwrap() % 3]);
         tasks.push(tokio::spawn(async move {
             let key = format!("k{}", i % 5);
-            let delivery = if i % 25 == 24 {
+            // Resolves spread over every key (i % 7 == 6 meets each i % 5).
+            let delivery = if i % 7 == 6 {
                 Delivery::new(
                     "am",
                     at(i),
@@ -190,7 +191,7 @@ async fn due_messages_are_claimed_by_one_replica() {
     }
     let now = at(100);
     let mine = first
-        .due_messages("sink", now, &[], 4, usize::MAX)
+        .claim_messages("sink", now, &[], 4, usize::MAX, Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(mine.len(), 4);
@@ -205,10 +206,12 @@ async fn due_messages_are_claimed_by_one_replica() {
     );
     assert!(theirs.iter().all(|m| mine.iter().all(|n| n.id != m.id)));
     let again = first
-        .due_messages("sink", now, &[], 100, usize::MAX)
+        .claim_messages("sink", now, &[], 100, usize::MAX, Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(again.len(), 4, "its own claims, the others' excluded");
+    // Leases are measured by the database's clock, not by `now`.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let later = now + chrono::Duration::minutes(10);
     let after_lease = second
         .due_messages("sink", later, &[], 100, usize::MAX)
@@ -234,6 +237,100 @@ async fn due_messages_are_claimed_by_one_replica() {
     assert_eq!(due.len(), 10);
 }
 
+/// A plan with one output, `sink`, sent a message for each opened alert.
+fn sink_plan() -> Arc<pager_server::outputs::OutboxPlan> {
+    let output = pager_server::outputs::OutputConfig::new(
+        "sink",
+        pager_server::outputs::OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+        [pager_server::outputs::Trigger::Opened],
+    );
+    pager_server::outputs::OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap()
+}
+
+/// Two replicas claiming at the same moment, round after round, never get one message both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_never_overlap() {
+    let Some(url) = database("postgres_concurrent_claims") else {
+        return;
+    };
+    let (first, second) = (Arc::new(open(&url).await), Arc::new(open(&url).await));
+    let plan = sink_plan();
+    for i in 0..60 {
+        first
+            .ingest(create(&format!("k{i}"), i).with_outbox(Arc::clone(&plan)))
+            .await
+            .unwrap();
+    }
+    let (mut a_ids, mut b_ids) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let (a, b) = tokio::join!(
+            first.due_messages("sink", at(100), &a_ids, 3, usize::MAX),
+            second.due_messages("sink", at(100), &b_ids, 3, usize::MAX),
+        );
+        a_ids.extend(a.unwrap().iter().map(|m| m.id));
+        b_ids.extend(b.unwrap().iter().map(|m| m.id));
+    }
+    assert!(
+        a_ids.iter().all(|id| !b_ids.contains(id)),
+        "claimed by both: {a_ids:?} {b_ids:?}"
+    );
+    assert_eq!(a_ids.len() + b_ids.len(), 60, "{a_ids:?} {b_ids:?}");
+}
+
+/// A replica whose claim ran out and was taken over records its (late) attempt: nothing
+/// changes, and the replica that holds the claim now still holds it and records its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_attempt_leaves_the_new_claim_alone() {
+    use pager_server::store::{AttemptResult, MessageFilter, MessageStatus, NextStep};
+    let Some(url) = database("postgres_stale_attempt") else {
+        return;
+    };
+    let (first, second, third) = (open(&url).await, open(&url).await, open(&url).await);
+    first
+        .ingest(create("k", 0).with_outbox(sink_plan()))
+        .await
+        .unwrap();
+    let mine = first
+        .claim_messages("sink", at(1), &[], 1, usize::MAX, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let theirs = second
+        .due_messages("sink", at(2), &[], 10, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1, "the lease ran out: the second takes it");
+    first
+        .record_attempt(
+            mine[0].id,
+            AttemptResult::new(at(3), Some(200), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+    let message = &first.messages(&MessageFilter::new()).await.unwrap()[0];
+    assert_eq!(message.status, MessageStatus::Pending, "{message:?}");
+    assert_eq!(message.attempts, 0);
+    assert!(
+        third
+            .due_messages("sink", at(4), &[], 10, usize::MAX)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the second's claim holds"
+    );
+    second
+        .record_attempt(
+            theirs[0].id,
+            AttemptResult::new(at(5), Some(200), None, NextStep::Delivered),
+        )
+        .await
+        .unwrap();
+    let message = &first.messages(&MessageFilter::new()).await.unwrap()[0];
+    assert_eq!(message.status, MessageStatus::Delivered, "{message:?}");
+    assert_eq!(message.attempts, 1);
+}
+
 /// One replica at a time leads a singleton task; when it closes (or dies: its connection
 /// closes), another takes over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,8 +352,8 @@ async fn one_replica_leads_a_singleton_task() {
 }
 
 /// The URL's password never shows: not in `Debug`, not in the description, not in an error.
-#[test]
-fn the_password_is_redacted() {
+#[tokio::test]
+async fn the_password_is_redacted() {
     let location = StoreLocation::try_from(
         "postgres://app:hunter2@db.example:5433/alerts?sslmode=require&pool_size=4".to_owned(),
     )
@@ -271,11 +368,24 @@ fn the_password_is_redacted() {
         panic!("{location:?}")
     };
     assert_eq!(parsed.pool_size(), 4);
-    assert!(!parsed.expose_url().contains("pool_size"));
+    // pool_size is pagerhook's own: the driver's URL is the same wherever it was.
+    assert_eq!(
+        PostgresLocation::parse("postgres://app:hunter2@db/x?pool_size=4&sslmode=require"),
+        PostgresLocation::parse("postgres://app:hunter2@db/x?sslmode=require&pool_size=4"),
+    );
     let bad = StoreLocation::try_from("postgres://app:hunter2@db/x?pool_size=0".to_owned());
     assert!(!format!("{bad:?}").contains("hunter2"));
     let bad = StoreLocation::try_from("postgres://app:hunter2@db/x?sslmode=bogus".to_owned());
     assert!(!format!("{bad:?}").contains("hunter2"));
+    // Nor in the error of a database that cannot be reached (nothing listens on port 1).
+    let unreachable = PostgresLocation::parse(
+        "postgres://app:hunter2@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+    )
+    .unwrap();
+    let error = PostgresStore::open(&unreachable).await.unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("postgres://app@127.0.0.1:1/x"), "{shown}");
 }
 
 /// A database that goes away: ingest fails with `Unavailable` (the receiver answers 503),
@@ -329,6 +439,72 @@ async fn a_database_that_goes_away_and_comes_back() {
     store.close().await.unwrap();
     let stopping = Arc::clone(&cluster);
     tokio::task::spawn_blocking(move || stopping.stop())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// A database that accepts connections but refuses writes (read-only after a failover,
+/// SQLSTATE 25006): ingest fails with `Unavailable` (503) and `write_failure` says so; when it
+/// takes writes again the failure clears by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_is_unavailable() {
+    if pager_testkit::postgres_for_test("postgres_read_only")
+        .unwrap()
+        .is_none()
+    {
+        return;
+    }
+    let bin = pager_testkit::postgres_bin().unwrap();
+    // A cluster of its own: read-only is set for the whole cluster, reloaded into every
+    // session (pooled connections included).
+    let cluster = tokio::task::spawn_blocking(move || pager_testkit::PgCluster::start_new(&bin))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = cluster.create_database("read_only").unwrap();
+    let store = open(&url).await;
+    store.ingest(create("k", 0)).await.unwrap();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let read_only = |on: &'static str| {
+        let admin = &admin;
+        async move {
+            for sql in [
+                "SET default_transaction_read_only = off".to_owned(),
+                format!("ALTER SYSTEM SET default_transaction_read_only = {on}"),
+                "SELECT pg_reload_conf()".to_owned(),
+            ] {
+                admin.batch_execute(&sql).await.unwrap();
+            }
+        }
+    };
+    read_only("on").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let failed = loop {
+        if let Err(error) = store.ingest(create("k", 1)).await {
+            break error;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read-only");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(matches!(failed, StoreError::Unavailable(_)), "{failed:?}");
+    assert!(store.write_failure().is_some());
+    // Still read-only: the probe does not clear it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(store.write_failure().is_some());
+
+    read_only("off").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while store.write_failure().is_some() {
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    store.ingest(create("k", 2)).await.unwrap();
+    store.close().await.unwrap();
+    tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .unwrap()
         .unwrap();
@@ -438,4 +614,163 @@ async fn an_sqlite_store_is_imported_whole() {
     .with_signature("sig", at(1000));
     assert!(new.ingest(replay).await.unwrap().replayed);
     new.close().await.unwrap();
+}
+
+/// A replica that does not lead the heartbeat sweep lists what the leader's sweep found: the
+/// heartbeat down, with its alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_replica_lists_the_heartbeats_the_leader_swept() {
+    use pager_server::Receiver;
+    use pager_server::clock::ManualClock;
+    use pager_server::heartbeat::{HeartbeatConfig, HeartbeatState};
+    let Some(url) = database("postgres_heartbeat_replicas") else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let replica = |store: PostgresStore| {
+        Receiver::new(Arc::new(store))
+            .with_clock(clock.clone())
+            .with_heartbeats(vec![HeartbeatConfig::new(
+                "am-watchdog",
+                "5m".parse().unwrap(),
+            )])
+            .unwrap()
+    };
+    let (leader, other) = (replica(open(&url).await), replica(open(&url).await));
+    // Both have loaded their view of the heartbeats before the sweep.
+    let before = other.heartbeat_statuses().await.unwrap();
+    assert_ne!(before[0].state, HeartbeatState::Down, "{before:?}");
+    leader.heartbeat_statuses().await.unwrap();
+    clock.set(at(3600));
+    assert_eq!(leader.sweep_heartbeats().await.unwrap(), 1);
+    let after = other.heartbeat_statuses().await.unwrap();
+    assert_eq!(after[0].state, HeartbeatState::Down, "{after:?}");
+    assert!(after[0].alert_id.is_some(), "{after:?}");
+}
+
+/// Makes `ca.pem` (a CA) and `server.crt`/`server.key` (issued by it to 127.0.0.1) where
+/// `path` says.
+fn private_ca_certs(path: &dyn Fn(&str) -> String) {
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &path("server.key"),
+        "-out",
+        &path("server.csr"),
+    ]);
+    std::fs::write(path("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("server.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &path("ext"),
+        "-out",
+        &path("server.crt"),
+    ]);
+}
+
+/// `sslrootcert`: a server whose certificate a private CA signed is reached with
+/// `sslmode=require` when the URL names that CA's PEM file, and refused without it (Mozilla's
+/// roots do not know it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_ca_is_trusted_with_sslrootcert() {
+    if pager_testkit::postgres_for_test("postgres_sslrootcert")
+        .unwrap()
+        .is_none()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    private_ca_certs(&path);
+    let bin = pager_testkit::postgres_bin().unwrap();
+    let cluster = tokio::task::spawn_blocking(move || pager_testkit::PgCluster::start_new(&bin))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = cluster.create_database("sslrootcert").unwrap();
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // The server may run as another user (the test kit's, under root): the files must be
+    // readable by it, and the key its own.
+    let row = admin
+        .query_one("SELECT current_setting('data_directory')", &[])
+        .await
+        .unwrap();
+    let data_dir: String = row.get(0);
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let owner = std::fs::metadata(&data_dir).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(path("server.crt"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        std::os::unix::fs::chown(path("server.key"), Some(owner.uid()), Some(owner.gid())).unwrap();
+        std::fs::set_permissions(path("server.key"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+    }
+    for sql in [
+        format!("ALTER SYSTEM SET ssl_cert_file = '{}'", path("server.crt")),
+        format!("ALTER SYSTEM SET ssl_key_file = '{}'", path("server.key")),
+        "ALTER SYSTEM SET ssl = on".to_owned(),
+        "SELECT pg_reload_conf()".to_owned(),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let base = url.replace("sslmode=disable", "sslmode=require");
+    let trusted =
+        PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("ca.pem"))).unwrap();
+    let store = PostgresStore::open(&trusted).await.unwrap();
+    store.ingest(create("k", 0)).await.unwrap();
+    store.close().await.unwrap();
+    let untrusted = PostgresLocation::parse(&base).unwrap();
+    let refused = PostgresStore::open(&untrusted).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Open(_)), "{refused:?}");
+    let missing =
+        PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("none.pem"))).unwrap();
+    let missing = PostgresStore::open(&missing).await.unwrap_err().to_string();
+    assert!(missing.contains("sslrootcert"), "{missing}");
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
 }

@@ -23,9 +23,13 @@ const POLL: Duration = Duration::from_secs(1);
 /// How far past [`ERROR_BODY_BYTES`] an error body is read before it is scrubbed and cut.
 const ERROR_BODY_SLACK: usize = 4096;
 
-/// A worker takes up to this many due messages per slot of its `concurrency` at once: enough
-/// that the outbox is not asked once per message under load.
+/// A worker on a store of its own takes up to this many due messages per slot of its
+/// `concurrency` at once: enough that the outbox is not asked once per message under load.
 const BATCH_PER_SLOT: usize = 4;
+
+/// How much longer than an output's `timeout_seconds` a message claimed from a shared store
+/// is left to this replica: time to record the attempt (and retry recording it a few times).
+const CLAIM_MARGIN: Duration = Duration::from_secs(60);
 
 /// ... and no more than this many bytes of bodies (the first message whatever its size), so
 /// that a batch of large raw bodies stays bounded.
@@ -279,15 +283,30 @@ impl Worker {
                     }
                 }
             }
+            // A shared store: claim no more than there are free send slots, so that no
+            // claimed message waits for one: each is sent at once, and its lease (one attempt
+            // and a margin) holds until its attempt is recorded. Only this loop takes permits,
+            // so those counted free stay free until it takes them. A store of its own has no
+            // leases: a batch per slot saves asking it once per message.
+            let limit = if self.store.shared() {
+                match permits.acquire().await {
+                    Ok(permit) => drop(permit),
+                    Err(_) => return,
+                }
+                permits.available_permits().max(1)
+            } else {
+                concurrency * BATCH_PER_SLOT
+            };
             let skip: Vec<i64> = lock(&self.in_flight).iter().copied().collect();
             let due = self
                 .store
-                .due_messages(
+                .claim_messages(
                     &self.config().name,
                     Utc::now(),
                     &skip,
-                    concurrency * BATCH_PER_SLOT,
+                    limit,
                     BATCH_BYTES,
+                    self.config().timeout().saturating_add(CLAIM_MARGIN),
                 )
                 .await;
             let due = match due {

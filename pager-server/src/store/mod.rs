@@ -745,8 +745,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError>;
 
+    /// [`Store::due_messages`], for a worker that sends each message it gets at once and
+    /// within `lease`: a store shared by replicas ([`Store::shared`]) leaves them to this one
+    /// for `lease`, measured by the store's clock, then lets another replica take them (this
+    /// one died, or cannot reach the target). Other stores ignore `lease`.
+    async fn claim_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+        max_bytes: usize,
+        lease: std::time::Duration,
+    ) -> Result<Vec<Message>, StoreError> {
+        let _ = lease;
+        self.due_messages(output, now, skip, limit, max_bytes).await
+    }
+
     /// Records an attempt to send message `id`: its count, status code and error, and what
-    /// happens next. A message that is no longer pending is left as it is.
+    /// happens next. A message that is no longer pending is left as it is; so is, in a shared
+    /// store, one no longer claimed by this store (its lease ran out and another replica took
+    /// it: that replica's attempt is the one recorded).
     async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError>;
 
     /// Messages matching `filter`, newest first, without bodies.

@@ -56,8 +56,9 @@ use crate::outputs::OutboxPlan;
 /// How many times a transaction that lost a race with another replica is run again.
 pub const MAX_TRIES: usize = 8;
 /// How long a message claimed by [`Store::due_messages`] is left to this store before another
-/// replica may send it (the claimer died, or is partitioned from the target). Longer than an
-/// output's longest attempt plus the dispatcher's retries of recording it.
+/// replica may send it (the claimer died, or is partitioned from the target). The outputs'
+/// workers claim with [`Store::claim_messages`] instead, for their output's timeout and a
+/// margin.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(300);
 /// The default number of pooled connections.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -68,6 +69,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long unacknowledged data or silence on a connection is tolerated before it is dropped
 /// (`tcp_user_timeout`, `keepalives_idle`; the URL may set others).
 const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Set on every connection (see [`PostgresLocation::parse`]).
+const SESSION_OPTIONS: &str = "-c idle_in_transaction_session_timeout=30s -c lock_timeout=10s \
+    -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3";
 /// How often an unavailable database is probed, so that `/healthz` recovers on its own.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most rows one retention transaction deletes.
@@ -218,11 +222,15 @@ pub struct PostgresLocation {
     url: Secret,
     config: tokio_postgres::Config,
     pool_size: usize,
+    /// `sslrootcert`: a PEM file of the CA certificates the server's must chain to, instead
+    /// of Mozilla's roots.
+    root_cert: Option<std::path::PathBuf>,
 }
 
 impl PostgresLocation {
     /// Parses `url`: `postgres://` or `postgresql://`, libpq's parameters (`sslmode` =
-    /// `disable`, `prefer` (the default) or `require`; `connect_timeout`, …), and
+    /// `disable`, `prefer` (the default) or `require`; `connect_timeout`, …), `sslrootcert`
+    /// (a PEM file of the CAs to trust instead of Mozilla's roots), and
     /// `pool_size` (pagerhook's own, removed before the URL reaches the driver; default
     /// [`DEFAULT_POOL_SIZE`], at most [`MAX_POOL_SIZE`]).
     ///
@@ -234,9 +242,14 @@ impl PostgresLocation {
         }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut pool_size = DEFAULT_POOL_SIZE;
+        let mut root_cert = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
+                // The driver does not know it: read here, and used by `tls`.
+                Some(("sslrootcert", path)) if !path.is_empty() => {
+                    root_cert = Some(std::path::PathBuf::from(path));
+                }
                 Some(("pool_size", value)) => {
                     pool_size = value
                         .parse()
@@ -271,22 +284,25 @@ impl PostgresLocation {
         if config.get_application_name().is_none() {
             config.application_name("pagerhook");
         }
+        // Server-side limits, so that a replica that dies (or is cut off) mid-transaction does
+        // not hold its row and advisory locks for the kernel's two hours: the server drops a
+        // transaction left idle, and a connection whose peer stopped answering (keepalives:
+        // about 25 s). A lock wait longer than `lock_timeout` fails as a conflict, and the
+        // transaction is run again. Options of the URL's own come first, so these may not be
+        // overridden there.
+        let own = config.get_options().unwrap_or_default().to_owned();
+        config.options(format!("{own} {SESSION_OPTIONS}").trim());
         Ok(Self {
             url: Secret::new(driver_url),
             config,
             pool_size,
+            root_cert,
         })
     }
 
     /// How many connections are pooled.
     pub fn pool_size(&self) -> usize {
         self.pool_size
-    }
-
-    /// The URL as the driver gets it (with its password, if any): for the one place that
-    /// connects.
-    pub fn expose_url(&self) -> &str {
-        self.url.expose()
     }
 
     /// `postgres://user@host:port/db`: where it connects, without the password or other
@@ -327,7 +343,9 @@ impl fmt::Debug for PostgresLocation {
 
 impl PartialEq for PostgresLocation {
     fn eq(&self, other: &Self) -> bool {
-        self.url.expose() == other.url.expose() && self.pool_size == other.pool_size
+        self.url.expose() == other.url.expose()
+            && self.pool_size == other.pool_size
+            && self.root_cert == other.root_cert
     }
 }
 
@@ -360,10 +378,16 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// TLS for the database: rustls with Mozilla's roots (as the outputs' client), used when the
-/// server offers it (`sslmode=prefer`, the default) or required (`sslmode=require`).
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    let roots: rustls::RootCertStore = webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect();
+/// TLS for the database: rustls with Mozilla's roots (as the outputs' client), or only the
+/// CA certificates of `sslrootcert`, used when the server offers it (`sslmode=prefer`, the
+/// default) or required (`sslmode=require`). The server's certificate is always verified.
+fn tls(
+    location: &PostgresLocation,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let roots: rustls::RootCertStore = match &location.root_cert {
+        None => webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect(),
+        Some(path) => root_certs(path)?,
+    };
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -374,6 +398,24 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// The CA certificates of the PEM file at `path` (`sslrootcert`).
+fn root_certs(path: &std::path::Path) -> Result<rustls::RootCertStore, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let failed =
+        |e: &dyn fmt::Display| StoreError::Open(format!("sslrootcert {}: {e}", path.display()));
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| failed(&e))? {
+        roots
+            .add(cert.map_err(|e| failed(&e))?)
+            .map_err(|e| failed(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(failed(&"no certificate in the file"));
+    }
+    Ok(roots)
+}
+
 /// A driver error as a [`StoreError`]: races another transaction may win (a unique index
 /// taken, a deadlock, a serialization failure) become [`StoreError::Conflict`], which the
 /// transaction's caller retries; a lost connection [`StoreError::Unavailable`]. By value,
@@ -381,11 +423,18 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
 #[allow(clippy::needless_pass_by_value)]
 fn pg(error: tokio_postgres::Error) -> StoreError {
     if let Some(code) = error.code() {
+        // A lock not granted within `lock_timeout` (55P03) is a race too: run again.
         if *code == SqlState::UNIQUE_VIOLATION
             || *code == SqlState::T_R_DEADLOCK_DETECTED
             || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::LOCK_NOT_AVAILABLE
         {
             return StoreError::Conflict;
+        }
+        // A database that refuses writes (a standby, or read-only after a failover): cannot
+        // be used now, as one that is down.
+        if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            return StoreError::Unavailable(error.to_string());
         }
     }
     // Connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -833,7 +882,7 @@ impl PostgresStore {
     pub async fn open(location: &PostgresLocation) -> Result<Self, StoreError> {
         let manager = Manager::from_config(
             location.config.clone(),
-            tls()?,
+            tls(location)?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -888,9 +937,11 @@ impl PostgresStore {
     }
 
     /// Records a failure to write (or to reach the database) and starts probing the database,
-    /// so that `/healthz` recovers when it is back even if no delivery comes meanwhile.
+    /// so that `/healthz` recovers when it is back even if no delivery comes meanwhile. As
+    /// SQLite's writer does, any failed write counts but a race lost [`MAX_TRIES`] times
+    /// (busy, not broken) and a store shut down.
     fn failed(&self, error: &StoreError) {
-        if !matches!(error, StoreError::Unavailable(_)) {
+        if matches!(error, StoreError::Conflict | StoreError::Closed) {
             return;
         }
         let first = lock(&self.failure).replace(error.to_string()).is_none();
@@ -912,7 +963,7 @@ impl PostgresStore {
                     break;
                 }
                 let alive = match pool.get().await {
-                    Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
+                    Ok(client) => writable(&client).await,
                     Err(_) => false,
                 };
                 if alive {
@@ -1014,6 +1065,15 @@ impl PostgresStore {
         let client = self.client().await?;
         let statement = client.prepare_cached(sql).await.map_err(pg)?;
         client.query(&statement, params).await.map_err(pg)
+    }
+}
+
+/// Whether the database answers on `client` and would accept writes (it is not a standby,
+/// nor read-only by `default_transaction_read_only`).
+async fn writable(client: &tokio_postgres::Client) -> bool {
+    match client.query_one("SHOW transaction_read_only", &[]).await {
+        Ok(row) => row.try_get::<_, String>(0).is_ok_and(|v| v == "off"),
+        Err(_) => false,
     }
 }
 
@@ -1240,19 +1300,26 @@ async fn try_xact_lock(
 }
 
 /// Records attempt outcomes inside the caller's transaction.
+///
+/// Only a message still claimed by `replica` is changed. One whose lease ran out and that
+/// another replica claimed is left as it is: that replica sends it again and records its own
+/// attempt (at least once, as after a crash), and nothing it recorded is overwritten.
 async fn record_attempt_in(
     tx: &deadpool_postgres::Transaction<'_>,
     id: i64,
+    replica: &str,
     result: &AttemptResult,
 ) -> Result<(), StoreError> {
     let rows = tx
         .query(
-            "SELECT output, order_key FROM outbox WHERE id = $1 AND status = 'pending'",
-            &[&id],
+            "SELECT output, order_key FROM outbox \
+             WHERE id = $1 AND status = 'pending' AND claimed_by = $2",
+            &[&id, &replica],
         )
         .await
         .map_err(pg)?;
     let Some(row) = rows.first() else {
+        // Finished, or claimed by another replica now: not an error, nothing is lost.
         return Ok(());
     };
     let output: String = get(row, 0)?;
@@ -1270,7 +1337,7 @@ async fn record_attempt_in(
             "UPDATE outbox SET attempts = attempts + 1, last_status_code = $2, \
              last_error = $3, status = $4, next_attempt_at = $5, updated_at = $6, \
              claimed_by = NULL, claimed_until = NULL \
-             WHERE id = $1 AND status = 'pending'",
+             WHERE id = $1 AND status = 'pending' AND claimed_by = $7",
             &[
                 &id,
                 &result.status_code.map(i32::from),
@@ -1278,6 +1345,7 @@ async fn record_attempt_in(
                 &status.as_str(),
                 &next,
                 &result.at,
+                &replica,
             ],
         )
         .await
@@ -1437,10 +1505,25 @@ impl Store for PostgresStore {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<Message>, StoreError> {
+        self.claim_messages(output, now, skip, limit, max_bytes, CLAIM_LEASE)
+            .await
+    }
+
+    async fn claim_messages(
+        &self,
+        output: &str,
+        now: DateTime<Utc>,
+        skip: &[i64],
+        limit: usize,
+        max_bytes: usize,
+        lease: Duration,
+    ) -> Result<Vec<Message>, StoreError> {
         let output = output.to_owned();
         let skip = skip.to_vec();
         let replica = self.replica.clone();
-        let until = now + chrono::Duration::from_std(CLAIM_LEASE).unwrap_or_default();
+        // Leases are measured by the database's clock, the one clock every replica
+        // shares: a replica's own clock running ahead would take others' live claims.
+        let lease = lease.as_secs_f64();
         let (limit, max_bytes) = (sql_limit(limit), sql_limit(max_bytes));
         self.in_tx(move |tx| {
             let (output, skip, replica) = (output.clone(), skip.clone(), replica.clone());
@@ -1453,7 +1536,8 @@ impl Store for PostgresStore {
                            FROM deliveries AS d WHERE d.id = outbox.delivery_id), 0) \
                          FROM outbox WHERE output = $1 AND status = 'pending' AND NOT blocked \
                            AND next_attempt_at <= $2 AND NOT (id = ANY($3)) \
-                           AND (claimed_by IS NULL OR claimed_by = $5 OR claimed_until < $2) \
+                           AND (claimed_by IS NULL OR claimed_by = $5 \
+                                OR claimed_until < statement_timestamp()) \
                          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED",
                         &[&output, &now, &skip, &limit, &replica],
                     )
@@ -1472,7 +1556,8 @@ impl Store for PostgresStore {
                 let rows = tx
                     .query(
                         format!(
-                            "UPDATE outbox SET claimed_by = $2, claimed_until = $3 \
+                            "UPDATE outbox SET claimed_by = $2, \
+                               claimed_until = statement_timestamp() + $3 * interval '1 second' \
                              WHERE id = ANY($1) RETURNING {MESSAGE_COLUMNS}, \
                                coalesce(body, (SELECT d.body FROM deliveries AS d \
                                                WHERE d.id = outbox.delivery_id)), \
@@ -1481,7 +1566,7 @@ impl Store for PostgresStore {
                                  ELSE content_type END"
                         )
                         .as_str(),
-                        &[&ids, &replica, &until],
+                        &[&ids, &replica, &lease],
                     )
                     .await
                     .map_err(pg)?;
@@ -1497,9 +1582,10 @@ impl Store for PostgresStore {
     }
 
     async fn record_attempt(&self, id: i64, result: AttemptResult) -> Result<(), StoreError> {
+        let replica = self.replica.clone();
         self.in_tx(move |tx| {
-            let result = result.clone();
-            Box::pin(async move { record_attempt_in(tx, id, &result).await })
+            let (result, replica) = (result.clone(), replica.clone());
+            Box::pin(async move { record_attempt_in(tx, id, &replica, &result).await })
         })
         .await
     }
@@ -1840,7 +1926,12 @@ impl Store for PostgresStore {
             *leader = None;
         }
         if leader.is_none() {
-            let (client, connection) = self.location.config.connect(tls()?).await.map_err(pg)?;
+            let (client, connection) = self
+                .location
+                .config
+                .connect(tls(&self.location)?)
+                .await
+                .map_err(pg)?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });
@@ -1850,7 +1941,21 @@ impl Store for PostgresStore {
             return Ok(false);
         };
         if tasks.iter().any(|t| t == task) {
-            return Ok(true);
+            // Still leading only while the connection that holds the lock works: a connection
+            // that no longer answers (the database's host gone, a partition) may have lost it
+            // to another replica already.
+            let alive = tokio::time::timeout(CONNECT_TIMEOUT, client.simple_query("SELECT 1"))
+                .await
+                .is_ok_and(|answer| answer.is_ok());
+            if alive {
+                return Ok(true);
+            }
+            tracing::warn!(
+                task,
+                "postgres store: the leader connection is lost; not leading"
+            );
+            *leader = None;
+            return Ok(false);
         }
         let rows = client
             .query(
@@ -2169,5 +2274,41 @@ impl PostgresStore {
             .map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         Ok(imported)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pooled connection runs with the server-side limits, whatever options the URL had.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connections_have_server_side_timeouts() {
+        let Some(cluster) = pager_testkit::postgres_for_test("postgres_session_options").unwrap()
+        else {
+            return;
+        };
+        let url = cluster.create_database("session_options").unwrap();
+        let location =
+            PostgresLocation::parse(&format!("{url}&options=-c%20statement_timeout%3D60s"))
+                .unwrap();
+        let store = PostgresStore::open(&location).await.unwrap();
+        let client = store.client().await.unwrap();
+        for (name, value) in [
+            ("idle_in_transaction_session_timeout", "30s"),
+            ("lock_timeout", "10s"),
+            ("tcp_keepalives_idle", "10"),
+            ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "3"),
+            ("statement_timeout", "1min"),
+        ] {
+            let row = client
+                .query_one(&format!("SHOW {name}"), &[])
+                .await
+                .unwrap();
+            assert_eq!(row.get::<_, String>(0), value, "{name}");
+        }
+        drop(client);
+        store.close().await.unwrap();
     }
 }
