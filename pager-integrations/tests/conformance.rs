@@ -24,6 +24,32 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// An event's raw body is the request's body, shared, not copied; a GET whose notification is
+/// its query string (uptimerobot's `query-*`) has the query, less any API key, for its raw body.
+fn assert_raw_body(
+    instance: &pager_core::Instance,
+    req: &http::Request<bytes::Bytes>,
+    event: &pager_core::Event,
+    path: &std::path::Path,
+) {
+    match instance
+        .query_as_form(req.method(), req.uri())
+        .filter(|_| req.body().is_empty())
+    {
+        Some(form) => assert_eq!(
+            event.raw_body(),
+            &form,
+            "{}: a GET's raw body is its query",
+            path.display()
+        ),
+        None => assert!(
+            std::ptr::eq(event.raw_body().as_ptr(), req.body().as_ptr()),
+            "{}: raw body copied",
+            path.display()
+        ),
+    }
+}
+
 #[test]
 fn every_registered_adapter_conforms() {
     let registry = pager_integrations::registry();
@@ -75,24 +101,7 @@ fn every_registered_adapter_conforms() {
                     "{}: empty value",
                     path.display()
                 );
-                // A GET whose notification is its query string (uptimerobot's `query-*`) has
-                // the query, less any API key, for its raw body; any other shares the body.
-                match instance
-                    .query_as_form(req.method(), req.uri())
-                    .filter(|_| req.body().is_empty())
-                {
-                    Some(form) => assert_eq!(
-                        event.raw_body(),
-                        &form,
-                        "{}: a GET's raw body is its query",
-                        path.display()
-                    ),
-                    None => assert!(
-                        std::ptr::eq(event.raw_body().as_ptr(), req.body().as_ptr()),
-                        "{}: raw body copied",
-                        path.display()
-                    ),
-                }
+                assert_raw_body(&instance, &req, event, path);
                 let json = serde_json::to_value(event).unwrap();
                 for key in pager_core::EVENT_JSON_KEYS {
                     assert!(
