@@ -756,15 +756,55 @@ async fn a_private_ca_is_trusted_with_sslrootcert() {
         admin.batch_execute(&sql).await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let base = url.replace("sslmode=disable", "sslmode=require");
-    let trusted =
-        PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("ca.pem"))).unwrap();
-    let store = PostgresStore::open(&trusted).await.unwrap();
-    store.ingest(create("k", 0)).await.unwrap();
-    store.close().await.unwrap();
-    let untrusted = PostgresLocation::parse(&base).unwrap();
-    let refused = PostgresStore::open(&untrusted).await.unwrap_err();
-    assert!(matches!(refused, StoreError::Open(_)), "{refused:?}");
+    let mode = |mode: &str| url.replace("sslmode=disable", &format!("sslmode={mode}"));
+    let ca = format!("&sslrootcert={}", path("ca.pem"));
+    // The pool's connections, as the server sees them: (encrypted, not).
+    let encrypted = || async {
+        let row = admin
+            .query_one(
+                "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl) \
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.application_name = 'pagerhook'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    };
+    let opens = |location: String| async move {
+        let location = PostgresLocation::parse(&location).unwrap();
+        PostgresStore::open(&location).await
+    };
+
+    // libpq's table. `require` (and `prefer`) without `sslrootcert`: encrypted, the
+    // certificate not checked; with it, its chain is (`verify-ca`).
+    for (url, key) in [
+        (mode("require"), "a"),
+        (mode("prefer"), "b"),
+        (mode("require") + &ca, "c"),
+    ] {
+        let store = opens(url).await.unwrap();
+        store.ingest(create(key, 0)).await.unwrap();
+        let (tls, plain) = encrypted().await;
+        assert!(tls > 0 && plain == 0, "{key}: {tls} encrypted, {plain} not");
+        store.close().await.unwrap();
+    }
+    // `verify-full`: the chain (a private CA is unknown to Mozilla's roots) and the host name
+    // (the certificate names 127.0.0.1, not localhost); `verify-ca`: the chain only.
+    let localhost = |u: String| u.replace("127.0.0.1", "localhost");
+    assert!(opens(mode("verify-full") + &ca).await.is_ok());
+    let unknown_ca = opens(mode("verify-full")).await.unwrap_err();
+    assert!(matches!(unknown_ca, StoreError::Open(_)), "{unknown_ca:?}");
+    let other_name = opens(localhost(mode("verify-full") + &ca))
+        .await
+        .unwrap_err();
+    assert!(matches!(other_name, StoreError::Open(_)), "{other_name:?}");
+    assert!(opens(localhost(mode("verify-ca") + &ca)).await.is_ok());
+    assert!(
+        opens(mode("verify-ca")).await.is_err(),
+        "the chain is checked"
+    );
+    let base = mode("require");
     let missing =
         PostgresLocation::parse(&format!("{base}&sslrootcert={}", path("none.pem"))).unwrap();
     let missing = PostgresStore::open(&missing).await.unwrap_err().to_string();

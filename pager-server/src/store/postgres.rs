@@ -225,12 +225,26 @@ pub struct PostgresLocation {
     /// `sslrootcert`: a PEM file of the CA certificates the server's must chain to, instead
     /// of Mozilla's roots.
     root_cert: Option<std::path::PathBuf>,
+    /// What a TLS connection checks of the server's certificate (from `sslmode`).
+    verify: Verify,
+}
+
+/// What TLS to the database checks, as libpq's `sslmode` says it: `prefer` and `require`
+/// encrypt without checking the certificate (unless `sslrootcert` names the CAs to check it
+/// against, which makes them `verify-ca`), `verify-ca` checks its chain, `verify-full` its
+/// chain and that it names the URL's host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verify {
+    Nothing,
+    Chain,
+    ChainAndHost,
 }
 
 impl PostgresLocation {
     /// Parses `url`: `postgres://` or `postgresql://`, libpq's parameters (`sslmode` =
-    /// `disable`, `prefer` (the default) or `require`; `connect_timeout`, …), `sslrootcert`
-    /// (a PEM file of the CAs to trust instead of Mozilla's roots), and
+    /// `disable`, `prefer` (the default), `require`, `verify-ca` or `verify-full`, with libpq's
+    /// meaning; `connect_timeout`, …), `sslrootcert` (a PEM file of the CAs to trust instead
+    /// of Mozilla's roots), and
     /// `pool_size` (pagerhook's own, removed before the URL reaches the driver; default
     /// [`DEFAULT_POOL_SIZE`], at most [`MAX_POOL_SIZE`]).
     ///
@@ -243,9 +257,19 @@ impl PostgresLocation {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut pool_size = DEFAULT_POOL_SIZE;
         let mut root_cert = None;
+        let mut verify = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
+                // The driver knows disable, prefer and require; the checks are ours (`tls`).
+                Some(("sslmode", "verify-ca")) => {
+                    verify = Some(Verify::Chain);
+                    kept.push("sslmode=require");
+                }
+                Some(("sslmode", "verify-full")) => {
+                    verify = Some(Verify::ChainAndHost);
+                    kept.push("sslmode=require");
+                }
                 // The driver does not know it: read here, and used by `tls`.
                 Some(("sslrootcert", path)) if !path.is_empty() => {
                     root_cert = Some(std::path::PathBuf::from(path));
@@ -292,11 +316,17 @@ impl PostgresLocation {
         // overridden there.
         let own = config.get_options().unwrap_or_default().to_owned();
         config.options(format!("{own} {SESSION_OPTIONS}").trim());
+        let verify = verify.unwrap_or(if root_cert.is_some() {
+            Verify::Chain
+        } else {
+            Verify::Nothing
+        });
         Ok(Self {
             url: Secret::new(driver_url),
             config,
             pool_size,
             root_cert,
+            verify,
         })
     }
 
@@ -378,24 +408,147 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// TLS for the database: rustls with Mozilla's roots (as the outputs' client), or only the
-/// CA certificates of `sslrootcert`, used when the server offers it (`sslmode=prefer`, the
-/// default) or required (`sslmode=require`). The server's certificate is always verified.
+/// TLS for the database, used when the server offers it (`sslmode=prefer`, the default) or
+/// required (`require`, `verify-ca`, `verify-full`), with libpq's checks (see [`Verify`]): the
+/// certificate's chain against Mozilla's roots or the CAs of `sslrootcert`, and its name.
 fn tls(
     location: &PostgresLocation,
 ) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    let roots: rustls::RootCertStore = match &location.root_cert {
-        None => webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect(),
-        Some(path) => root_certs(path)?,
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Open(format!("TLS: {e}")))?;
+    let config = if location.verify == Verify::Nothing {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+            .with_no_client_auth()
+    } else {
+        let roots: rustls::RootCertStore = match &location.root_cert {
+            None => webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect(),
+            Some(path) => root_certs(path)?,
+        };
+        let chain = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&provider),
+        )
+        .build()
+        .map_err(|e| StoreError::Open(format!("TLS: {e}")))?;
+        let verifier = ChainCheck {
+            chain,
+            host: location.verify == Verify::ChainAndHost,
+        };
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
     };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| StoreError::Open(format!("TLS: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// `sslmode=prefer` / `require` without `sslrootcert`, as libpq: the connection is encrypted,
+/// the server's certificate is not checked (its handshake signature still is).
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `verify-ca` (the chain only: a certificate for another name passes) and `verify-full`
+/// (the chain and the name), on rustls' own verifier.
+#[derive(Debug)]
+struct ChainCheck {
+    chain: Arc<rustls::client::WebPkiServerVerifier>,
+    host: bool,
+}
+
+impl rustls::client::danger::ServerCertVerifier for ChainCheck {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        use rustls::CertificateError::{NotValidForName, NotValidForNameContext};
+        match self.chain.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(rustls::Error::InvalidCertificate(
+                NotValidForName | NotValidForNameContext { .. },
+            )) if !self.host => Ok(rustls::client::danger::ServerCertVerified::assertion()),
+            verified => verified,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.chain.supported_verify_schemes()
+    }
 }
 
 /// The CA certificates of the PEM file at `path` (`sslrootcert`).
