@@ -153,8 +153,12 @@ impl<'de> Deserialize<'de> for ApiKey {
     }
 }
 
+/// The query parameter an API key is read from unless `query_param` says otherwise (as Spot
+/// Connect sends it); never kept as part of a delivery's notification.
+pub(crate) const DEFAULT_API_KEY_PARAM: &str = "x-api-key";
+
 fn default_query_param() -> String {
-    "x-api-key".to_owned()
+    DEFAULT_API_KEY_PARAM.to_owned()
 }
 
 fn default_api_key_header() -> String {

@@ -462,6 +462,7 @@ impl Instance {
             return None;
         }
         let secret = self.guard.as_ref().and_then(AuthGuard::query_param_name);
+        let default = crate::auth::DEFAULT_API_KEY_PARAM;
         let kept: Vec<&str> = uri
             .query()?
             .split('&')
@@ -469,10 +470,19 @@ impl Instance {
             .filter(|pair| {
                 form_urlencoded::parse(pair.as_bytes())
                     .next()
-                    .is_none_or(|(name, _)| name != "x-api-key" && Some(&*name) != secret)
+                    .is_none_or(|(name, _)| name != default && Some(&*name) != secret)
             })
             .collect();
         (!kept.is_empty()).then(|| Bytes::from(kept.join("&")))
+    }
+
+    /// The body [`Instance::handle`] reads `req` with when it is a `GET` whose notification is
+    /// its query string: [`Instance::query_as_form`], when the request's own body is blank.
+    /// A host stores this as the delivery's body (with the form content type) instead of the
+    /// request's.
+    pub fn query_body(&self, req: &http::Request<Bytes>) -> Option<Bytes> {
+        self.query_as_form(req.method(), req.uri())
+            .filter(|_| req.body().iter().all(u8::is_ascii_whitespace))
     }
 
     fn handle_unnamed(&self, req: &http::Request<Bytes>) -> Result<Handled, Error> {
@@ -484,10 +494,7 @@ impl Instance {
             guard.check(req)?;
         }
         let from_query;
-        let req = match self
-            .query_as_form(req.method(), req.uri())
-            .filter(|_| req.body().iter().all(u8::is_ascii_whitespace))
-        {
+        let req = match self.query_body(req) {
             Some(form) => {
                 from_query = query_request(req, form);
                 &from_query

@@ -592,6 +592,13 @@ fn below_instance(uri: &http::Uri, name: &str) -> http::Uri {
         .unwrap_or_else(|_| http::Uri::from_static("/"))
 }
 
+/// The request's `Content-Type`, as the delivery log keeps it.
+fn content_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
 /// The body's size as its `Content-Length` declares it, if it does.
 fn declared_length(headers: &http::HeaderMap) -> Option<usize> {
     headers
@@ -600,25 +607,14 @@ fn declared_length(headers: &http::HeaderMap) -> Option<usize> {
         .and_then(|v| v.parse::<usize>().ok())
 }
 
-/// The delivery's content type, and for a `GET` its notification: the query string's
-/// parameters (the API key's aside) as a form body ([`Instance::query_as_form`]), which the
-/// instance reads and the log stores, so the key reaches no log. A `GET` with nothing else in
-/// its query (a browser, a crawler, a probe) and a `HEAD` are a 405 that records nothing.
-fn query_delivery(
-    instance: &Instance,
-    parts: &http::request::Parts,
-) -> Result<(Option<Bytes>, Option<String>), Box<Response>> {
-    let form = instance.query_as_form(&parts.method, &parts.uri);
-    if form.is_some() {
-        let content_type = pager_core::form::FORM_CONTENT_TYPE.to_owned();
-        return Ok((form, Some(content_type)));
-    }
-    if parts.method == http::Method::POST {
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        return Ok((None, content_type));
+/// A `GET` delivers its notification in its query string ([`Instance::query_as_form`]); one
+/// with nothing else in its query (a browser, a crawler, a probe) and a `HEAD` are a 405 that
+/// records nothing, decided before the auth guard, so that they count as no failed login.
+fn method_not_allowed(instance: &Instance, parts: &http::request::Parts) -> Option<Response> {
+    if parts.method == http::Method::POST
+        || instance.query_as_form(&parts.method, &parts.uri).is_some()
+    {
+        return None;
     }
     let mut response = error_response(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -627,7 +623,7 @@ fn query_delivery(
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST, GET"));
-    Err(Box::new(response))
+    Some(response)
 }
 
 async fn receive(
@@ -643,6 +639,10 @@ async fn receive(
     parts.uri = below_instance(&parts.uri, name);
     let limit = instance.limits().max_body_bytes;
     let declared = declared_length(&parts.headers);
+    if let Some(response) = method_not_allowed(&instance, &parts) {
+        return response;
+    }
+    let content_type = content_type(&parts.headers);
 
     // Auth that needs no body is decided before a byte of it is read (only HMAC reads it).
     let head = http::Request::from_parts(parts, ());
@@ -651,10 +651,6 @@ async fn receive(
     if let Err(error) = before_body {
         return closing(unauthorized(shared, name, &error));
     }
-    let (query_form, content_type) = match query_delivery(&instance, &parts) {
-        Ok(read) => read,
-        Err(response) => return *response,
-    };
 
     let body = match read_body(shared.receiver.body_timeout, body, limit, declared).await {
         BodyRead::Complete(body) => body,
@@ -693,6 +689,11 @@ async fn receive(
 
     parts.extensions.insert(ReceivedAt(now));
     let request = http::Request::from_parts(parts, body.clone());
+    // A GET's notification is its query, less the API key: that is what is stored.
+    let (body, content_type) = match instance.query_body(&request) {
+        Some(form) => (form, Some(pager_core::form::FORM_CONTENT_TYPE.to_owned())),
+        None => (body, content_type),
+    };
     // Read before the request moves; kept only if the guard accepts the request.
     let nonce = instance.signature_nonce(&request);
     let (result, answer) = if body.len() >= BLOCKING_BODY_BYTES {
@@ -711,7 +712,6 @@ async fn receive(
         return unauthorized(shared, name, error);
     }
     let keep_body = !matches!(result, Err(Error::PayloadTooLarge { .. }));
-    let body = query_form.filter(|_| body.is_empty()).unwrap_or(body);
     let (outcome, notes, result, pings) = match result {
         Ok(handled) => accepted(shared, name, &instance, handled),
         Err(error) => (Outcome::rejected(&error), None, Err(error), Vec::new()),

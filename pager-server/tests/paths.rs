@@ -165,19 +165,20 @@ async fn a_get_delivers_its_query_string_as_a_form_without_the_api_key() {
         .unwrap();
     assert!(open.is_empty(), "{open:?}");
 
-    // The guard still decides first; a GET with nothing but the key, a HEAD, or no query at
-    // all is refused and records nothing.
-    for uri in [
-        "/integrations/robot?monitorID=1&alertType=1",
-        "/integrations/robot",
-    ] {
-        assert_eq!(
-            send(&router, "GET", uri).await,
-            StatusCode::UNAUTHORIZED,
-            "{uri}"
-        );
-    }
+    // The guard decides a GET with a notification; a GET with nothing but the key or no query
+    // at all, and a HEAD, are refused and record nothing.
+    assert_eq!(
+        send(
+            &router,
+            "GET",
+            "/integrations/robot?monitorID=1&alertType=1"
+        )
+        .await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Decided before the guard: a probe is no failed login.
     for (method, uri) in [
+        ("GET", "/integrations/robot"),
         ("GET", "/integrations/robot?x-api-key=k-1"),
         ("GET", "/integrations/robot?x-api-key=k-1&"),
         ("HEAD", "/integrations/robot?x-api-key=k-1&monitorID=1"),
