@@ -752,12 +752,32 @@ fn lead_key(task: &str) -> i32 {
     LOCK_LEAD_BASE.saturating_add(i32::try_from(hash % 1_000_000).unwrap_or(0))
 }
 
+/// The hash an order key's advisory lock is taken on, with `$1` the output and `$key` the key
+/// (a parameter or a column): one expression, so that every place locks the same keys.
+macro_rules! order_key_lock {
+    ($key:literal) => {
+        concat!(
+            "pg_advisory_xact_lock(hashtextextended($1 || chr(1) || ",
+            $key,
+            ", 0))"
+        )
+    };
+}
+
+/// Serializes the changes of one message order key (`$2`) of output `$1` with every other
+/// replica's, until the transaction ends.
+const LOCK_ORDER_KEY: &str = concat!("SELECT ", order_key_lock!("$2"));
+
 /// One transaction's worth of [`AlertTx`], on a blocking thread: each call waits for its
 /// query on the runtime.
 struct PgTx<'a> {
     tx: &'a deadpool_postgres::Transaction<'a>,
     handle: &'a Handle,
     prefix: &'a str,
+    /// Each output's pending messages, counted once per transaction and then kept up to date
+    /// by [`AlertTx::insert_message`] (SQLite's writer does the same): not a `count(*)` per
+    /// queued message.
+    pending: std::collections::HashMap<String, u64>,
 }
 
 impl PgTx<'_> {
@@ -779,14 +799,9 @@ impl PgTx<'_> {
         })
     }
 
-    /// Serializes the changes of one message order key with every other replica's, until
-    /// the transaction ends.
+    /// See [`LOCK_ORDER_KEY`].
     fn lock_order_key(&self, output: &str, order_key: &str) -> Result<(), StoreError> {
-        self.query(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 0))",
-            &[&output, &order_key],
-        )
-        .map(drop)
+        self.wait(lock_order_key(self.tx, output, order_key))
     }
 }
 
@@ -893,12 +908,17 @@ impl AlertTx for PgTx<'_> {
     }
 
     fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError> {
+        if let Some(count) = self.pending.get(output) {
+            return Ok(*count);
+        }
         let rows = self.query(
             "SELECT count(*) FROM outbox WHERE output = $1 AND status = 'pending'",
             &[&output],
         )?;
         let count: i64 = rows.first().map_or(Ok(0), |row| get(row, 0))?;
-        to_u64("outbox count", count)
+        let count = to_u64("outbox count", count)?;
+        self.pending.insert(output.to_owned(), count);
+        Ok(count)
     }
 
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
@@ -927,8 +947,11 @@ impl AlertTx for PgTx<'_> {
                 &content_type,
                 &message.created_at,
             ],
-        )
-        .map(drop)
+        )?;
+        if let Some(count) = self.pending.get_mut(message.output) {
+            *count = count.saturating_add(1);
+        }
+        Ok(())
     }
 
     fn message_prefix(&self) -> &str {
@@ -1000,13 +1023,10 @@ async fn lock_order_key(
     output: &str,
     order_key: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 0))",
-        &[&output, &order_key],
-    )
-    .await
-    .map_err(pg)
-    .map(drop)
+    tx.execute(LOCK_ORDER_KEY, &[&output, &order_key])
+        .await
+        .map_err(pg)
+        .map(drop)
 }
 
 /// Gives every key with pending messages and no head its oldest as the head.
@@ -1158,12 +1178,15 @@ impl PostgresStore {
                     tx: &tx,
                     handle: &handle,
                     prefix: &prefix,
+                    pending: std::collections::HashMap::new(),
                 })?;
                 handle.block_on(tx.commit()).map_err(pg)?;
                 Ok(value)
             })
             .await
-            .map_err(|_| StoreError::Closed)?;
+            // A panic in the lifecycle is a bug to report as one, not "the store is closed"
+            // (which would read as an outage).
+            .map_err(|e| StoreError::Postgres(format!("the transaction's thread failed: {e}")))?;
             match outcome {
                 Err(StoreError::Conflict) if tries < MAX_TRIES => {}
                 Err(error) => {
@@ -1844,9 +1867,12 @@ impl Store for PostgresStore {
                 let output = output.as_str();
                 // The keys' locks, in one order, so that two replicas cannot deadlock.
                 tx.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || k, 0)) \
-                     FROM (SELECT DISTINCT order_key AS k FROM outbox WHERE output = $1 \
-                       AND status = 'failed' AND order_key IS NOT NULL ORDER BY 1) AS keys",
+                    concat!(
+                        "SELECT ",
+                        order_key_lock!("k"),
+                        " FROM (SELECT DISTINCT order_key AS k FROM outbox WHERE output = $1 \
+                           AND status = 'failed' AND order_key IS NOT NULL ORDER BY 1) AS keys"
+                    ),
                     &[&output],
                 )
                 .await
