@@ -2,6 +2,7 @@
 //! adapter's README.
 
 use pager_core::json::non_blank;
+use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 use sha2::{Digest, Sha256};
 
@@ -217,10 +218,14 @@ fn fallback_title(
         Family::Fault => fault
             .and_then(fault_summary)
             .unwrap_or_else(|| "A Honeybadger error".to_owned()),
+        // A site's URL may carry credentials (`user:pw@`, `?token=`): never shown with them.
         Family::Site => site
-            .and_then(|s| non_blank(s.name.as_ref()).or(non_blank(s.url.as_ref())))
-            .unwrap_or("A Honeybadger uptime site")
-            .to_owned(),
+            .and_then(|s| {
+                non_blank(s.name.as_ref()).map(str::to_owned).or_else(|| {
+                    non_blank(s.url.as_ref()).map(|u| url_without_secrets(u).into_owned())
+                })
+            })
+            .unwrap_or_else(|| "A Honeybadger uptime site".to_owned()),
         Family::CheckIn => check_in
             .and_then(|c| non_blank(c.name.as_ref()).or(non_blank(c.slug.as_ref())))
             .unwrap_or("A Honeybadger check-in")
@@ -246,7 +251,14 @@ fn additional_data(webhook: &Webhook<'_>, name: &str) -> Vec<AdditionalData> {
         ),
         ("Site URL", site.and_then(|s| non_blank(s.url.as_ref()))),
     ] {
-        if let Some(link) = url.and_then(|url| AdditionalData::link(label, url)) {
+        if let Some(link) = url
+            // Honeybadger's own links as they are; the monitored site's may carry credentials.
+            .map(|url| match label {
+                "Site URL" => url_without_secrets(url),
+                _ => url.into(),
+            })
+            .and_then(|url| AdditionalData::link(label, &url))
+        {
             data.push(link);
         }
     }

@@ -193,3 +193,21 @@ fn families_never_collide_and_unknown_events_are_other() {
         "invalid payload at site.id: missing or empty: the site's id identifies it"
     );
 }
+
+#[test]
+fn a_sites_url_shows_without_its_credentials() {
+    let events = handle(&serde_json::json!({
+        "event": "down",
+        "site": {"id": "7", "url": "https://user:pw@shop.example/health?token=t"}
+    }))
+    .unwrap();
+    let shown = json(&events[0]);
+    assert!(
+        shown.contains("https://shop.example/health"),
+        "the URL is still there: {shown}"
+    );
+    assert!(
+        !shown.contains("pw") && !shown.contains("token=t"),
+        "{shown}"
+    );
+}

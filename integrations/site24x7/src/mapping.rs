@@ -2,6 +2,7 @@
 //! README.
 
 use pager_core::template::epoch_millis_to_rfc3339;
+use pager_core::text::url_without_secrets;
 use pager_core::{Action, AdditionalData, Error, Event, Meta, Urgency};
 
 use crate::payload::Params;
@@ -16,10 +17,14 @@ pub(crate) fn event(config: &Config, params: &Params<'_>) -> Result<Event, Error
             "missing, blank, or not a string or number: the alarm needs MONITOR_ID (turn on \"Send Incident Parameters\")",
         ));
     };
-    let name = params
-        .get("MONITORNAME")
-        .or_else(|| params.get("MONITORURL"))
-        .map_or_else(|| format!("Site24x7 monitor {monitor_id}"), str::to_owned);
+    // The monitored URL may carry credentials (`user:pw@`, `?token=`): never shown with them.
+    let name = params.get("MONITORNAME").map_or_else(
+        || match params.get("MONITORURL") {
+            Some(url) => url_without_secrets(url).into_owned(),
+            None => format!("Site24x7 monitor {monitor_id}"),
+        },
+        str::to_owned,
+    );
     let status = params.get("STATUS");
     let (action, urgency, reason) = action(config, status);
     let title = match status {
@@ -87,7 +92,13 @@ fn additional_data(params: &Params<'_>) -> Vec<AdditionalData> {
     ] {
         if let Some(link) = params
             .get(key)
-            .and_then(|url| AdditionalData::link(label, url))
+            // Site24x7's own links need their query and fragment; the monitored URL is the
+            // user's and may carry credentials.
+            .map(|url| match key {
+                "MONITORURL" => url_without_secrets(url),
+                _ => url.into(),
+            })
+            .and_then(|url| AdditionalData::link(label, &url))
         {
             data.push(link);
         }

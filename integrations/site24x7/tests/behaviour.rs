@@ -154,3 +154,18 @@ fn one_monitor_has_one_key_whether_json_or_form() {
         .remove(0);
     assert_eq!(exp.thirdparty_id, "1.5e3");
 }
+
+#[test]
+fn a_monitored_url_shows_without_its_credentials() {
+    let event = one(
+        &Site24x7::default(),
+        &json!({"MONITOR_ID": 5, "STATUS": "DOWN", "MONITORURL": "https://user:pw@shop.example/health?token=t"}),
+    );
+    assert_eq!(event.title, "https://shop.example/health is DOWN");
+    assert_eq!(
+        data(&event, "Monitor URL"),
+        Some("https://shop.example/health")
+    );
+    let json = serde_json::to_string(&event).unwrap();
+    assert!(!json.contains("pw") && !json.contains("token=t"), "{json}");
+}
