@@ -186,10 +186,7 @@ fn serve(config: &std::path::Path, listen: Option<std::net::SocketAddr>) -> Resu
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let runtime = runtime()?;
     let store = runtime
         .block_on(pager_server::open_store(&config.store))
         .map_err(|e| {
@@ -252,10 +249,7 @@ fn import_sqlite(from: &std::path::Path, to: Option<String>) -> Result<(), Failu
     if !from.is_file() {
         return Err(Failure::Usage(format!("{}: no such file", from.display())));
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))?;
+    let runtime = runtime()?;
     let imported = runtime
         .block_on(PostgresStore::import_sqlite(&location, from))
         .map_err(|e| {
@@ -464,4 +458,12 @@ fn write_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Failur
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush())
         .map_err(|e| Failure::Rejected(format!("cannot write output: {e}")))
+}
+
+/// The multi-threaded tokio runtime `serve` and `import-sqlite` run on.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Rejected(format!("cannot start the runtime: {e}")))
 }

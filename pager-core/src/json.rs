@@ -280,13 +280,13 @@ pub fn object_as_data(raw: &RawValue) -> Vec<crate::AdditionalData> {
     };
     entries
         .into_iter()
+        .filter(|(_, value)| value.get() != "null")
         .filter_map(|(key, value)| {
             let value = match serde_json::from_str::<Str<'_>>(value.get()) {
                 Ok(s) => s.trim().to_owned(),
                 Err(_) => value.get().to_owned(),
             };
-            (!value.is_empty() && value != "null")
-                .then(|| crate::AdditionalData::text(key.as_str().to_owned(), value))
+            (!value.is_empty()).then(|| crate::AdditionalData::text(key.as_str().to_owned(), value))
         })
         .collect()
 }
@@ -455,6 +455,23 @@ mod tests {
     #[allow(dead_code)]
     struct Doc {
         items: Vec<BTreeMap<String, String>>,
+    }
+
+    #[test]
+    fn object_as_data_skips_null_but_keeps_the_text_null() {
+        let raw: Box<RawValue> =
+            serde_json::from_str(r#"{"a": null, "b": "null", "c": " ", "d": 2}"#).unwrap();
+        let data: Vec<(String, String)> = object_as_data(&raw)
+            .into_iter()
+            .map(|d| (d.label.into_owned(), d.value))
+            .collect();
+        assert_eq!(
+            data,
+            [
+                ("b".to_owned(), "null".to_owned()),
+                ("d".to_owned(), "2".to_owned())
+            ]
+        );
     }
 
     #[test]

@@ -289,11 +289,15 @@ impl TryFrom<String> for StoreLocation {
         }
         match value.strip_prefix("sqlite:") {
             Some(path) if !path.is_empty() => Ok(StoreLocation::Sqlite(PathBuf::from(path))),
-            // Not quoted: a mistyped database URL may hold a password.
-            _ => Err(
-                "unknown store; expected \"memory\" or \"sqlite:PATH\", or a postgres:// URL"
-                    .to_owned(),
-            ),
+            // Only the scheme is quoted: a mistyped database URL may hold a password.
+            _ => Err(format!(
+                "unknown store {}; expected \"memory\" or \"sqlite:PATH\", or a postgres:// URL",
+                match value.split_once(':') {
+                    Some((scheme, _)) => format!("scheme {scheme:?}"),
+                    None if !value.contains('@') => format!("{value:?}"),
+                    None => "value".to_owned(),
+                }
+            )),
         }
     }
 }
