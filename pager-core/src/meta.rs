@@ -159,6 +159,12 @@ impl Meta {
             .and_then(|(_, v)| std::str::from_utf8(v).ok())
     }
 
+    /// The JSON text of the value under `key`, as the bytes that hold it (a slice of the
+    /// body for a verbatim part: a clone shares it, copying nothing).
+    pub fn get_bytes(&self, key: &str) -> Option<&Bytes> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     /// The entries in order: key and JSON text.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.entries

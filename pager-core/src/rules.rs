@@ -73,14 +73,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
-use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
-use minijinja::{AutoEscape, Environment, ErrorKind, Template, UndefinedBehavior, Value};
+use minijinja::{
+    AutoEscape, Environment, ErrorKind, Expression, Template, UndefinedBehavior, Value,
+};
 use serde::Deserialize;
 
 use crate::{Action, AdditionalData, ConfigError, Event, Meta, Urgency};
+
+mod lazy;
 
 /// The most VM steps one expression or template may take (minijinja's fuel). A typical rule
 /// takes tens; 50,000 is a few milliseconds at worst, and bounds loops a rule could write.
@@ -179,7 +182,8 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) secret_headers: &'a [String],
 }
 
-/// One compiled rule: each part a template's place in [`Templates`].
+/// One compiled rule: its condition's place among the [`Engine`]'s expressions, and each
+/// value's among its templates.
 #[derive(Debug)]
 struct Compiled {
     id: RuleId,
@@ -195,16 +199,23 @@ struct Compiled {
     stop: bool,
 }
 
-/// The compiled templates, in the order they were added, each named after its rule part.
-type TemplateList<'env> = Vec<Template<'env, 'env>>;
+/// The compiled templates and expressions, each in the order it was added.
+#[derive(Debug)]
+struct Programs<'env> {
+    /// Each named after its rule part (`rules[0].set.title`).
+    templates: Vec<Template<'env, 'env>>,
+    /// Conditions, each with its rule part's name (`rules[0].if`).
+    expressions: Vec<(String, Expression<'env, 'static>)>,
+}
 
 self_cell::self_cell!(
-    /// The environment and its templates, kept compiled: a template borrows its environment,
-    /// and looking one up by name for each render allocated (issue 16).
-    struct Templates {
+    /// The environment and what was compiled in it, kept compiled: a template or expression
+    /// borrows its environment, and looking a template up by name for each render allocated
+    /// (issue 16).
+    struct Engine {
         owner: Environment<'static>,
         #[covariant]
-        dependent: TemplateList,
+        dependent: Programs,
     }
     impl {Debug}
 );
@@ -212,7 +223,7 @@ self_cell::self_cell!(
 /// An instance's compiled rules (see the [module docs](self)).
 #[derive(Debug)]
 pub struct Rules {
-    templates: Templates,
+    engine: Engine,
     /// For each template without any `{` (plain text, which no context changes): what
     /// rendering it gives, rendered once when compiled. Eight constant tags cost 4.3 µs more
     /// than one when each was rendered, 0.85 µs now (BENCHMARKS.md, issue 16).
@@ -270,6 +281,7 @@ impl Rules {
             env,
             used: BTreeSet::new(),
             names: Vec::new(),
+            conditions: Vec::new(),
         };
         let mut list = Vec::with_capacity(rules.len() + 1);
         if let Some(template) = dedup_key {
@@ -282,21 +294,41 @@ impl Rules {
             list.push(compiler.rule(i, rule)?);
         }
         let Compiler {
-            env, used, names, ..
+            env,
+            used,
+            names,
+            conditions,
+            ..
         } = compiler;
-        let templates = Templates::try_new(env, |env| {
-            names
-                .iter()
-                .map(|name| env.get_template(name))
-                .collect::<Result<TemplateList<'_>, _>>()
-        })
-        .map_err(|e| ConfigError::Invalid {
+        // Each was compiled once already, to check it and name its errors: these fail only
+        // should minijinja change its mind.
+        let invalid = |path: &str, e: &minijinja::Error| ConfigError::Invalid {
             integration,
-            path: e.name().unwrap_or_default().to_owned(),
-            message: describe(&e),
+            path: path.to_owned(),
+            message: describe(e),
+        };
+        let engine = Engine::try_new(env, |env| {
+            let templates = names
+                .iter()
+                .map(|name| env.get_template(name).map_err(|e| invalid(name, &e)))
+                .collect::<Result<_, _>>()?;
+            let expressions = conditions
+                .into_iter()
+                .map(
+                    |(name, source)| match env.compile_expression_owned(source) {
+                        Ok(expression) => Ok((name, expression)),
+                        Err(e) => Err(invalid(&name, &e)),
+                    },
+                )
+                .collect::<Result<_, _>>()?;
+            Ok::<_, ConfigError>(Programs {
+                templates,
+                expressions,
+            })
         })?;
-        let constants = templates
+        let constants = engine
             .borrow_dependent()
+            .templates
             .iter()
             .map(|template| {
                 (!template.source().contains('{'))
@@ -304,7 +336,7 @@ impl Rules {
             })
             .collect();
         Ok(Some(Self {
-            templates,
+            engine,
             constants,
             list,
             uses: Uses {
@@ -320,7 +352,7 @@ impl Rules {
     pub(crate) fn apply(&self, events: &mut Vec<Event>, request: &RequestContext<'_>) -> Applied {
         let mut applied = Applied::default();
         let payload = if self.uses.payload {
-            lazy_json_bytes(request.req.body()).unwrap_or(Value::from(()))
+            lazy::body(request.req.body()).unwrap_or(Value::from(()))
         } else {
             Value::UNDEFINED
         };
@@ -357,8 +389,8 @@ impl Rules {
         let alert = if self.uses.alert {
             event
                 .meta
-                .get("alert")
-                .and_then(lazy_json)
+                .get_bytes("alert")
+                .and_then(lazy::shared)
                 .unwrap_or(Value::UNDEFINED)
         } else {
             Value::UNDEFINED
@@ -415,8 +447,8 @@ impl Rules {
 
     /// `Ok(None)` when the rule's condition is false; its changes when it applies.
     fn run(&self, rule: &Compiled, ctx: &Value) -> Result<Option<Changes>, String> {
-        if let Some(condition) = &rule.condition {
-            if self.render(*condition, ctx)?.is_empty() {
+        if let Some(condition) = rule.condition {
+            if !self.test(condition, ctx)? {
                 return Ok(None);
             }
         }
@@ -484,11 +516,35 @@ impl Rules {
             return constant.clone();
         }
         let template = self
-            .templates
+            .engine
             .borrow_dependent()
+            .templates
             .get(at)
             .ok_or_else(|| format!("template {at} is missing"))?;
         render_template(template, ctx)
+    }
+
+    /// Whether the condition at `at` holds; the error names it and says what failed.
+    fn test(&self, at: usize, ctx: &Value) -> Result<bool, String> {
+        let (name, expression) = self
+            .engine
+            .borrow_dependent()
+            .expressions
+            .get(at)
+            .ok_or_else(|| format!("condition {at} is missing"))?;
+        match expression.eval(ctx) {
+            Ok(value) => Ok(value.is_true()),
+            Err(e) => Err(failure(name, &e)),
+        }
+    }
+}
+
+/// A run-time failure of the template or expression `name`, as the delivery log notes it.
+fn failure(name: &str, e: &minijinja::Error) -> String {
+    if e.kind() == ErrorKind::OutOfFuel {
+        format!("{name}: fuel exhausted (more than {FUEL} steps)")
+    } else {
+        format!("{name}: {}", describe(e))
     }
 }
 
@@ -502,10 +558,7 @@ fn render_template(template: &Template<'_, '_>, ctx: &Value) -> Result<String, S
         Err(_) if out.over => Err(format!(
             "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
         )),
-        Err(e) if e.kind() == ErrorKind::OutOfFuel => {
-            Err(format!("{name}: fuel exhausted (more than {FUEL} steps)"))
-        }
-        Err(e) => Err(format!("{name}: {}", describe(&e))),
+        Err(e) => Err(failure(name, &e)),
     }
 }
 
@@ -576,6 +629,8 @@ struct Compiler {
     used: BTreeSet<String>,
     /// The templates' names, in the order added (a part refers to its template by place).
     names: Vec<String>,
+    /// The conditions' names and the source each is compiled from, in the order added.
+    conditions: Vec<(String, String)>,
 }
 
 impl Compiler {
@@ -645,9 +700,11 @@ impl Compiler {
         })
     }
 
-    /// Compiles `expr` as an expression (so errors point into it), then registers it as a
-    /// template that renders `1` when it is true: compiled templates live in the environment,
-    /// which an expression handle cannot (it borrows the environment).
+    /// Checks `expr` as an expression (so errors point into it) and keeps it to be compiled
+    /// into the [`Engine`] as `(expr) and true`: the `and` tests `expr` as an `if` does, so a
+    /// strictly undefined value fails the rule rather than reading as false. An expression is
+    /// evaluated without the template machinery (no output to capture): cheaper than the
+    /// `{% if %}` template it was before (issue 16).
     fn expression(&mut self, name: String, expr: &str) -> Result<usize, ConfigError> {
         // minijinja 2.24's expression lexer panics ("empty lexer stack") on a `}}` or `%}`
         // followed by more text; an expression has no use for them outside a string, where
@@ -662,10 +719,12 @@ impl Compiler {
                 ),
             ));
         }
-        if let Err(e) = self.env.compile_expression(expr) {
-            return Err(self.invalid(name, located(&e, expr)));
+        match self.env.compile_expression(expr) {
+            Ok(expression) => self.used.extend(expression.undeclared_variables(false)),
+            Err(e) => return Err(self.invalid(name, located(&e, expr))),
         }
-        self.template(name, &format!("{{% if ({expr}) %}}1{{% endif %}}"))
+        self.conditions.push((name, format!("({expr}) and true")));
+        Ok(self.conditions.len() - 1)
     }
 
     fn template(&mut self, name: String, source: &str) -> Result<usize, ConfigError> {
@@ -746,420 +805,6 @@ fn is_secret_header(name: &str) -> bool {
             .any(|word| name.contains(word))
 }
 
-/// `body` as a lazily read JSON value ([`LazyJson`]), or `None` when it is not JSON.
-fn lazy_json_bytes(body: &[u8]) -> Option<Value> {
-    let text = std::str::from_utf8(body).ok()?;
-    // The whole text checked once, here (a body that is not JSON is `none`, not an empty
-    // object); what is read of it later is split without checking again. An object's first
-    // level is read in the same pass (a payload is nearly always one, and rules read it).
-    if text.trim_start().starts_with('{') {
-        let Members(members) = serde_json::from_str(text).ok()?;
-        let shared: Arc<str> = Arc::from(text);
-        let base = text.as_ptr() as usize;
-        // Both borrow from `text`, whose copy `shared` is: the same offsets.
-        let span = |part: &str| {
-            let at = (part.as_ptr() as usize).wrapping_sub(base);
-            at..at + part.len()
-        };
-        let members = members
-            .into_iter()
-            .map(|(key, raw)| {
-                let key = match key.0 {
-                    std::borrow::Cow::Borrowed(key) => Key::Span(span(key)),
-                    std::borrow::Cow::Owned(key) => Key::Read(key.into()),
-                };
-                (key, span(raw.get()))
-            })
-            .collect();
-        let object = LazyJson::new(shared, 0..text.len(), false);
-        let _ = object.entries.set(object.sorted(members));
-        return Some(Value::from_object(object));
-    }
-    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    lazy_json(text)
-}
-
-/// An object's members as written, keys borrowed from the text when they have no escapes.
-struct Members<'a>(Vec<(crate::json::Str<'a>, &'a serde_json::value::RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> serde::de::Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Members<'de>, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(MembersVisitor)
-    }
-}
-
-/// JSON text (already known to be valid) as a minijinja value: a scalar read at once, an
-/// object or array as a [`LazyJson`].
-fn lazy_json(text: &str) -> Option<Value> {
-    match text.trim_start().as_bytes().first()? {
-        b'{' | b'[' => lazy_json_at(&Arc::from(text), 0..text.len()),
-        _ => scalar(text),
-    }
-}
-
-/// The JSON value at `span` of `text`, as [`lazy_json`]; an object or array shares `text`.
-fn lazy_json_at(text: &Arc<str>, span: Range<usize>) -> Option<Value> {
-    let slice = text.get(span.clone())?;
-    match slice.trim_start().as_bytes().first()? {
-        b'{' => Some(Value::from_object(LazyJson::new(
-            Arc::clone(text),
-            span,
-            false,
-        ))),
-        b'[' => Some(Value::from_object(LazyJson::new(
-            Arc::clone(text),
-            span,
-            true,
-        ))),
-        _ => scalar(slice),
-    }
-}
-
-/// A JSON scalar (valid JSON text) as the value `serde_json` would read: a string without
-/// escapes and the three literals directly, anything else through `serde_json`.
-fn scalar(text: &str) -> Option<Value> {
-    let text = text.trim();
-    match text.as_bytes() {
-        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
-            Some(Value::from(text.get(1..text.len() - 1)?))
-        }
-        b"true" => Some(Value::from(true)),
-        b"false" => Some(Value::from(false)),
-        b"null" => Some(Value::from(())),
-        _ => serde_json::from_str::<Value>(text).ok(),
-    }
-}
-
-/// A value as [`lazy_json`] reads its JSON form: for the parts of the event that are lists
-/// and objects, so that they read exactly as the rest of the JSON rules see.
-fn json_form(value: &impl serde::Serialize) -> Value {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|json| lazy_json(&json))
-        .unwrap_or(Value::UNDEFINED)
-}
-
-/// A JSON object or array that rules read lazily: one level is split the first time a rule
-/// looks inside it, and what it holds stays text (a span of the text it shares with its
-/// parent) until looked into in turn. Rules read a few fields of a payload or an event;
-/// building the whole value tree for them cost four times the adapter's own work
-/// (BENCHMARKS.md).
-///
-/// The text is valid JSON (a body checked once by [`lazy_json_bytes`], a `meta` value, which
-/// is valid by construction, or JSON `serde_json` wrote), so a level is split by [`Cursor`]
-/// without checking it again: `serde_json` checked the body, then the alert inside it, then
-/// its labels, three times in all (issue 16).
-#[derive(Debug)]
-struct LazyJson {
-    text: Arc<str>,
-    span: Range<usize>,
-    seq: bool,
-    entries: OnceLock<Entries>,
-}
-
-#[derive(Debug, Default)]
-struct Entries {
-    /// Object members' keys in key order (the last of a repeated key); none for an array.
-    keys: Vec<Key>,
-    /// Object members' values in the keys' order, or array items.
-    values: Vec<Child>,
-}
-
-/// An object member's key: its span of the text (between the quotes) when it has no
-/// escapes, else the key read.
-#[derive(Debug)]
-enum Key {
-    Span(Range<usize>),
-    Read(Box<str>),
-}
-
-/// A member or item: its span of the text, made a value the first time it is read.
-#[derive(Debug)]
-struct Child {
-    span: Range<usize>,
-    value: OnceLock<Value>,
-}
-
-impl Child {
-    fn new(span: Range<usize>) -> Self {
-        Self {
-            span,
-            value: OnceLock::new(),
-        }
-    }
-}
-
-/// Splits one level of valid JSON text: where each member or item begins and ends. On text
-/// that is not valid JSON it returns `None` or spans that read as undefined; it never panics.
-struct Cursor<'a> {
-    text: &'a str,
-    at: usize,
-    end: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(text: &'a str, span: &Range<usize>) -> Self {
-        Self {
-            text,
-            at: span.start,
-            end: span.end.min(text.len()),
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        if self.at < self.end {
-            self.text.as_bytes().get(self.at).copied()
-        } else {
-            None
-        }
-    }
-
-    fn skip_whitespace(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    /// Past the string that starts here; whether it has escapes.
-    fn string(&mut self) -> Option<bool> {
-        self.eat(b'"')?;
-        let mut escaped = false;
-        loop {
-            let rest = self.text.as_bytes().get(self.at..self.end)?;
-            self.at += memchr::memchr2(b'"', b'\\', rest)?;
-            if self.peek()? == b'"' {
-                self.at += 1;
-                return Some(escaped);
-            }
-            escaped = true;
-            self.at += 2;
-        }
-    }
-
-    /// The span of the value that starts here, and past it.
-    fn value(&mut self) -> Option<Range<usize>> {
-        let start = self.at;
-        let (open, close) = match self.peek()? {
-            b'"' => {
-                self.string()?;
-                return Some(start..self.at);
-            }
-            b'{' => (b'{', b'}'),
-            b'[' => (b'[', b']'),
-            _ => {
-                while !matches!(
-                    self.peek(),
-                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-                ) {
-                    self.at += 1;
-                }
-                return (self.at > start).then_some(start..self.at);
-            }
-        };
-        // In valid JSON, braces and brackets outside strings each pair up: counting one kind
-        // finds the end.
-        let mut depth = 0usize;
-        loop {
-            let rest = self.text.as_bytes().get(self.at..self.end)?;
-            self.at += memchr::memchr3(b'"', open, close, rest)?;
-            match self.peek()? {
-                b'"' => {
-                    self.string()?;
-                }
-                byte => {
-                    self.at += 1;
-                    if byte == open {
-                        depth += 1;
-                    } else {
-                        depth = depth.checked_sub(1)?;
-                        if depth == 0 {
-                            return Some(start..self.at);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The members of the object that starts here, as written.
-    fn members(&mut self) -> Option<Vec<(Key, Range<usize>)>> {
-        self.skip_whitespace();
-        self.eat(b'{')?;
-        let mut members = Vec::with_capacity(8);
-        self.skip_whitespace();
-        if self.eat(b'}').is_some() {
-            return Some(members);
-        }
-        loop {
-            self.skip_whitespace();
-            let key_start = self.at;
-            let key = if self.string()? {
-                let quoted = self.text.get(key_start..self.at)?;
-                Key::Read(serde_json::from_str::<String>(quoted).ok()?.into())
-            } else {
-                Key::Span(key_start + 1..self.at - 1)
-            };
-            self.skip_whitespace();
-            self.eat(b':')?;
-            self.skip_whitespace();
-            members.push((key, self.value()?));
-            self.skip_whitespace();
-            if self.eat(b',').is_none() {
-                self.eat(b'}')?;
-                return Some(members);
-            }
-        }
-    }
-
-    /// The items of the array that starts here.
-    fn items(&mut self) -> Option<Vec<Range<usize>>> {
-        self.skip_whitespace();
-        self.eat(b'[')?;
-        let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.eat(b']').is_some() {
-            return Some(items);
-        }
-        loop {
-            self.skip_whitespace();
-            items.push(self.value()?);
-            self.skip_whitespace();
-            if self.eat(b',').is_none() {
-                self.eat(b']')?;
-                return Some(items);
-            }
-        }
-    }
-}
-
-impl LazyJson {
-    fn new(text: Arc<str>, span: Range<usize>, seq: bool) -> Self {
-        Self {
-            text,
-            span,
-            seq,
-            entries: OnceLock::new(),
-        }
-    }
-
-    fn entries(&self) -> &Entries {
-        self.entries.get_or_init(|| self.read().unwrap_or_default())
-    }
-
-    fn key<'k>(&'k self, key: &'k Key) -> &'k str {
-        match key {
-            Key::Span(span) => self.text.get(span.clone()).unwrap_or_default(),
-            Key::Read(key) => key,
-        }
-    }
-
-    /// The first level; `None` when the text is not JSON of its kind.
-    fn read(&self) -> Option<Entries> {
-        let mut cursor = Cursor::new(&self.text, &self.span);
-        if self.seq {
-            Some(Entries {
-                keys: Vec::new(),
-                values: cursor.items()?.into_iter().map(Child::new).collect(),
-            })
-        } else {
-            Some(self.sorted(cursor.members()?))
-        }
-    }
-
-    /// An object's members in key order; a stable sort keeps a repeated key's members as
-    /// written, and the last of them is kept, as a map would.
-    fn sorted(&self, mut members: Vec<(Key, Range<usize>)>) -> Entries {
-        members.sort_by(|(a, _), (b, _)| self.key(a).cmp(self.key(b)));
-        let mut entries = Entries {
-            keys: Vec::with_capacity(members.len()),
-            values: Vec::with_capacity(members.len()),
-        };
-        let mut members = members.into_iter().peekable();
-        while let Some((key, span)) = members.next() {
-            if members
-                .peek()
-                .is_some_and(|(next, _)| self.key(next) == self.key(&key))
-            {
-                continue;
-            }
-            entries.keys.push(key);
-            entries.values.push(Child::new(span));
-        }
-        entries
-    }
-
-    fn child(&self, child: &Child) -> Value {
-        child
-            .value
-            .get_or_init(|| {
-                lazy_json_at(&self.text, child.span.clone()).unwrap_or(Value::UNDEFINED)
-            })
-            .clone()
-    }
-}
-
-impl Object for LazyJson {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        if self.seq {
-            ObjectRepr::Seq
-        } else {
-            ObjectRepr::Map
-        }
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let entries = self.entries();
-        if self.seq {
-            return Some(self.child(entries.values.get(key.as_usize()?)?));
-        }
-        let key = key.as_str()?;
-        let at = entries
-            .keys
-            .binary_search_by(|k| self.key(k).cmp(key))
-            .ok()?;
-        Some(self.child(entries.values.get(at)?))
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let entries = self.entries();
-        let items: Vec<Value> = if self.seq {
-            entries.values.iter().map(|c| self.child(c)).collect()
-        } else {
-            entries
-                .keys
-                .iter()
-                .map(|k| Value::from(self.key(k)))
-                .collect()
-        };
-        Enumerator::Iter(Box::new(items.into_iter()))
-    }
-
-    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.entries().values.len())
-    }
-}
-
 /// The keys of an event's JSON form ([`crate::event::EVENT_JSON_KEYS`]) in key order, as a
 /// JSON object reads.
 const EVENT_KEYS: [&str; 10] = [
@@ -1196,12 +841,12 @@ impl EventObject {
         let or_none = |text: Option<&str>| text.map_or(Value::from(()), Value::from);
         match key {
             "action" => Value::from(event.action.as_str()),
-            "additional_data" => json_form(&event.additional_data),
-            "dedup_keys" => json_form(&event.dedup_keys),
+            "additional_data" => lazy::json_form(&event.additional_data),
+            "dedup_keys" => lazy::json_form(&event.dedup_keys),
             "description" => or_none(event.description.as_deref()),
-            "incident" => json_form(&event.incident),
+            "incident" => lazy::json_form(&event.incident),
             "meta" => Value::from_object(MetaObject::new(&event.meta)),
-            "tags" => json_form(&event.tags),
+            "tags" => lazy::json_form(&event.tags),
             "thirdparty_id" => Value::from(event.thirdparty_id.as_str()),
             "title" => Value::from(event.title.as_str()),
             "urgency" => or_none(event.urgency.map(Urgency::as_str)),
@@ -1271,7 +916,7 @@ impl Object for Context {
     }
 }
 
-/// An event's `meta` as rules read it: a JSON object whose values are read as [`lazy_json`]
+/// An event's `meta` as rules read it: a JSON object whose values are read as [`lazy::shared`]
 /// the first time a rule looks at them.
 #[derive(Debug)]
 struct MetaObject {
@@ -1307,8 +952,8 @@ impl Object for MetaObject {
             .ok()?;
         let value = self.values.get(at)?.get_or_init(|| {
             self.meta
-                .get(key)
-                .and_then(lazy_json)
+                .get_bytes(key)
+                .and_then(lazy::shared)
                 .unwrap_or(Value::UNDEFINED)
         });
         Some(value.clone())
@@ -1919,79 +1564,6 @@ mod tests {
             config_error(json!({"dedup_key": 3}))
                 .starts_with("instance: invalid configuration at dedup_key: invalid type")
         );
-    }
-
-    fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
-        let text = prop_oneof![
-            "[a-z]{0,6}",
-            Just("\"\\ \u{e9}\u{1F600}\n}]{[,:".to_owned())
-        ];
-        let leaf = prop_oneof![
-            Just(serde_json::Value::Null),
-            any::<bool>().prop_map(serde_json::Value::from),
-            any::<i64>().prop_map(serde_json::Value::from),
-            any::<u64>().prop_map(serde_json::Value::from),
-            (-1e9f64..1e9).prop_map(serde_json::Value::from),
-            text.clone().prop_map(serde_json::Value::from),
-        ];
-        leaf.prop_recursive(4, 48, 6, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
-                prop::collection::vec((text.clone(), inner), 0..6).prop_map(|members| {
-                    serde_json::Value::Object(members.into_iter().collect())
-                }),
-            ]
-        })
-    }
-
-    /// What a minijinja value holds, as JSON (every level of a lazy value read).
-    fn as_json(value: &Value) -> serde_json::Value {
-        serde_json::to_value(value).unwrap()
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-        #[test]
-        fn lazy_json_reads_as_serde_json_does(value in arbitrary_json(), pretty in any::<bool>()) {
-            let text = if pretty {
-                serde_json::to_string_pretty(&value).unwrap()
-            } else {
-                serde_json::to_string(&value).unwrap()
-            };
-            let expected = as_json(&serde_json::from_str::<Value>(&text).unwrap());
-            prop_assert_eq!(&as_json(&lazy_json(&text).unwrap()), &expected);
-            prop_assert_eq!(&as_json(&lazy_json_bytes(text.as_bytes()).unwrap()), &expected);
-        }
-    }
-
-    #[test]
-    fn lazy_json_of_a_body_that_is_not_json_is_none() {
-        for body in [
-            "",
-            "{",
-            "{\"a\": 1",
-            "{\"a\": 1} x",
-            "[1,]",
-            "nul",
-            "\"\\x\"",
-            "{'a': 1}",
-        ] {
-            assert!(lazy_json_bytes(body.as_bytes()).is_none(), "{body:?}");
-        }
-        // Text that is not valid JSON never panics when read (a `meta` is valid by
-        // construction; this is defence only).
-        for text in [
-            "{\"a\": [1, {\"b\"",
-            "{\"a\" 1}",
-            "[1 2]",
-            "{\"\\",
-            "[\"]",
-            "{\"a\":}",
-        ] {
-            if let Some(value) = lazy_json(text) {
-                let _ = serde_json::to_value(&value);
-            }
-        }
     }
 
     fn arbitrary_rule_text() -> impl Strategy<Value = String> {
