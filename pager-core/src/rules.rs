@@ -41,9 +41,12 @@
 //!
 //! ## Limits and failures
 //!
-//! The language is sandboxed: no file system, no includes, no macros. Each expression and
-//! each template runs on [`FUEL`] steps of minijinja's VM at most, and a rendered value may be
-//! at most [`MAX_RENDERED_BYTES`] bytes. Undefined values are strict: `payload.commonLabel.env`
+//! The language is sandboxed: no file system, no includes, no macros. A rule's `if` and
+//! values are rendered in one pass (in the order of the table above), which runs on [`FUEL`]
+//! steps of minijinja's VM at most, and each rendered value may be at most
+//! [`MAX_RENDERED_BYTES`] bytes. The control characters U+001E and U+001F mark a rule's values
+//! in that pass: a template may not contain them, and a value written from the context has
+//! them replaced by U+FFFD. Undefined values are strict: `payload.commonLabel.env`
 //! (a typo) fails instead of reading as empty (`is defined` and the `default` filter test
 //! for absent values).
 //!
@@ -73,20 +76,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
-use minijinja::{
-    AutoEscape, Environment, ErrorKind, Expression, Template, UndefinedBehavior, Value,
-};
+use minijinja::{AutoEscape, Environment, ErrorKind, Template, UndefinedBehavior, Value};
 use serde::Deserialize;
 
 use crate::{Action, AdditionalData, ConfigError, Event, Meta, Urgency};
 
 mod lazy;
 
-/// The most VM steps one expression or template may take (minijinja's fuel). A typical rule
-/// takes tens; 50,000 is a few milliseconds at worst, and bounds loops a rule could write.
+/// The most VM steps one rule may take on one event, its condition and values together
+/// (minijinja's fuel). A typical rule takes tens; 50,000 is a few milliseconds at worst, and
+/// bounds loops a rule could write.
 pub const FUEL: u64 = 50_000;
 
 /// The most bytes one rendered value may have; longer is a rule failure.
@@ -182,40 +185,62 @@ pub(crate) struct RequestContext<'a> {
     pub(crate) secret_headers: &'a [String],
 }
 
-/// One compiled rule: its condition's place among the [`Engine`]'s expressions, and each
-/// value's among its templates.
+/// The mark a rule's output starts with when the rule applies, and the mark after each of
+/// its values: control characters no template may contain, and which the rules' formatter
+/// replaces in every value it writes ([`write_value`]), so that no value read from a payload
+/// can move a rule's values.
+const APPLIED: u8 = 0x1e;
+const END: u8 = 0x1f;
+
+/// One compiled rule. Its condition and values are one template, rendered in one pass
+/// ([`Compiler::rule`]): each render builds and drops minijinja's state (~180 ns), which
+/// was about a quarter of five typical rules' time when every condition and value had a
+/// render of its own (issue 16).
 #[derive(Debug)]
 struct Compiled {
     id: RuleId,
-    condition: Option<usize>,
-    dedup_key: Option<usize>,
-    title: Option<usize>,
-    description: Option<usize>,
-    urgency: Option<usize>,
-    action: Option<usize>,
-    tags: Vec<usize>,
-    additional_data: Vec<(String, usize)>,
+    /// The rule's template: its place among the [`Engine`]'s.
+    template: usize,
+    /// Where the condition's `{% if %}` lies in the template (to name a failure in it), if the
+    /// rule has one.
+    condition: Option<Range<usize>>,
+    parts: Vec<Part>,
     drop: bool,
     stop: bool,
 }
 
-/// The compiled templates and expressions, each in the order it was added.
+/// One value a rule sets.
 #[derive(Debug)]
-struct Programs<'env> {
-    /// Each named after its rule part (`rules[0].set.title`).
-    templates: Vec<Template<'env, 'env>>,
-    /// Conditions, each with its rule part's name (`rules[0].if`).
-    expressions: Vec<(String, Expression<'env, 'static>)>,
+struct Part {
+    target: Target,
+    /// As failures name it: `rules[0].set.title`.
+    name: String,
+    /// Where its template, and the [`END`] after it, lie in the rule's.
+    span: Range<usize>,
 }
 
+/// What a value of a rule sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    DedupKey,
+    Title,
+    Description,
+    Urgency,
+    Action,
+    Tag,
+    Data(String),
+}
+
+/// The compiled rule templates, in the order added.
+type TemplateList<'env> = Vec<Template<'env, 'env>>;
+
 self_cell::self_cell!(
-    /// The environment and what was compiled in it, kept compiled: a template or expression
-    /// borrows its environment, and looking a template up by name for each render allocated
-    /// (issue 16).
+    /// The environment and the rule templates compiled in it, kept compiled: a template
+    /// borrows its environment, and looking one up by name for each render allocated (issue 16).
     struct Engine {
         owner: Environment<'static>,
         #[covariant]
-        dependent: Programs,
+        dependent: TemplateList,
     }
     impl {Debug}
 );
@@ -226,7 +251,7 @@ pub struct Rules {
     engine: Engine,
     /// For each template without any `{` (plain text, which no context changes): what
     /// rendering it gives, rendered once when compiled. Eight constant tags cost 4.3 µs more
-    /// than one when each was rendered, 0.85 µs now (BENCHMARKS.md, issue 16).
+    /// than one when each was rendered, 0.85 µs then (BENCHMARKS.md, issue 16).
     constants: Vec<Option<Result<String, String>>>,
     list: Vec<Compiled>,
     uses: Uses,
@@ -276,63 +301,52 @@ impl Rules {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_formatter(write_value);
         let mut compiler = Compiler {
             integration,
             env,
             used: BTreeSet::new(),
             names: Vec::new(),
-            conditions: Vec::new(),
         };
         let mut list = Vec::with_capacity(rules.len() + 1);
         if let Some(template) = dedup_key {
-            list.push(Compiled {
-                dedup_key: Some(compiler.template("dedup_key".to_owned(), template)?),
-                ..Compiled::empty(RuleId::DedupKey)
-            });
+            let option = RuleConfig {
+                set: Some(SetConfig {
+                    dedup_key: Some(template.to_owned()),
+                    ..SetConfig::default()
+                }),
+                ..RuleConfig::default()
+            };
+            list.push(compiler.rule(RuleId::DedupKey, &option)?);
         }
         for (i, rule) in rules.iter().enumerate() {
-            list.push(compiler.rule(i, rule)?);
+            list.push(compiler.rule(RuleId::Rule(i), rule)?);
         }
         let Compiler {
-            env,
-            used,
-            names,
-            conditions,
-            ..
+            env, used, names, ..
         } = compiler;
-        // Each was compiled once already, to check it and name its errors: these fail only
-        // should minijinja change its mind.
-        let invalid = |path: &str, e: &minijinja::Error| ConfigError::Invalid {
-            integration,
-            path: path.to_owned(),
-            message: describe(e),
-        };
         let engine = Engine::try_new(env, |env| {
-            let templates = names
+            names
                 .iter()
-                .map(|name| env.get_template(name).map_err(|e| invalid(name, &e)))
-                .collect::<Result<_, _>>()?;
-            let expressions = conditions
-                .into_iter()
-                .map(
-                    |(name, source)| match env.compile_expression_owned(source) {
-                        Ok(expression) => Ok((name, expression)),
-                        Err(e) => Err(invalid(&name, &e)),
-                    },
-                )
-                .collect::<Result<_, _>>()?;
-            Ok::<_, ConfigError>(Programs {
-                templates,
-                expressions,
-            })
+                .map(|name| env.get_template(name))
+                .collect::<Result<TemplateList<'_>, _>>()
+        })
+        .map_err(|e| ConfigError::Invalid {
+            integration,
+            path: e.name().unwrap_or_default().to_owned(),
+            message: describe(&e),
         })?;
         let constants = engine
             .borrow_dependent()
-            .templates
             .iter()
             .map(|template| {
-                (!template.source().contains('{'))
-                    .then(|| render_template(template, &Value::from(())))
+                (!template.source().contains('{')).then(|| {
+                    let mut out = Capped::default();
+                    template
+                        .render_captured_to((), &mut out)
+                        .map(|_| String::from_utf8_lossy(&out.buf).into_owned())
+                        .map_err(|e| format!("{}: {}", template.name(), describe(&e)))
+                })
             })
             .collect();
         Ok(Some(Self {
@@ -447,140 +461,138 @@ impl Rules {
 
     /// `Ok(None)` when the rule's condition is false; its changes when it applies.
     fn run(&self, rule: &Compiled, ctx: &Value) -> Result<Option<Changes>, String> {
-        if let Some(condition) = rule.condition {
-            if !self.test(condition, ctx)? {
-                return Ok(None);
-            }
-        }
-        let mut changes = Changes::default();
-        let render = |part: &Option<usize>| -> Result<Option<String>, String> {
-            part.map(|at| self.render(at, ctx)).transpose()
-        };
-        if let Some(key) = render(&rule.dedup_key)? {
-            let key = key.trim();
-            if key.is_empty() {
-                return Err(format!("{}.set.dedup_key: rendered empty", rule.id));
-            }
-            changes.dedup_key = Some(key.to_owned());
-        }
-        if let Some(title) = render(&rule.title)? {
-            let title = title.trim();
-            if title.is_empty() {
-                return Err(format!("{}.set.title: rendered empty", rule.id));
-            }
-            changes.title = Some(title.to_owned());
-        }
-        if let Some(description) = render(&rule.description)? {
-            changes.description = Some(Some(description).filter(|d| !d.trim().is_empty()));
-        }
-        if let Some(urgency) = render(&rule.urgency)? {
-            let name = urgency.trim().to_lowercase();
-            changes.urgency = Some(if name.is_empty() {
-                None
+        let output = self.render(rule, ctx)?;
+        let Some(values) = output.strip_prefix(char::from(APPLIED)) else {
+            return if output.is_empty() && rule.condition.is_some() {
+                Ok(None)
             } else {
-                Some(crate::severity::built_in(&name).ok_or_else(|| {
-                    format!(
-                        "{}.set.urgency: {urgency:?} is not a severity name (critical, high, \
-                         medium, low, silent or a synonym)",
-                        rule.id
-                    )
-                })?)
-            });
-        }
-        if let Some(action) = render(&rule.action)? {
-            changes.action = Some(parse_action(&action).ok_or_else(|| {
-                format!(
-                    "{}.set.action: {action:?} is not create, acknowledge, resolve or other",
-                    rule.id
-                )
-            })?);
-        }
-        for &tag in &rule.tags {
-            let tag = self.render(tag, ctx)?;
-            if !tag.trim().is_empty() {
-                changes.tags.push(tag.trim().to_owned());
-            }
-        }
-        for (label, at) in &rule.additional_data {
-            let value = self.render(*at, ctx)?;
-            if !value.is_empty() {
-                changes.additional_data.push((label.clone(), value));
-            }
+                Err(format!("{}: rendered without its mark", rule.id))
+            };
+        };
+        let mut values = values.split_terminator(char::from(END));
+        let mut changes = Changes::default();
+        for part in &rule.parts {
+            let value = values
+                .next()
+                .ok_or_else(|| format!("{}: rendered without its mark", part.name))?;
+            changes.set(part, value)?;
         }
         Ok(Some(changes))
     }
 
-    /// Renders the template at `at`; the error names it and says what failed.
-    fn render(&self, at: usize, ctx: &Value) -> Result<String, String> {
-        if let Some(Some(constant)) = self.constants.get(at) {
+    /// Renders `rule`'s template (each value at most [`MAX_RENDERED_BYTES`], on [`FUEL`] for
+    /// the whole rule); the error names the part that failed and says what failed.
+    fn render(&self, rule: &Compiled, ctx: &Value) -> Result<String, String> {
+        if let Some(Some(constant)) = self.constants.get(rule.template) {
             return constant.clone();
         }
         let template = self
             .engine
             .borrow_dependent()
-            .templates
-            .get(at)
-            .ok_or_else(|| format!("template {at} is missing"))?;
-        render_template(template, ctx)
-    }
-
-    /// Whether the condition at `at` holds; the error names it and says what failed.
-    fn test(&self, at: usize, ctx: &Value) -> Result<bool, String> {
-        let (name, expression) = self
-            .engine
-            .borrow_dependent()
-            .expressions
-            .get(at)
-            .ok_or_else(|| format!("condition {at} is missing"))?;
-        match expression.eval(ctx) {
-            Ok(value) => Ok(value.is_true()),
-            Err(e) => Err(failure(name, &e)),
+            .get(rule.template)
+            .ok_or_else(|| format!("{}: its template is missing", rule.id))?;
+        // Room for a few short values: growing from empty took a few reallocations per rule.
+        let mut out = Capped {
+            buf: Vec::with_capacity(128),
+            ..Capped::default()
+        };
+        match template.render_captured_to(ctx, &mut out) {
+            Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{}: not UTF-8", rule.id)),
+            Err(_) if out.over => {
+                let name = rule
+                    .parts
+                    .get(out.values)
+                    .map_or_else(|| rule.id.to_string(), |part| part.name.clone());
+                Err(format!(
+                    "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
+                ))
+            }
+            Err(e) => {
+                let name = rule.failing_part(&e);
+                if e.kind() == ErrorKind::OutOfFuel {
+                    Err(format!(
+                        "{name}: fuel exhausted (the rule took more than {FUEL} steps)"
+                    ))
+                } else {
+                    Err(format!("{name}: {}", describe(&e)))
+                }
+            }
         }
-    }
-}
-
-/// A run-time failure of the template or expression `name`, as the delivery log notes it.
-fn failure(name: &str, e: &minijinja::Error) -> String {
-    if e.kind() == ErrorKind::OutOfFuel {
-        format!("{name}: fuel exhausted (more than {FUEL} steps)")
-    } else {
-        format!("{name}: {}", describe(e))
-    }
-}
-
-/// Renders `template` (at most [`MAX_RENDERED_BYTES`], on [`FUEL`]); the error names it and
-/// says what failed.
-fn render_template(template: &Template<'_, '_>, ctx: &Value) -> Result<String, String> {
-    let name = template.name();
-    let mut out = Capped::default();
-    match template.render_captured_to(ctx, &mut out) {
-        Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{name}: not UTF-8")),
-        Err(_) if out.over => Err(format!(
-            "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
-        )),
-        Err(e) => Err(failure(name, &e)),
     }
 }
 
 impl Compiled {
-    fn empty(id: RuleId) -> Self {
-        Self {
-            id,
-            condition: None,
-            dedup_key: None,
-            title: None,
-            description: None,
-            urgency: None,
-            action: None,
-            tags: Vec::new(),
-            additional_data: Vec::new(),
-            drop: false,
-            stop: false,
+    /// The name of the part of the rule where `e` happened: `rules[0].if`,
+    /// `rules[0].set.title`, or the rule when minijinja does not say where.
+    fn failing_part(&self, e: &minijinja::Error) -> String {
+        let Some(at) = e.range().map(|range| range.start) else {
+            return self.id.to_string();
+        };
+        if self
+            .condition
+            .as_ref()
+            .is_some_and(|span| span.contains(&at))
+        {
+            return format!("{}.if", self.id);
         }
+        self.parts
+            .iter()
+            .find(|part| part.span.contains(&at))
+            .map_or_else(|| self.id.to_string(), |part| part.name.clone())
     }
 }
 
 impl Changes {
+    /// Takes one rendered value of the rule; the error names it.
+    fn set(&mut self, part: &Part, value: &str) -> Result<(), String> {
+        let name = &part.name;
+        match &part.target {
+            Target::DedupKey | Target::Title => {
+                let text = value.trim();
+                if text.is_empty() {
+                    return Err(format!("{name}: rendered empty"));
+                }
+                if part.target == Target::Title {
+                    self.title = Some(text.to_owned());
+                } else {
+                    self.dedup_key = Some(text.to_owned());
+                }
+            }
+            Target::Description => {
+                self.description = Some(Some(value.to_owned()).filter(|d| !d.trim().is_empty()));
+            }
+            Target::Urgency => {
+                let severity = value.trim().to_lowercase();
+                self.urgency = Some(if severity.is_empty() {
+                    None
+                } else {
+                    Some(crate::severity::built_in(&severity).ok_or_else(|| {
+                        format!(
+                            "{name}: {value:?} is not a severity name (critical, high, medium, \
+                             low, silent or a synonym)"
+                        )
+                    })?)
+                });
+            }
+            Target::Action => {
+                self.action = Some(parse_action(value).ok_or_else(|| {
+                    format!("{name}: {value:?} is not create, acknowledge, resolve or other")
+                })?);
+            }
+            Target::Tag => {
+                if !value.trim().is_empty() {
+                    self.tags.push(value.trim().to_owned());
+                }
+            }
+            Target::Data(label) => {
+                if !value.is_empty() {
+                    self.additional_data.push((label.clone(), value.to_owned()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn apply_to(self, event: &mut Event) {
         if let Some(key) = self.dedup_key {
             event.dedup_keys.retain(|k| *k != key);
@@ -627,15 +639,23 @@ struct Compiler {
     integration: &'static str,
     env: Environment<'static>,
     used: BTreeSet<String>,
-    /// The templates' names, in the order added (a part refers to its template by place).
+    /// The rule templates' names, in the order added (a rule refers to its template by place).
     names: Vec<String>,
-    /// The conditions' names and the source each is compiled from, in the order added.
-    conditions: Vec<(String, String)>,
 }
 
 impl Compiler {
-    fn rule(&mut self, i: usize, rule: &RuleConfig) -> Result<Compiled, ConfigError> {
-        let id = RuleId::Rule(i);
+    /// Compiles a rule into one template: its condition, the mark [`APPLIED`], then each value
+    /// followed by [`END`]:
+    ///
+    /// ```text
+    /// {% if (CONDITION) %}\u{1e}DEDUP_KEY\u{1f}TITLE\u{1f}…TAG\u{1f}DATA\u{1f}{% endif %}
+    /// ```
+    ///
+    /// A rule that applies renders the mark; one whose condition is false renders nothing.
+    /// Each value's template is first compiled alone, so that a syntax error names it and its
+    /// line and column, and a template that compiles alone keeps its blocks to itself in the
+    /// rule's. The values are rendered in the order above, in one pass on one [`FUEL`].
+    fn rule(&mut self, id: RuleId, rule: &RuleConfig) -> Result<Compiled, ConfigError> {
         let set = rule.set.clone().unwrap_or_default();
         let sets_something = set != SetConfig::default();
         if rule.drop && sets_something {
@@ -650,65 +670,62 @@ impl Compiler {
                 "the rule does nothing: give it set, drop or stop".to_owned(),
             ));
         }
-        let condition = rule
-            .condition
-            .as_deref()
-            .map(|expr| self.expression(format!("{id}.if"), expr))
-            .transpose()?;
-        let mut one = |part: &str, source: Option<&String>| {
-            source
-                .map(|s| self.template(format!("{id}.set.{part}"), s))
-                .transpose()
+        let mut source = String::new();
+        let condition = match rule.condition.as_deref() {
+            Some(expr) => {
+                self.expression(format!("{id}.if"), expr)?;
+                source.push_str("{% if (");
+                source.push_str(expr);
+                source.push_str(") %}");
+                Some(0..source.len())
+            }
+            None => None,
         };
-        let dedup_key = one("dedup_key", set.dedup_key.as_ref())?;
-        let title = one("title", set.title.as_ref())?;
-        let description = one("description", set.description.as_ref())?;
-        let urgency = one("urgency", set.urgency.as_ref())?;
-        let action = one("action", set.action.as_ref())?;
-        let tags = set
-            .tags
-            .iter()
-            .enumerate()
-            .map(|(t, source)| self.template(format!("{id}.set.tags[{t}]"), source))
-            .collect::<Result<_, _>>()?;
-        let additional_data = set
-            .additional_data
-            .iter()
-            .map(|(label, source)| {
+        source.push(char::from(APPLIED));
+        let mut parts = Vec::new();
+        for (target, name, template) in values(id, &set) {
+            if let Target::Data(label) = &target {
                 if label.trim().is_empty() {
                     return Err(self.invalid(
                         format!("{id}.set.additional_data"),
                         "a label must not be empty".to_owned(),
                     ));
                 }
-                let name = self.template(format!("{id}.set.additional_data.{label}"), source)?;
-                Ok((label.clone(), name))
-            })
-            .collect::<Result<_, _>>()?;
+            }
+            self.check(&name, template)?;
+            let start = source.len();
+            source.push_str(template);
+            source.push(char::from(END));
+            parts.push(Part {
+                target,
+                name,
+                span: start..source.len(),
+            });
+        }
+        if condition.is_some() {
+            source.push_str("{% endif %}");
+        }
+        let name = id.to_string();
+        if let Err(e) = self.env.add_template_owned(name.clone(), source) {
+            return Err(self.invalid(name, describe(&e)));
+        }
+        self.names.push(name);
         Ok(Compiled {
+            id,
+            template: self.names.len() - 1,
             condition,
-            dedup_key,
-            title,
-            description,
-            urgency,
-            action,
-            tags,
-            additional_data,
+            parts,
             drop: rule.drop,
             stop: rule.stop,
-            ..Compiled::empty(id)
         })
     }
 
-    /// Checks `expr` as an expression (so errors point into it) and keeps it to be compiled
-    /// into the [`Engine`] as `(expr) and true`: the `and` tests `expr` as an `if` does, so a
-    /// strictly undefined value fails the rule rather than reading as false. An expression is
-    /// evaluated without the template machinery (no output to capture): cheaper than the
-    /// `{% if %}` template it was before (issue 16).
-    fn expression(&mut self, name: String, expr: &str) -> Result<usize, ConfigError> {
+    /// Checks `expr` as an expression, so that errors point into it; the rule's template
+    /// tests it in an `{% if %}`.
+    fn expression(&mut self, name: String, expr: &str) -> Result<(), ConfigError> {
         // minijinja 2.24's expression lexer panics ("empty lexer stack") on a `}}` or `%}`
         // followed by more text; an expression has no use for them outside a string, where
-        // `'}' ~ '}'` writes them. Refusing them also keeps the wrapped template whole.
+        // `'}' ~ '}'` writes them. Refusing them also keeps the rule's template whole.
         if let Some(at) = expr.find("}}").or_else(|| expr.find("%}")) {
             let (line, column) = line_column(expr, at);
             return Err(self.invalid(
@@ -719,24 +736,39 @@ impl Compiler {
                 ),
             ));
         }
+        self.marks_refused(&name, expr)?;
         match self.env.compile_expression(expr) {
             Ok(expression) => self.used.extend(expression.undeclared_variables(false)),
             Err(e) => return Err(self.invalid(name, located(&e, expr))),
         }
-        self.conditions.push((name, format!("({expr}) and true")));
-        Ok(self.conditions.len() - 1)
+        Ok(())
     }
 
-    fn template(&mut self, name: String, source: &str) -> Result<usize, ConfigError> {
-        if let Err(e) = self.env.add_template_owned(name.clone(), source.to_owned()) {
-            return Err(self.invalid(name, located(&e, source)));
-        }
-        match self.env.get_template(&name) {
+    /// Checks one value's template alone, so that errors point into it.
+    fn check(&mut self, name: &str, source: &str) -> Result<(), ConfigError> {
+        self.marks_refused(name, source)?;
+        match self.env.template_from_str(source) {
             Ok(template) => self.used.extend(template.undeclared_variables(false)),
-            Err(e) => return Err(self.invalid(name, describe(&e))),
+            Err(e) => return Err(self.invalid(name.to_owned(), located(&e, source))),
         }
-        self.names.push(name);
-        Ok(self.names.len() - 1)
+        Ok(())
+    }
+
+    /// Refuses the two control characters that mark a rule's output.
+    fn marks_refused(&self, name: &str, source: &str) -> Result<(), ConfigError> {
+        match memchr::memchr2(APPLIED, END, source.as_bytes()) {
+            Some(at) => {
+                let (line, column) = line_column(source, at);
+                Err(self.invalid(
+                    name.to_owned(),
+                    format!(
+                        "the control characters U+001E and U+001F are reserved, at line {line}, \
+                         column {column}"
+                    ),
+                ))
+            }
+            None => Ok(()),
+        }
     }
 
     fn invalid(&self, path: String, message: String) -> ConfigError {
@@ -745,6 +777,69 @@ impl Compiler {
             path,
             message,
         }
+    }
+}
+
+/// A rule's values in the order its template renders them: what each sets, its name, its
+/// template. The instance's `dedup_key` option is named `dedup_key`.
+fn values(id: RuleId, set: &SetConfig) -> Vec<(Target, String, &str)> {
+    let name = |part: &str| match id {
+        RuleId::DedupKey => "dedup_key".to_owned(),
+        RuleId::Rule(_) => format!("{id}.set.{part}"),
+    };
+    let mut values = Vec::new();
+    let singles = [
+        (Target::DedupKey, "dedup_key", &set.dedup_key),
+        (Target::Title, "title", &set.title),
+        (Target::Description, "description", &set.description),
+        (Target::Urgency, "urgency", &set.urgency),
+        (Target::Action, "action", &set.action),
+    ];
+    for (target, part, template) in singles {
+        if let Some(template) = template {
+            values.push((target, name(part), template.as_str()));
+        }
+    }
+    for (t, template) in set.tags.iter().enumerate() {
+        values.push((Target::Tag, name(&format!("tags[{t}]")), template.as_str()));
+    }
+    for (label, template) in &set.additional_data {
+        values.push((
+            Target::Data(label.clone()),
+            name(&format!("additional_data.{label}")),
+            template.as_str(),
+        ));
+    }
+    values
+}
+
+/// The rules' formatter: a value written as minijinja writes it without escaping, with the
+/// marks [`APPLIED`] and [`END`] replaced by U+FFFD.
+fn write_value(
+    out: &mut minijinja::Output<'_>,
+    _: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    use std::fmt::Write as _;
+    match value.as_str() {
+        Some(text) => Unmarked(out).write_str(text),
+        None => write!(Unmarked(out), "{value}"),
+    }
+    .map_err(minijinja::Error::from)
+}
+
+/// Writes text with [`APPLIED`] and [`END`] replaced by U+FFFD.
+struct Unmarked<'a, 'b>(&'a mut minijinja::Output<'b>);
+
+impl fmt::Write for Unmarked<'_, '_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let mut rest = text;
+        while let Some(at) = memchr::memchr2(APPLIED, END, rest.as_bytes()) {
+            self.0.write_str(rest.get(..at).unwrap_or_default())?;
+            self.0.write_str("\u{fffd}")?;
+            rest = rest.get(at + 1..).unwrap_or_default();
+        }
+        self.0.write_str(rest)
     }
 }
 
@@ -968,24 +1063,46 @@ impl Object for MetaObject {
     }
 }
 
-/// A writer that refuses to grow past [`MAX_RENDERED_BYTES`].
+/// A writer of a rule's output that refuses to let one of its values grow past
+/// [`MAX_RENDERED_BYTES`] (the values end at [`END`]; the mark [`APPLIED`] is not counted).
 #[derive(Default)]
 struct Capped {
     buf: Vec<u8>,
+    /// Whether a value grew too long, and then which (how many values had ended before it).
     over: bool,
+    values: usize,
+    /// The bytes of the current value so far.
+    value: usize,
 }
 
 impl io::Write for Capped {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.buf.len().saturating_add(bytes.len()) > MAX_RENDERED_BYTES {
-            self.over = true;
-            return Err(io::Error::other("rendered value too long"));
+        let mark = usize::from(self.buf.is_empty() && bytes.first() == Some(&APPLIED));
+        let mut rest = bytes.get(mark..).unwrap_or_default();
+        while let Some(at) = memchr::memchr(END, rest) {
+            self.value += at;
+            self.check()?;
+            self.values += 1;
+            self.value = 0;
+            rest = rest.get(at + 1..).unwrap_or_default();
         }
+        self.value += rest.len();
+        self.check()?;
         self.buf.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capped {
+    fn check(&mut self) -> io::Result<()> {
+        if self.value > MAX_RENDERED_BYTES {
+            self.over = true;
+            return Err(io::Error::other("rendered value too long"));
+        }
         Ok(())
     }
 }
@@ -1465,7 +1582,7 @@ mod tests {
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert_eq!(
             messages[0],
-            format!("rules[0].set.title: fuel exhausted (more than {FUEL} steps)")
+            format!("rules[0].set.title: fuel exhausted (the rule took more than {FUEL} steps)")
         );
         assert!(
             messages[1].starts_with("rules[1].set.title: "),
@@ -1481,6 +1598,72 @@ mod tests {
             handled.rule_failures[0].message,
             format!(
                 "rules[0].set.description: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
+            )
+        );
+    }
+
+    #[test]
+    fn fuel_is_the_rules_and_a_failure_is_named_by_its_value() {
+        // Each value alone runs on less than half the fuel; together they run out.
+        let half = "x{% for i in range(N) %}{% endfor %}".replace('N', &(FUEL / 6).to_string());
+        let alone = one(json!([{"set": {"title": half}}, {"set": {"description": half}}]));
+        assert!(alone.rule_failures.is_empty(), "{:?}", alone.rule_failures);
+        let together = one(json!([{"set": {"title": half, "description": half}}]));
+        assert_eq!(together.rule_failures.len(), 1);
+        assert!(
+            together.rule_failures[0]
+                .message
+                .starts_with("rules[0].set.description: fuel exhausted"),
+            "{:?}",
+            together.rule_failures
+        );
+        // The failing value is named, wherever it is in the rule.
+        let handled = one(json!([
+            {"if": "event.title", "set": {"tags": ["a", "{{ event.nope }}"], "additional_data": {"x": "1"}}},
+            {"set": {"title": "t", "additional_data": {"a": "1", "b": "{{ 'x' * 5000 }}"}}},
+        ]));
+        let messages: Vec<_> = handled
+            .rule_failures
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "rules[0].set.tags[1]: undefined value".to_owned(),
+                format!(
+                    "rules[1].set.additional_data.b: the rendered value is longer than \
+                     {MAX_RENDERED_BYTES} bytes"
+                ),
+            ]
+        );
+        assert_eq!(handled.events[0].title, "DB down");
+    }
+
+    #[test]
+    fn a_value_read_from_the_payload_cannot_move_a_rules_values() {
+        let handled = run(
+            json!({"rules": [{"set": {
+                "title": "{{ payload.t }}",
+                "description": "{{ payload.d }}",
+                "tags": ["{{ payload.list }}"],
+            }}]}),
+            json!({"t": "a\u{1f}b\u{1e}", "d": "c", "list": ["\u{1f}"], "events": [{"title": "x"}]}),
+        );
+        assert!(
+            handled.rule_failures.is_empty(),
+            "{:?}",
+            handled.rule_failures
+        );
+        assert_eq!(handled.events[0].title, "a\u{fffd}b\u{fffd}");
+        assert_eq!(handled.events[0].description.as_deref(), Some("c"));
+        // A list is written as its items' representation, control characters escaped.
+        assert_eq!(handled.events[0].tags, [r#"["\u{1f}"]"#]);
+        // A template may not write the marks itself.
+        assert!(
+            config_error(json!({"rules": [{"set": {"title": "a\u{1f}b"}}]})).contains(
+                "rules[0].set.title: the control characters U+001E and U+001F are reserved, \
+                 at line 1, column 2"
             )
         );
     }

@@ -260,28 +260,33 @@ impl<'a> Cursor<'a> {
             }
         };
         // In valid JSON, braces and brackets outside strings each pair up: counting one kind
-        // finds the end.
+        // finds the end. One memchr pass finds every quote and bracket (a call per string,
+        // as for a member, cost more than the rest of the split; issue 16); a quote is a
+        // string's end unless an odd number of backslashes comes before it.
+        let text = self.text.get(start..self.end)?;
         let mut depth = 0usize;
-        loop {
-            let rest = self.text.get(self.at..self.end)?;
-            self.at += memchr::memchr3(b'"', open, close, rest)?;
-            match self.peek()? {
+        let mut in_string = false;
+        for at in memchr::memchr3_iter(b'"', open, close, text) {
+            match *text.get(at)? {
                 b'"' => {
-                    self.string()?;
+                    let before = text.get(..at)?;
+                    let backslashes = before.iter().rev().take_while(|&&b| b == b'\\').count();
+                    if !in_string || backslashes % 2 == 0 {
+                        in_string = !in_string;
+                    }
                 }
-                byte => {
-                    self.at += 1;
-                    if byte == open {
-                        depth += 1;
-                    } else {
-                        depth = depth.checked_sub(1)?;
-                        if depth == 0 {
-                            return Some(start..self.at);
-                        }
+                _ if in_string => {}
+                byte if byte == open => depth += 1,
+                _ => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        self.at = start + at + 1;
+                        return Some(start..self.at);
                     }
                 }
             }
         }
+        None
     }
 
     /// The members of the object that starts here, as written.
