@@ -1182,6 +1182,15 @@ mod tests {
         )
     }
 
+    /// What each rule failure says, in order.
+    fn messages_of(handled: &Handled) -> Vec<&str> {
+        handled
+            .rule_failures
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect()
+    }
+
     fn config_error(config: serde_json::Value) -> String {
         instance(config).unwrap_err().to_string()
     }
@@ -1503,11 +1512,7 @@ mod tests {
                 (RuleId::Rule(1), 1)
             ]
         );
-        let messages: Vec<_> = handled
-            .rule_failures
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect();
+        let messages = messages_of(&handled);
         assert!(
             messages[0].starts_with("rules[1].set.urgency: \"bogus\" is not a severity name"),
             "{messages:?}"
@@ -1545,11 +1550,7 @@ mod tests {
         let handled = one(json!([{"set": {"action": "close"}}, {"set": {"title": " "}}]));
         assert_eq!(handled.events[0].action, Action::Create);
         assert_eq!(handled.events[0].title, "DB down");
-        let messages: Vec<_> = handled
-            .rule_failures
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect();
+        let messages = messages_of(&handled);
         assert_eq!(
             messages,
             [
@@ -1574,11 +1575,7 @@ mod tests {
         );
         assert_eq!(handled.events.len(), 1);
         assert_eq!(handled.events[0].title, "DB down");
-        let messages: Vec<_> = handled
-            .rule_failures
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect();
+        let messages = messages_of(&handled);
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert_eq!(
             messages[0],
@@ -1622,11 +1619,7 @@ mod tests {
             {"if": "event.title", "set": {"tags": ["a", "{{ event.nope }}"], "additional_data": {"x": "1"}}},
             {"set": {"title": "t", "additional_data": {"a": "1", "b": "{{ 'x' * 5000 }}"}}},
         ]));
-        let messages: Vec<_> = handled
-            .rule_failures
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect();
+        let messages = messages_of(&handled);
         assert_eq!(
             messages,
             [
