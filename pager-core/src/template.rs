@@ -141,6 +141,19 @@ impl Value<'_> {
         &self.0
     }
 
+    /// The text trimmed; `None` when blank.
+    ///
+    /// ```
+    /// let value: pager_core::template::Value = serde_json::from_str(r#"" web-1 ""#)?;
+    /// assert_eq!(value.non_blank(), Some("web-1"));
+    /// let value: pager_core::template::Value = serde_json::from_str(r#""  ""#)?;
+    /// assert_eq!(value.non_blank(), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn non_blank(&self) -> Option<&str> {
+        Some(self.0.trim()).filter(|s| !s.is_empty())
+    }
+
     /// The text trimmed; `None` when blank or an unfilled variable of the `placeholder` form.
     ///
     /// ```

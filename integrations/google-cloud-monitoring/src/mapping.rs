@@ -155,15 +155,24 @@ fn additional_data(incident: &Incident<'_>) -> Vec<AdditionalData> {
                 .and_then(|m| m.user_labels)
                 .and_then(raw_labels_text),
         ),
-        ("Threshold", owned(value(incident.threshold_value.as_ref()))),
+        (
+            "Threshold",
+            owned(incident.threshold_value.as_ref().and_then(Value::non_blank)),
+        ),
         (
             "Observed value",
-            owned(value(incident.observed_value.as_ref())),
+            owned(incident.observed_value.as_ref().and_then(Value::non_blank)),
         ),
         (
             "Project",
-            owned(non_blank(incident.scoping_project_id.as_ref()))
-                .or_else(|| owned(value(incident.scoping_project_number.as_ref()))),
+            owned(non_blank(incident.scoping_project_id.as_ref())).or_else(|| {
+                owned(
+                    incident
+                        .scoping_project_number
+                        .as_ref()
+                        .and_then(Value::non_blank),
+                )
+            }),
         ),
         ("Subject", subject),
         ("Documentation", content),
@@ -173,28 +182,28 @@ fn additional_data(incident: &Incident<'_>) -> Vec<AdditionalData> {
             data.push(AdditionalData::text(label, text));
         }
     }
-    for (label, at) in [
+    data.extend(times(incident));
+    data
+}
+
+/// When the incident started and ended, as date-times.
+fn times<'i>(incident: &'i Incident<'_>) -> impl Iterator<Item = AdditionalData> + 'i {
+    [
         ("Started at", incident.started_at.as_ref()),
         ("Ended at", incident.ended_at.as_ref()),
-    ] {
+    ]
+    .into_iter()
+    .filter_map(|(label, at)| {
         // Test notifications send 0 for both.
-        if let Some(at) = value(at)
+        at.and_then(Value::non_blank)
             .filter(|at| *at != "0")
             .and_then(epoch_seconds_to_rfc3339)
-        {
-            data.push(AdditionalData::datetime(label, at));
-        }
-    }
-    data
+            .map(|at| AdditionalData::datetime(label, at))
+    })
 }
 
 fn owned(text: Option<&str>) -> Option<String> {
     text.map(str::to_owned)
-}
-
-/// A scalar's text trimmed; `None` when absent or blank.
-fn value<'s>(value: Option<&'s Value<'_>>) -> Option<&'s str> {
-    value.map(|v| v.as_str().trim()).filter(|s| !s.is_empty())
 }
 
 /// `documentation`'s `(content, subject)`; a plain string (test notifications) is the

@@ -10,7 +10,7 @@ use crate::payload::{Probe, StateChange};
 
 /// The one event a state change stands for.
 pub(crate) fn event(change: &StateChange<'_>) -> Result<Event, Error> {
-    let Some(check_id) = value(change.check_id.as_ref()) else {
+    let Some(check_id) = change.check_id.as_ref().and_then(Value::non_blank) else {
         return Err(Error::invalid(
             "check_id",
             "missing or empty: the check's id identifies the alert",
@@ -69,11 +69,6 @@ pub(crate) fn event(change: &StateChange<'_>) -> Result<Event, Error> {
     Ok(event)
 }
 
-/// A scalar's text trimmed; `None` when absent or blank.
-fn value<'s>(value: Option<&'s Value<'_>>) -> Option<&'s str> {
-    value.map(|v| v.as_str().trim()).filter(|s| !s.is_empty())
-}
-
 fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalData> {
     let mut data = Vec::new();
     let params = change.check_params.as_deref();
@@ -93,7 +88,7 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
         }
     }
     if let Some(host) = params.and_then(|p| non_blank(p.hostname.as_ref())) {
-        let host = match params.and_then(|p| value(p.port.as_ref())) {
+        let host = match params.and_then(|p| p.port.as_ref().and_then(Value::non_blank)) {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
@@ -121,7 +116,10 @@ fn additional_data(check_id: &str, change: &StateChange<'_>) -> Vec<AdditionalDa
             data.push(AdditionalData::text(label, probe));
         }
     }
-    let changed_at = value(change.state_changed_timestamp.as_ref())
+    let changed_at = change
+        .state_changed_timestamp
+        .as_ref()
+        .and_then(Value::non_blank)
         .and_then(epoch_seconds_to_rfc3339)
         .or_else(|| {
             non_blank(change.state_changed_utc_time.as_ref()).and_then(naive_utc_to_rfc3339)

@@ -51,8 +51,8 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
         return Ok(notice(notification));
     }
     let Some(id) = monitor
-        .and_then(|m| value(m.id.as_ref()))
-        .or_else(|| heartbeat.and_then(|h| value(h.monitor_id.as_ref())))
+        .and_then(|m| m.id.as_ref().and_then(Value::non_blank))
+        .or_else(|| heartbeat.and_then(|h| h.monitor_id.as_ref().and_then(Value::non_blank)))
     else {
         return Err(Error::invalid(
             "monitor.id",
@@ -62,7 +62,7 @@ pub(crate) fn event(notification: &Notification<'_>) -> Result<Event, Error> {
     let name = monitor
         .and_then(|m| non_blank(m.path_name.as_ref()).or_else(|| non_blank(m.name.as_ref())))
         .map_or_else(|| format!("Uptime Kuma monitor {id}"), str::to_owned);
-    let status_text = heartbeat.and_then(|h| value(h.status.as_ref()));
+    let status_text = heartbeat.and_then(|h| h.status.as_ref().and_then(Value::non_blank));
     let status = status_text.and_then(Status::read);
     let (action, reason) = match (status, status_text) {
         (Some(Status::Down), _) => (Action::Create, None),
@@ -133,11 +133,6 @@ fn notice(notification: &Notification<'_>) -> Event {
         .with_meta(Meta::new().with("reason", reason))
 }
 
-/// A scalar's text trimmed; `None` when absent or blank.
-fn value<'s>(value: Option<&'s Value<'_>>) -> Option<&'s str> {
-    value.map(|v| v.as_str().trim()).filter(|s| !s.is_empty())
-}
-
 /// `name`, or `name:value`.
 fn tags(monitor: &Monitor<'_>) -> Vec<String> {
     monitor
@@ -145,7 +140,7 @@ fn tags(monitor: &Monitor<'_>) -> Vec<String> {
         .iter()
         .filter_map(|tag| {
             let name = non_blank(tag.name.as_ref())?;
-            Some(match value(tag.value.as_ref()) {
+            Some(match tag.value.as_ref().and_then(Value::non_blank) {
                 Some(value) => format!("{name}:{value}"),
                 None => name.to_owned(),
             })
@@ -174,7 +169,7 @@ fn additional_data(
         data.push(AdditionalData::text("Monitor type", kind));
     }
     if let Some(host) = monitor.and_then(|m| non_blank(m.hostname.as_ref())) {
-        let host = match monitor.and_then(|m| value(m.port.as_ref())) {
+        let host = match monitor.and_then(|m| m.port.as_ref().and_then(Value::non_blank)) {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
@@ -183,7 +178,7 @@ fn additional_data(
     if let Some(status) = status {
         data.push(AdditionalData::text("Status", status.name()));
     }
-    if let Some(ping) = heartbeat.and_then(|h| value(h.ping.as_ref())) {
+    if let Some(ping) = heartbeat.and_then(|h| h.ping.as_ref().and_then(Value::non_blank)) {
         data.push(AdditionalData::text("Response time", format!("{ping} ms")));
     }
     if let Some(description) = monitor.and_then(|m| non_blank(m.description.as_ref())) {
