@@ -268,6 +268,23 @@ pub fn non_blank<'s>(value: Option<&'s Str<'_>>) -> Option<&'s str> {
     value.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
+/// A JSON value as text: a string's own text (unescaped), anything else its JSON as sent.
+///
+/// ```
+/// use serde_json::value::RawValue;
+///
+/// let text = |json: &str| pager_core::json::raw_text(&RawValue::from_string(json.into()).unwrap()).into_owned();
+/// assert_eq!(text(r#"" a\"b ""#), r#" a"b "#);
+/// assert_eq!(text("[1, 2]"), "[1, 2]");
+/// assert_eq!(text("null"), "null");
+/// ```
+pub fn raw_text(raw: &RawValue) -> std::borrow::Cow<'_, str> {
+    match serde_json::from_str::<Str<'_>>(raw.get()) {
+        Ok(text) => text.0,
+        Err(_) => std::borrow::Cow::Borrowed(raw.get()),
+    }
+}
+
 /// The entries of a JSON object as `additional_data` text, in key order: strings as they are
 /// (trimmed), other values as their JSON; blank and `null` entries skipped. A value that is
 /// not an object gives nothing (the raw body still has it). For free-form "details" objects
@@ -282,10 +299,7 @@ pub fn object_as_data(raw: &RawValue) -> Vec<crate::AdditionalData> {
         .into_iter()
         .filter(|(_, value)| value.get() != "null")
         .filter_map(|(key, value)| {
-            let value = match serde_json::from_str::<Str<'_>>(value.get()) {
-                Ok(s) => s.trim().to_owned(),
-                Err(_) => value.get().to_owned(),
-            };
+            let value = raw_text(value).trim().to_owned();
             (!value.is_empty()).then(|| crate::AdditionalData::text(key.as_str().to_owned(), value))
         })
         .collect()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pager_core::json::{Str, non_blank};
+use pager_core::json::{Str, non_blank, raw_text};
 use pager_core::template::{Value, epoch_seconds_to_rfc3339};
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 use serde_json::value::RawValue;
@@ -236,12 +236,7 @@ fn raw_labels_text(raw: &RawValue) -> Option<String> {
     let pairs: Vec<String> = labels
         .iter()
         .filter(|(key, value)| !key.trim().is_empty() && value.get() != "null")
-        .map(
-            |(key, value)| match serde_json::from_str::<Str<'_>>(value.get()) {
-                Ok(text) => format!("{}={}", key.trim(), text.trim()),
-                Err(_) => format!("{}={}", key.trim(), value.get()),
-            },
-        )
+        .map(|(key, value)| format!("{}={}", key.trim(), raw_text(value).trim()))
         .collect();
     (!pairs.is_empty()).then(|| pairs.join(", "))
 }

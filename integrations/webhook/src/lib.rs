@@ -226,16 +226,13 @@ fn captured(other: &[(pager_core::json::Str<'_>, &RawValue)]) -> Vec<AdditionalD
         .zip(other)
         .enumerate()
         .filter(|(i, (label, _))| last.get(label.as_str()) == Some(i))
-        .map(|(_, (label, (_, value)))| AdditionalData::text(label.clone(), as_text(value)))
+        .map(|(_, (label, (_, value)))| {
+            AdditionalData::text(
+                label.clone(),
+                pager_core::json::raw_text(value).into_owned(),
+            )
+        })
         .collect()
-}
-
-/// A value as text: a string's own text, anything else its JSON as sent.
-fn as_text(value: &RawValue) -> String {
-    match serde_json::from_str::<pager_core::json::Str<'_>>(value.get()) {
-        Ok(text) => text.as_str().to_owned(),
-        Err(_) => value.get().to_owned(),
-    }
 }
 
 fn event(adapter: &Webhook, item: Item<'_>, at: &str, body: &Bytes) -> Result<Event, Error> {
