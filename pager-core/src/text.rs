@@ -70,6 +70,23 @@ pub fn comma_list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Everything but RFC 3986's unreserved characters (letters, digits, `-`, `.`, `_`, `~`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `text` percent-encoded for any one part of a URL (a path segment, a query value): every
+/// byte but RFC 3986's unreserved characters.
+///
+/// ```
+/// assert_eq!(pager_core::text::percent_encode_component("a b/c~é"), "a%20b%2Fc~%C3%A9");
+/// ```
+pub fn percent_encode_component(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::truncate;

@@ -155,7 +155,7 @@ fn alarm_data(
     if let (Some(region), false) = (arn.and_then(arn_region), name.is_empty()) {
         let url = format!(
             "https://console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:alarm/{}",
-            percent_encode(name)
+            pager_core::text::percent_encode_component(name)
         );
         data.extend(AdditionalData::link("CloudWatch alarm", &url));
     }
@@ -321,17 +321,6 @@ impl AwsCloudwatch {
             .with_additional_data(data)
             .with_meta(meta)
     }
-}
-
-/// Alarm names in the console URL: everything but unreserved characters percent-encoded.
-const NAME_IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn percent_encode(name: &str) -> String {
-    percent_encoding::utf8_percent_encode(name, NAME_IN_URL).to_string()
 }
 
 impl Integration for AwsCloudwatch {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use pager_core::json::{Str, non_blank, object_as_data};
-use pager_core::text::url_without_secrets;
+use pager_core::text::{percent_encode_component, url_without_secrets};
 use pager_core::{Action, AdditionalData, Error, Event, Meta};
 use serde_json::value::RawValue;
 
@@ -98,27 +98,9 @@ fn additional_data(
 fn results_link(url: &str, sid: Option<&str>) -> String {
     let base = url_without_secrets(url);
     match sid {
-        Some(sid) if url.contains('?') => format!("{base}?sid={}", encode(sid)),
+        Some(sid) if url.contains('?') => format!("{base}?sid={}", percent_encode_component(sid)),
         _ => base.into_owned(),
     }
-}
-
-/// Percent-encoding of everything but RFC 3986's unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            for nibble in [byte >> 4, byte & 0xF] {
-                if let Some(digit) = char::from_digit(u32::from(nibble), 16) {
-                    out.push(digit.to_ascii_uppercase());
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A scheduled search's sid without its run suffix (`scheduler__admin__search__W2_at_1427942640_178`
