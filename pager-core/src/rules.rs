@@ -76,7 +76,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
-use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
@@ -201,9 +200,8 @@ struct Compiled {
     id: RuleId,
     /// The rule's template: its place among the [`Engine`]'s.
     template: usize,
-    /// Where the condition's `{% if %}` lies in the template (to name a failure in it), if the
-    /// rule has one.
-    condition: Option<Range<usize>>,
+    /// Whether the rule has a condition (an `if`).
+    conditional: bool,
     parts: Vec<Part>,
     drop: bool,
     stop: bool,
@@ -215,8 +213,6 @@ struct Part {
     target: Target,
     /// As failures name it: `rules[0].set.title`.
     name: String,
-    /// Where its template, and the [`END`] after it, lie in the rule's.
-    span: Range<usize>,
 }
 
 /// What a value of a rule sets.
@@ -336,17 +332,12 @@ impl Rules {
             path: e.name().unwrap_or_default().to_owned(),
             message: describe(&e),
         })?;
-        let constants = engine
-            .borrow_dependent()
+        let constants = list
             .iter()
-            .map(|template| {
-                (!template.source().contains('{')).then(|| {
-                    let mut out = Capped::default();
-                    template
-                        .render_captured_to((), &mut out)
-                        .map(|_| String::from_utf8_lossy(&out.buf).into_owned())
-                        .map_err(|e| format!("{}: {}", template.name(), describe(&e)))
-                })
+            .map(|rule| {
+                let template = engine.borrow_dependent().get(rule.template)?;
+                (!template.source().contains('{'))
+                    .then(|| render_rule(rule, template, &Value::from(())))
             })
             .collect();
         Ok(Some(Self {
@@ -463,7 +454,7 @@ impl Rules {
     fn run(&self, rule: &Compiled, ctx: &Value) -> Result<Option<Changes>, String> {
         let output = self.render(rule, ctx)?;
         let Some(values) = output.strip_prefix(char::from(APPLIED)) else {
-            return if output.is_empty() && rule.condition.is_some() {
+            return if output.is_empty() && rule.conditional {
                 Ok(None)
             } else {
                 Err(format!("{}: rendered without its mark", rule.id))
@@ -491,54 +482,42 @@ impl Rules {
             .borrow_dependent()
             .get(rule.template)
             .ok_or_else(|| format!("{}: its template is missing", rule.id))?;
-        // Room for a few short values: growing from empty took a few reallocations per rule.
-        let mut out = Capped {
-            buf: Vec::with_capacity(128),
-            ..Capped::default()
-        };
-        match template.render_captured_to(ctx, &mut out) {
-            Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{}: not UTF-8", rule.id)),
-            Err(_) if out.over => {
-                let name = rule
-                    .parts
-                    .get(out.values)
-                    .map_or_else(|| rule.id.to_string(), |part| part.name.clone());
-                Err(format!(
-                    "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
-                ))
-            }
-            Err(e) => {
-                let name = rule.failing_part(&e);
-                if e.kind() == ErrorKind::OutOfFuel {
-                    Err(format!(
-                        "{name}: fuel exhausted (the rule took more than {FUEL} steps)"
-                    ))
-                } else {
-                    Err(format!("{name}: {}", describe(&e)))
-                }
-            }
-        }
+        render_rule(rule, template, ctx)
     }
 }
 
-impl Compiled {
-    /// The name of the part of the rule where `e` happened: `rules[0].if`,
-    /// `rules[0].set.title`, or the rule when minijinja does not say where.
-    fn failing_part(&self, e: &minijinja::Error) -> String {
-        let Some(at) = e.range().map(|range| range.start) else {
-            return self.id.to_string();
-        };
-        if self
-            .condition
-            .as_ref()
-            .is_some_and(|span| span.contains(&at))
-        {
-            return format!("{}.if", self.id);
-        }
-        self.parts
-            .iter()
-            .find(|part| part.span.contains(&at))
-            .map_or_else(|| self.id.to_string(), |part| part.name.clone())
+/// Renders `rule`'s `template` (each value at most [`MAX_RENDERED_BYTES`], on [`FUEL`] for the
+/// whole rule); the error names the part that failed and says what failed.
+fn render_rule(
+    rule: &Compiled,
+    template: &Template<'_, '_>,
+    ctx: &Value,
+) -> Result<String, String> {
+    // Room for a few short values: growing from empty took a few reallocations per rule.
+    let mut out = Capped {
+        buf: Vec::with_capacity(128),
+        ..Capped::default()
+    };
+    let result = template.render_captured_to(ctx, &mut out);
+    // Where the output stopped is where the rule failed: in its condition before the mark,
+    // else in the value after the last end mark. (Each value's template compiles alone, so
+    // its blocks are its own: no mark is ever written inside a capture.)
+    let name = if out.buf.is_empty() && rule.conditional {
+        format!("{}.if", rule.id)
+    } else {
+        rule.parts
+            .get(out.values)
+            .map_or_else(|| rule.id.to_string(), |part| part.name.clone())
+    };
+    match result {
+        Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{}: not UTF-8", rule.id)),
+        Err(_) if out.over => Err(format!(
+            "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
+        )),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(format!(
+            "{name}: fuel exhausted (the rule took more than {FUEL} steps)"
+        )),
+        Err(e) => Err(format!("{name}: {}", describe(&e))),
     }
 }
 
@@ -645,16 +624,17 @@ struct Compiler {
 
 impl Compiler {
     /// Compiles a rule into one template: its condition, the mark [`APPLIED`], then each value
-    /// followed by [`END`]:
+    /// followed by [`END`], each in a scope of its own:
     ///
     /// ```text
-    /// {% if (CONDITION) %}\u{1e}DEDUP_KEY\u{1f}TITLE\u{1f}…TAG\u{1f}DATA\u{1f}{% endif %}
+    /// {% if (CONDITION) %}\u{1e}{% with %}DEDUP_KEY\u{1f}{% endwith %}…{% with %}DATA\u{1f}{% endwith %}{% endif %}
     /// ```
     ///
     /// A rule that applies renders the mark; one whose condition is false renders nothing.
     /// Each value's template is first compiled alone, so that a syntax error names it and its
     /// line and column, and a template that compiles alone keeps its blocks to itself in the
-    /// rule's. The values are rendered in the order above, in one pass on one [`FUEL`].
+    /// rule's; what it sets stays in its scope. The values are rendered in the order above,
+    /// in one pass on one [`FUEL`]. (A value without `{` is plain text: no scope.)
     fn rule(&mut self, id: RuleId, rule: &RuleConfig) -> Result<Compiled, ConfigError> {
         let set = rule.set.clone().unwrap_or_default();
         let sets_something = set != SetConfig::default();
@@ -671,16 +651,12 @@ impl Compiler {
             ));
         }
         let mut source = String::new();
-        let condition = match rule.condition.as_deref() {
-            Some(expr) => {
-                self.expression(format!("{id}.if"), expr)?;
-                source.push_str("{% if (");
-                source.push_str(expr);
-                source.push_str(") %}");
-                Some(0..source.len())
-            }
-            None => None,
-        };
+        if let Some(expr) = rule.condition.as_deref() {
+            self.expression(format!("{id}.if"), expr)?;
+            source.push_str("{% if (");
+            source.push_str(expr);
+            source.push_str(") %}");
+        }
         source.push(char::from(APPLIED));
         let mut parts = Vec::new();
         for (target, name, template) in values(id, &set) {
@@ -693,16 +669,25 @@ impl Compiler {
                 }
             }
             self.check(&name, template)?;
-            let start = source.len();
-            source.push_str(template);
-            source.push(char::from(END));
-            parts.push(Part {
-                target,
-                name,
-                span: start..source.len(),
-            });
+            // As the template renders alone: minijinja drops one newline at its end, and what
+            // it sets stays its own (`{% set event = … %}` changes no later value's `event`).
+            let template = template
+                .strip_suffix('\n')
+                .map_or(template, |t| t.strip_suffix('\r').unwrap_or(t));
+            // (The end mark comes before `{% endwith %}`, so that a template ending in a
+            // literal `{` does not make a tag of it.)
+            if template.contains('{') {
+                source.push_str("{% with %}");
+                source.push_str(template);
+                source.push(char::from(END));
+                source.push_str("{% endwith %}");
+            } else {
+                source.push_str(template);
+                source.push(char::from(END));
+            }
+            parts.push(Part { target, name });
         }
-        if condition.is_some() {
+        if rule.condition.is_some() {
             source.push_str("{% endif %}");
         }
         let name = id.to_string();
@@ -713,7 +698,7 @@ impl Compiler {
         Ok(Compiled {
             id,
             template: self.names.len() - 1,
-            condition,
+            conditional: rule.condition.is_some(),
             parts,
             drop: rule.drop,
             stop: rule.stop,
@@ -813,33 +798,24 @@ fn values(id: RuleId, set: &SetConfig) -> Vec<(Target, String, &str)> {
     values
 }
 
-/// The rules' formatter: a value written as minijinja writes it without escaping, with the
-/// marks [`APPLIED`] and [`END`] replaced by U+FFFD.
+/// The rules' formatter: minijinja's own, except that a string with the marks [`APPLIED`] or
+/// [`END`] is written with them replaced by U+FFFD (other values write strings escaped).
 fn write_value(
     out: &mut minijinja::Output<'_>,
-    _: &minijinja::State<'_, '_>,
+    state: &minijinja::State<'_, '_>,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
-    use std::fmt::Write as _;
     match value.as_str() {
-        Some(text) => Unmarked(out).write_str(text),
-        None => write!(Unmarked(out), "{value}"),
-    }
-    .map_err(minijinja::Error::from)
-}
-
-/// Writes text with [`APPLIED`] and [`END`] replaced by U+FFFD.
-struct Unmarked<'a, 'b>(&'a mut minijinja::Output<'b>);
-
-impl fmt::Write for Unmarked<'_, '_> {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let mut rest = text;
-        while let Some(at) = memchr::memchr2(APPLIED, END, rest.as_bytes()) {
-            self.0.write_str(rest.get(..at).unwrap_or_default())?;
-            self.0.write_str("\u{fffd}")?;
-            rest = rest.get(at + 1..).unwrap_or_default();
+        Some(text) if memchr::memchr2(APPLIED, END, text.as_bytes()).is_some() => {
+            let unmarked = text.replace([char::from(APPLIED), char::from(END)], "\u{fffd}");
+            let unmarked = if value.is_safe() {
+                Value::from_safe_string(unmarked)
+            } else {
+                Value::from(unmarked)
+            };
+            minijinja::escape_formatter(out, state, &unmarked)
         }
-        self.0.write_str(rest)
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
 
@@ -1634,6 +1610,63 @@ mod tests {
     }
 
     #[test]
+    fn each_value_renders_as_its_template_would_alone() {
+        // What a value sets stays its own; one newline at the end is dropped, as minijinja
+        // drops it at the end of a template; a literal `{` at the end stays text; escaping
+        // blocks escape.
+        let handled = one(json!([{"set": {
+            "title": "{% set x = 'leak' %}{% set event = {'title': 'forged'} %}a{",
+            "description": "{{ event.title }} {{ x is defined }}\n",
+            "tags": ["{% autoescape 'html' %}{{ '<b>' }}{% endautoescape %}"],
+            "additional_data": {"a": "v\n", "b": "\r\n"},
+        }}]));
+        assert!(
+            handled.rule_failures.is_empty(),
+            "{:?}",
+            handled.rule_failures
+        );
+        let event = &handled.events[0];
+        assert_eq!(event.title, "a{");
+        assert_eq!(event.description.as_deref(), Some("DB down False"));
+        assert_eq!(event.tags, ["&lt;b&gt;"]);
+        let data: Vec<_> = event
+            .additional_data
+            .iter()
+            .map(|d| (d.label.as_ref(), d.value.as_str()))
+            .collect();
+        assert_eq!(data, [("a", "v")]);
+    }
+
+    #[test]
+    fn a_failure_is_named_by_where_the_rule_stopped() {
+        let long = "x".repeat(MAX_RENDERED_BYTES + 1);
+        let spin = "{% for i in range(99999) %}{% endfor %}";
+        let handled = one(json!([
+            // Plain text, rendered once when compiled.
+            {"set": {"title": long}},
+            // Fuel runs out in a loop whose steps have no position.
+            {"set": {"title": "t", "tags": [spin]}},
+            {"if": "event.title and nope", "set": {"title": "t"}},
+            // An expression over two lines.
+            {"set": {"title": "t", "tags": ["{{ payload\n.nope.x }}"]}},
+        ]));
+        assert_eq!(
+            messages_of(&handled),
+            [
+                format!(
+                    "rules[0].set.title: the rendered value is longer than {MAX_RENDERED_BYTES} \
+                     bytes"
+                ),
+                format!(
+                    "rules[1].set.tags[0]: fuel exhausted (the rule took more than {FUEL} steps)"
+                ),
+                "rules[2].if: undefined value".to_owned(),
+                "rules[3].set.tags[0]: undefined value".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
     fn a_value_read_from_the_payload_cannot_move_a_rules_values() {
         let handled = run(
             json!({"rules": [{"set": {
@@ -1786,6 +1819,82 @@ mod tests {
             prop::collection::vec(pieces, 0..24).prop_map(|p| p.concat()),
             ".{0,40}",
         ]
+    }
+
+    /// Templates made of pieces that are valid alone (their concatenation may not be).
+    fn template_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "x",
+            " ",
+            "\n",
+            "\r\n",
+            "{",
+            "}",
+            "%}",
+            "{{ 'a' }}",
+            "{{- ' s ' -}}",
+            "{% set x = 'b' %}",
+            "{% set event = {'title': 'forged'} %}",
+            "{{ x }}",
+            "{{ x is defined }}",
+            "{{ event.title }}",
+            "{{ payload.env }}",
+            "{{ nope }}",
+            "{% if true %}y{% endif %}",
+            "{% for i in range(3) %}{{ i }}{% endfor %}",
+            "{% raw %}{{{% endraw %}",
+            "{# c #}",
+            "{% autoescape 'html' %}{{ '<b>' }}{% endautoescape %}",
+        ]);
+        prop::collection::vec(pieces, 0..5).prop_map(|p| p.concat())
+    }
+
+    /// What a delivery's rules added as data, and whether any failed.
+    fn data_and_failed(rules: serde_json::Value) -> Option<(Vec<(String, String)>, bool)> {
+        let handled = instance(json!({"rules": rules})).ok()?;
+        let req = http::Request::post("/")
+            .body(Bytes::from_static(
+                br#"{"env": "prod", "events": [{"key": "a", "title": "t"}]}"#,
+            ))
+            .unwrap();
+        let handled = handled.handle_with_report(&req).unwrap();
+        let data = handled.events[0]
+            .additional_data
+            .iter()
+            .map(|d| (d.label.to_string(), d.value.clone()))
+            .collect();
+        Some((data, !handled.rule_failures.is_empty()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn a_rules_values_render_in_one_pass_as_each_would_alone(
+            texts in prop::collection::vec(template_text(), 1..4),
+        ) {
+            let labels = ["a", "b", "c"];
+            let together = json!([{"set": {"additional_data":
+                labels.iter().zip(&texts).map(|(l, t)| (l.to_string(), json!(t))).collect::<serde_json::Map<_, _>>()
+            }}]);
+            let alone: Vec<_> = labels
+                .iter()
+                .zip(&texts)
+                .map(|(l, t)| json!({"set": {"additional_data": {*l: t}}}))
+                .collect();
+            let together = data_and_failed(together);
+            let alone = data_and_failed(json!(alone));
+            prop_assert_eq!(together.is_some(), alone.is_some(), "compiles together iff alone");
+            if let (Some((data, failed)), Some((data_alone, failed_alone))) = (together, alone) {
+                if failed_alone {
+                    // The rule fails as a whole: none of its values apply.
+                    prop_assert!(failed);
+                    prop_assert!(data.is_empty(), "{:?}", data);
+                } else {
+                    prop_assert!(!failed);
+                    prop_assert_eq!(data, data_alone);
+                }
+            }
+        }
     }
 
     proptest! {

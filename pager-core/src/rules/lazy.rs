@@ -460,8 +460,11 @@ mod tests {
     use super::*;
 
     fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
+        // Strings with brackets, quotes and runs of backslashes, at the end too (a quote after
+        // an even number of backslashes ends a string).
         let text = prop_oneof![
             "[a-z]{0,6}",
+            "[\\\\\"{}\\[\\] a]{0,8}",
             Just("\"\\ \u{e9}\u{1F600}\n}]{[,:".to_owned())
         ];
         let leaf = prop_oneof![
