@@ -32,6 +32,9 @@ use crate::lock;
 use crate::maintenance::{Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec};
 use crate::outputs::OutboxPlan;
 
+mod queues;
+use queues::KeyQueues;
+
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
 /// A delivery with at least this many events is committed on its own, after the smaller
@@ -175,6 +178,11 @@ ALTER TABLE alerts ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alerts ADD COLUMN unmuted_at TEXT;
 CREATE INDEX alerts_muted ON alerts (id) WHERE muted = 1 AND status != 'resolved';
 ",
+    // The writer keeps each order key's pending messages in memory (`queues.rs`): no query
+    // needs the per-key index, and each message wrote a random page of it twice.
+    r"
+DROP INDEX outbox_pending_by_key;
+",
 ];
 
 const MESSAGE_COLUMNS: &str = "id, output, webhook_id, kind, delivery_id, alert_id, status, \
@@ -224,6 +232,13 @@ struct RetryJob {
 /// How many messages each output has pending: kept by the writer (the only one that changes
 /// them), so that queuing a message checks `max_pending` without counting rows.
 type PendingCounts = HashMap<String, u64>;
+
+/// What the writer keeps of the outbox, so as not to ask the table: each output's pending
+/// count, each order key's queue.
+struct WriterOutbox {
+    pending: PendingCounts,
+    queues: KeyQueues,
+}
 
 /// Attempt outcomes waiting for the writer, with who waits for each.
 type Attempts = Vec<(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>)>;
@@ -285,6 +300,7 @@ impl SqliteStore {
              GROUP BY output, order_key HAVING sum(blocked = 0) = 0)",
             [],
         )?;
+        let queues = KeyQueues::load(&writer)?;
         let reader = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
@@ -292,7 +308,10 @@ impl SqliteStore {
         let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || write_loop(&mut writer, queue, &writer_failure, pending, &prefix))
+            .spawn(move || {
+                let outbox = WriterOutbox { pending, queues };
+                write_loop(&mut writer, queue, &writer_failure, outbox, &prefix);
+            })
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
@@ -418,7 +437,7 @@ fn write_loop(
     conn: &mut Connection,
     mut queue: mpsc::Receiver<Job>,
     failure: &Mutex<Option<String>>,
-    mut pending: PendingCounts,
+    mut outbox: WriterOutbox,
     prefix: &str,
 ) {
     let mut closing = None;
@@ -448,13 +467,13 @@ fn write_loop(
                 Job::Ingest(prepared, reply) => batch.push((prepared, reply)),
                 Job::Attempt(id, result, reply) => attempts.push((id, result, reply)),
                 Job::Retry(retry) => {
-                    let answer = requeue(conn, &retry, &mut pending);
+                    let answer = requeue(conn, &retry, &mut outbox);
                     let _ = retry.reply.send(answer);
                 }
                 Job::RetryFailed(output, now, reply) => {
-                    let _ = reply.send(requeue_failed(conn, &output, now, &mut pending));
+                    let _ = reply.send(requeue_failed(conn, &output, now, &mut outbox));
                 }
-                Job::Maintenance(job) => maintenance(conn, *job, &mut pending, prefix),
+                Job::Maintenance(job) => maintenance(conn, *job, &mut outbox, prefix),
                 Job::Prune(prune) => match &mut pruning {
                     // One prune at a time; one asked meanwhile is answered with nothing done
                     // (the running one removes what it would have).
@@ -474,13 +493,13 @@ fn write_loop(
             }
         }
         if !batch.is_empty() {
-            commit_batch(conn, batch, attempts, failure, &mut pending, prefix);
+            commit_batch(conn, (batch, attempts), failure, &mut outbox, prefix);
         } else if !attempts.is_empty() {
-            commit_attempts(conn, attempts, failure, &mut pending);
+            commit_attempts(conn, attempts, failure, &mut outbox);
         }
         // One large delivery per round, so a steady stream of small ones cannot starve it.
         if let Some(one) = large.pop_front() {
-            commit_batch(conn, vec![one], Vec::new(), failure, &mut pending, prefix);
+            commit_batch(conn, (vec![one], Vec::new()), failure, &mut outbox, prefix);
         }
         if let Some(mut prune) = pruning.take() {
             match prune_step(conn, &mut prune) {
@@ -497,7 +516,7 @@ fn write_loop(
     }
     // Large deliveries queued before the close request are committed, each on its own.
     for one in large {
-        commit_batch(conn, vec![one], Vec::new(), failure, &mut pending, prefix);
+        commit_batch(conn, (vec![one], Vec::new()), failure, &mut outbox, prefix);
     }
     queue.close();
     // Anything queued after the close request is refused, not dropped silently.
@@ -584,15 +603,16 @@ type Reply = oneshot::Sender<Result<Ingested, StoreError>>;
 /// transaction (one fsync for both): each delivery in its own savepoint, the attempts in one.
 fn commit_batch(
     conn: &mut Connection,
-    batch: Vec<(Box<Prepared>, Reply)>,
-    attempts: Attempts,
+    (batch, attempts): (Vec<(Box<Prepared>, Reply)>, Attempts),
     failure: &Mutex<Option<String>>,
-    pending: &mut PendingCounts,
+    outbox: &mut WriterOutbox,
     prefix: &str,
 ) {
+    let WriterOutbox { pending, queues } = outbox;
     // The counts change only if the whole transaction commits, and a delivery's share only if
-    // its savepoint does.
+    // its savepoint does; so do the keys' queues (undone to the mark of what rolled back).
     let mut counts = pending.clone();
+    let start = queues.mark();
     let outcome = (|| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
@@ -603,7 +623,8 @@ fn commit_batch(
             } else {
                 None
             };
-            let result = ingest_one(&savepoint, prepared, tentative.as_mut(), prefix);
+            let mark = queues.mark();
+            let result = ingest_one(&savepoint, prepared, (tentative.as_mut(), queues), prefix);
             if result.is_ok() {
                 savepoint.commit()?;
                 if let Some(tentative) = tentative {
@@ -611,6 +632,7 @@ fn commit_batch(
                 }
             } else {
                 savepoint.rollback()?;
+                queues.undo_to(mark);
             }
             results.push(result);
         }
@@ -619,7 +641,8 @@ fn commit_batch(
         } else {
             let savepoint = tx.savepoint()?;
             let mut tentative = counts.clone();
-            match record_attempts(&savepoint, &attempts, &mut tentative) {
+            let mark = queues.mark();
+            match record_attempts(&savepoint, &attempts, &mut tentative, queues) {
                 Ok(()) => {
                     savepoint.commit()?;
                     counts = tentative;
@@ -627,6 +650,7 @@ fn commit_batch(
                 }
                 Err(error) => {
                     drop(savepoint);
+                    queues.undo_to(mark);
                     Err(error.to_string())
                 }
             }
@@ -637,6 +661,9 @@ fn commit_batch(
     *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     if outcome.is_ok() {
         *pending = counts;
+        queues.settle();
+    } else {
+        queues.undo_to(start);
     }
     match outcome {
         Ok((results, recorded)) => {
@@ -681,7 +708,7 @@ fn seen_before(
 fn ingest_one(
     conn: &Connection,
     prepared: &Prepared,
-    pending: Option<&mut PendingCounts>,
+    (pending, key_queues): (Option<&mut PendingCounts>, &mut KeyQueues),
     prefix: &str,
 ) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
@@ -726,6 +753,7 @@ fn ingest_one(
             &mut SqlTx {
                 conn,
                 pending,
+                queues: key_queues,
                 prefix,
             },
             delivery,
@@ -747,6 +775,8 @@ struct SqlTx<'a> {
     conn: &'a Connection,
     /// The writer's pending counts, when the delivery may queue messages.
     pending: Option<&'a mut PendingCounts>,
+    /// The writer's queues of the order keys.
+    queues: &'a mut KeyQueues,
     prefix: &'a str,
 }
 
@@ -862,14 +892,14 @@ impl AlertTx for SqlTx<'_> {
 
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
         let created_at = timestamp(message.created_at);
+        let key = message.order_key.as_deref();
+        let blocked = key.is_some_and(|key| self.queues.has_pending(message.output, key));
         self.conn
             .prepare_cached(
                 "INSERT INTO outbox (output, webhook_id, kind, delivery_id, alert_id, order_key, \
                  blocked, body, content_type, status, attempts, next_attempt_at, created_at, \
-                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
-                 ?6 IS NOT NULL AND EXISTS (SELECT 1 FROM outbox WHERE output = ?1 \
-                   AND order_key = ?6 AND status = 'pending'), \
-                 ?7, ?8, 'pending', 0, ?9, ?9, ?9)",
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?7, ?8, 'pending', 0, ?9, ?9, \
+                 ?9)",
             )?
             .execute(params![
                 message.output,
@@ -887,9 +917,19 @@ impl AlertTx for SqlTx<'_> {
                     Body::Delivery(_) => None,
                 },
                 created_at,
+                blocked,
             ])?;
+        if let Some(key) = key {
+            self.queues
+                .push(message.output, key, self.conn.last_insert_rowid());
+        }
         if let Some(counts) = self.pending.as_mut() {
-            *counts.entry(message.output.to_owned()).or_default() += 1;
+            match counts.get_mut(message.output) {
+                Some(count) => *count += 1,
+                None => {
+                    counts.insert(message.output.to_owned(), 1);
+                }
+            }
         }
         Ok(())
     }
@@ -1001,7 +1041,7 @@ enum MaintenanceJob {
 fn maintenance(
     conn: &mut Connection,
     job: MaintenanceJob,
-    pending: &mut PendingCounts,
+    outbox: &mut WriterOutbox,
     prefix: &str,
 ) {
     fn in_tx<T>(
@@ -1013,6 +1053,7 @@ fn maintenance(
         tx.commit()?;
         Ok(value)
     }
+    let WriterOutbox { pending, queues } = outbox;
     match job {
         MaintenanceJob::Add(spec, now, max_live, reply) => {
             let _ = reply.send(in_tx(conn, |tx| {
@@ -1069,13 +1110,15 @@ fn maintenance(
             }));
         }
         MaintenanceJob::Unmute(now, after, limit, plans, reply) => {
-            // The counts change only if the step commits.
+            // The counts and the queues change only if the step commits.
             let mut counts = pending.clone();
+            let start = queues.mark();
             let result = in_tx(conn, |tx| {
                 unmute_step(
                     &mut SqlTx {
                         conn: tx,
                         pending: Some(&mut counts),
+                        queues: &mut *queues,
                         prefix,
                     },
                     now,
@@ -1086,22 +1129,19 @@ fn maintenance(
             });
             if result.is_ok() {
                 *pending = counts;
+                queues.settle();
+            } else {
+                queues.undo_to(start);
             }
             let _ = reply.send(result);
         }
     }
 }
 
-/// After a message of `order_key` stopped being pending, the next one of that key (the oldest
-/// blocked) becomes the head, unless one already is.
-fn unblock_next(conn: &Connection, output: &str, order_key: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET blocked = 0 WHERE id = (SELECT min(id) FROM outbox \
-         WHERE output = ?1 AND order_key = ?2 AND status = 'pending' AND blocked = 1) \
-         AND NOT EXISTS (SELECT 1 FROM outbox WHERE output = ?1 AND order_key = ?2 \
-           AND status = 'pending' AND blocked = 0)",
-    )?
-    .execute(params![output, order_key])?;
+/// Message `id` becomes its key's head: it may be sent.
+fn unblock(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE outbox SET blocked = 0 WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -1111,16 +1151,17 @@ fn commit_attempts(
     conn: &mut Connection,
     attempts: Attempts,
     failure: &Mutex<Option<String>>,
-    pending: &mut PendingCounts,
+    outbox: &mut WriterOutbox,
 ) {
-    commit_batch(conn, Vec::new(), attempts, failure, pending, "");
+    commit_batch(conn, (Vec::new(), attempts), failure, outbox, "");
 }
 
-/// Records attempt outcomes (inside the caller's transaction), keeping `counts`.
+/// Records attempt outcomes (inside the caller's transaction), keeping `counts` and `queues`.
 fn record_attempts(
     conn: &Connection,
     attempts: &Attempts,
     counts: &mut PendingCounts,
+    queues: &mut KeyQueues,
 ) -> rusqlite::Result<()> {
     for (id, result, _) in attempts {
         let (status, next) = match result.next {
@@ -1147,8 +1188,8 @@ fn record_attempts(
             )
             .optional()?;
         if let (Some((output, order_key)), false) = (changed, status == MessageStatus::Pending) {
-            if let Some(order_key) = order_key {
-                unblock_next(conn, &output, &order_key)?;
+            if let Some(next) = order_key.and_then(|key| queues.remove(&output, &key, *id)) {
+                unblock(conn, next)?;
             }
             if let Some(count) = counts.get_mut(&output) {
                 *count = count.saturating_sub(1);
@@ -1164,46 +1205,96 @@ fn requeue_failed(
     conn: &mut Connection,
     output: &str,
     now: DateTime<Utc>,
-    pending: &mut PendingCounts,
+    outbox: &mut WriterOutbox,
 ) -> Result<u64, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let requeued = tx.execute(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, \
-         updated_at = ?2, blocked = (order_key IS NOT NULL) \
-         WHERE output = ?1 AND status = 'failed'",
-        params![output, timestamp(now)],
-    )?;
-    tx.execute(
-        "UPDATE outbox SET blocked = 0 WHERE id IN (SELECT min(id) FROM outbox \
-         WHERE output = ?1 AND status = 'pending' AND order_key IS NOT NULL \
-         GROUP BY order_key HAVING sum(blocked = 0) = 0)",
-        [output],
-    )?;
-    tx.commit()?;
-    *pending.entry(output.to_owned()).or_default() += requeued as u64;
-    Ok(requeued as u64)
+    let WriterOutbox { pending, queues } = outbox;
+    let start = queues.mark();
+    let requeued = (|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut requeued: Vec<(i64, Option<String>)> = tx
+            .prepare(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, \
+                 updated_at = ?2, blocked = (order_key IS NOT NULL) \
+                 WHERE output = ?1 AND status = 'failed' RETURNING id, order_key",
+            )?
+            .query_map(params![output, timestamp(now)], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        // Oldest first, so that a key with nothing pending gets its oldest as the head.
+        requeued.sort_unstable_by_key(|(id, _)| *id);
+        for (id, key) in &requeued {
+            if let Some(key) = key {
+                if queues.requeue(output, key, *id) {
+                    unblock(&tx, *id)?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok::<_, rusqlite::Error>(requeued.len() as u64)
+    })();
+    match requeued {
+        Ok(requeued) => {
+            queues.settle();
+            *pending.entry(output.to_owned()).or_default() += requeued;
+            Ok(requeued)
+        }
+        Err(error) => {
+            queues.undo_to(start);
+            Err(error.into())
+        }
+    }
 }
 
 /// Makes a failed message pending again (on the writer).
 fn requeue(
     conn: &mut Connection,
     retry: &RetryJob,
-    pending: &mut PendingCounts,
+    outbox: &mut WriterOutbox,
+) -> Result<Requeue, StoreError> {
+    let WriterOutbox { pending, queues } = outbox;
+    let start = queues.mark();
+    let answer = requeue_in_tx(conn, retry, queues);
+    match &answer {
+        Ok(answer) => {
+            queues.settle();
+            if matches!(answer, Requeue::Requeued(_)) {
+                *pending.entry(retry.output.clone()).or_default() += 1;
+            }
+        }
+        Err(_) => queues.undo_to(start),
+    }
+    answer
+}
+
+/// [`requeue`]'s transaction.
+fn requeue_in_tx(
+    conn: &mut Connection,
+    retry: &RetryJob,
+    queues: &mut KeyQueues,
 ) -> Result<Requeue, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = timestamp(retry.now);
+    // Blocked if it has a key, until the queue says it is the head.
     let message = tx
         .prepare_cached(&format!(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?3, \
-             updated_at = ?3, blocked = (order_key IS NOT NULL AND EXISTS (SELECT 1 FROM outbox \
-               AS p WHERE p.output = ?2 AND p.order_key = outbox.order_key \
-               AND p.status = 'pending')) \
+             updated_at = ?3, blocked = (order_key IS NOT NULL) \
              WHERE id = ?1 AND output = ?2 AND status = 'failed' \
-             RETURNING {MESSAGE_COLUMNS}"
+             RETURNING {MESSAGE_COLUMNS}, order_key"
         ))?
-        .query_row(params![retry.id, retry.output, now], message_from_row)
+        .query_row(params![retry.id, retry.output, now], |row| {
+            Ok((message_from_row(row)?, row.get::<_, Option<String>>(13)?))
+        })
         .optional()?
+        .map(|(message, key)| message.map(|message| (message, key)))
         .transpose()?;
+    if let Some((_, Some(key))) = &message {
+        if queues.requeue(&retry.output, key, retry.id) {
+            unblock(&tx, retry.id)?;
+        }
+    }
+    let message = message.map(|(message, _)| message);
     let answer = if let Some(message) = message {
         Requeue::Requeued(Box::new(message))
     } else {
@@ -1219,9 +1310,6 @@ fn requeue(
         }
     };
     tx.commit()?;
-    if matches!(answer, Requeue::Requeued(_)) {
-        *pending.entry(retry.output.clone()).or_default() += 1;
-    }
     Ok(answer)
 }
 
@@ -1851,6 +1939,70 @@ impl Store for SqliteStore {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    /// The writer's queues of the order keys are read back on open: a key's messages still go
+    /// one at a time, oldest first, across a restart, with new ones behind them.
+    #[tokio::test]
+    async fn the_keys_queues_are_read_back_on_open() {
+        use super::super::{AttemptResult, NextStep};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queues.db");
+        let output = crate::outputs::OutputConfig::new(
+            "relay",
+            crate::outputs::OutputUrl::parse("http://127.0.0.1:9/").unwrap(),
+            [crate::outputs::Trigger::Delivery],
+        );
+        let plan =
+            crate::outputs::OutboxPlan::for_instance("am", "prometheus-v3", &[output]).unwrap();
+        let delivery = |key: &str| {
+            Delivery::new(
+                "am",
+                Utc::now(),
+                None,
+                Some(Bytes::from_static(b"{}")),
+                2,
+                Outcome::Accepted(vec![pager_core::Event::new(
+                    pager_core::Action::Create,
+                    key,
+                    "t",
+                )]),
+            )
+            .with_outbox(Arc::clone(&plan))
+        };
+        let store = SqliteStore::open(&path).unwrap();
+        let mut ids = Vec::new();
+        for key in ["k", "k", "j"] {
+            ids.push(store.ingest(delivery(key)).await.unwrap().delivery_id);
+        }
+        store.close().await.unwrap();
+        drop(store);
+
+        let store = SqliteStore::open(&path).unwrap();
+        ids.push(store.ingest(delivery("k")).await.unwrap().delivery_id);
+        let mut sent = Vec::new();
+        loop {
+            let due = store
+                .due_messages("relay", Utc::now(), &[], 10, usize::MAX)
+                .await
+                .unwrap();
+            if due.is_empty() {
+                break;
+            }
+            let keys: Vec<i64> = due.iter().map(|m| m.delivery_id).collect();
+            assert!(
+                !(keys.contains(&ids[0]) && keys.contains(&ids[1])),
+                "one at a time per key: {keys:?}"
+            );
+            for message in due {
+                sent.push(message.delivery_id);
+                let result = AttemptResult::new(Utc::now(), Some(204), None, NextStep::Delivered);
+                store.record_attempt(message.id, result).await.unwrap();
+            }
+        }
+        sent.retain(|id| *id != ids[2]);
+        assert_eq!(sent, [ids[0], ids[1], ids[3]], "key k's, oldest first");
+        store.close().await.unwrap();
+    }
 
     /// A database made by the release before the outbox and notes (schema 3, with a delivery
     /// and an open alert in it) opens with this build: migrations 4 and 5 apply, what was
