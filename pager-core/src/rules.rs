@@ -198,11 +198,13 @@ const END: u8 = 0x1f;
 #[derive(Debug)]
 struct Compiled {
     id: RuleId,
-    /// The rule's template: its place among the [`Engine`]'s.
-    template: usize,
     /// Whether the rule has a condition (an `if`).
     conditional: bool,
     parts: Vec<Part>,
+    /// What the rule's template renders when it is plain text (no `{`, so no context changes
+    /// it): rendered once when compiled. Eight constant tags cost 4.3 µs more than one when
+    /// each was rendered (BENCHMARKS.md, issue 16).
+    constant: Option<Result<String, String>>,
     drop: bool,
     stop: bool,
 }
@@ -216,7 +218,7 @@ struct Part {
 }
 
 /// What a value of a rule sets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum Target {
     DedupKey,
     Title,
@@ -227,7 +229,8 @@ enum Target {
     Data(String),
 }
 
-/// The compiled rule templates, in the order added.
+/// The compiled rule templates, one per rule, in the rules' order (the template of the rule
+/// with id `rules[i]` is named `rules[i]`).
 type TemplateList<'env> = Vec<Template<'env, 'env>>;
 
 self_cell::self_cell!(
@@ -245,10 +248,7 @@ self_cell::self_cell!(
 #[derive(Debug)]
 pub struct Rules {
     engine: Engine,
-    /// For each template without any `{` (plain text, which no context changes): what
-    /// rendering it gives, rendered once when compiled. Eight constant tags cost 4.3 µs more
-    /// than one when each was rendered, 0.85 µs then (BENCHMARKS.md, issue 16).
-    constants: Vec<Option<Result<String, String>>>,
+    /// The rules, in the order of the [`Engine`]'s templates.
     list: Vec<Compiled>,
     uses: Uses,
 }
@@ -302,7 +302,6 @@ impl Rules {
             integration,
             env,
             used: BTreeSet::new(),
-            names: Vec::new(),
         };
         let mut list = Vec::with_capacity(rules.len() + 1);
         if let Some(template) = dedup_key {
@@ -318,13 +317,10 @@ impl Rules {
         for (i, rule) in rules.iter().enumerate() {
             list.push(compiler.rule(RuleId::Rule(i), rule)?);
         }
-        let Compiler {
-            env, used, names, ..
-        } = compiler;
+        let Compiler { env, used, .. } = compiler;
         let engine = Engine::try_new(env, |env| {
-            names
-                .iter()
-                .map(|name| env.get_template(name))
+            list.iter()
+                .map(|rule| env.get_template(&rule.id.to_string()))
                 .collect::<Result<TemplateList<'_>, _>>()
         })
         .map_err(|e| ConfigError::Invalid {
@@ -332,17 +328,13 @@ impl Rules {
             path: e.name().unwrap_or_default().to_owned(),
             message: describe(&e),
         })?;
-        let constants = list
-            .iter()
-            .map(|rule| {
-                let template = engine.borrow_dependent().get(rule.template)?;
-                (!template.source().contains('{'))
-                    .then(|| render_rule(rule, template, &Value::from(())))
-            })
-            .collect();
+        for (rule, template) in list.iter_mut().zip(engine.borrow_dependent()) {
+            if !template.source().contains('{') {
+                rule.constant = Some(render_rule(rule, template, &Value::from(())));
+            }
+        }
         Ok(Some(Self {
             engine,
-            constants,
             list,
             uses: Uses {
                 event: used.contains("event"),
@@ -416,8 +408,8 @@ impl Rules {
         });
         let mut all_changes = Vec::new();
         let mut dropped = false;
-        for rule in &self.list {
-            match self.run(rule, &ctx) {
+        for (rule, template) in self.list.iter().zip(self.engine.borrow_dependent()) {
+            match run(rule, template, &ctx) {
                 Err(message) => applied.failures.push(RuleFailure {
                     rule: rule.id,
                     event: position,
@@ -449,41 +441,35 @@ impl Rules {
         }
         Some(event)
     }
+}
 
-    /// `Ok(None)` when the rule's condition is false; its changes when it applies.
-    fn run(&self, rule: &Compiled, ctx: &Value) -> Result<Option<Changes>, String> {
-        let output = self.render(rule, ctx)?;
-        let Some(values) = output.strip_prefix(char::from(APPLIED)) else {
-            return if output.is_empty() && rule.conditional {
-                Ok(None)
-            } else {
-                Err(format!("{}: rendered without its mark", rule.id))
-            };
+/// Runs `rule` (its compiled `template`): `Ok(None)` when its condition is false, its changes
+/// when it applies.
+fn run(
+    rule: &Compiled,
+    template: &Template<'_, '_>,
+    ctx: &Value,
+) -> Result<Option<Changes>, String> {
+    let output = match &rule.constant {
+        Some(constant) => constant.clone()?,
+        None => render_rule(rule, template, ctx)?,
+    };
+    let Some(values) = output.strip_prefix(char::from(APPLIED)) else {
+        return if output.is_empty() && rule.conditional {
+            Ok(None)
+        } else {
+            Err(format!("{}: rendered without its mark", rule.id))
         };
-        let mut values = values.split_terminator(char::from(END));
-        let mut changes = Changes::default();
-        for part in &rule.parts {
-            let value = values
-                .next()
-                .ok_or_else(|| format!("{}: rendered without its mark", part.name))?;
-            changes.set(part, value)?;
-        }
-        Ok(Some(changes))
+    };
+    let mut values = values.split_terminator(char::from(END));
+    let mut changes = Changes::default();
+    for part in &rule.parts {
+        let value = values
+            .next()
+            .ok_or_else(|| format!("{}: rendered without its mark", part.name))?;
+        changes.set(part, value)?;
     }
-
-    /// Renders `rule`'s template (each value at most [`MAX_RENDERED_BYTES`], on [`FUEL`] for
-    /// the whole rule); the error names the part that failed and says what failed.
-    fn render(&self, rule: &Compiled, ctx: &Value) -> Result<String, String> {
-        if let Some(Some(constant)) = self.constants.get(rule.template) {
-            return constant.clone();
-        }
-        let template = self
-            .engine
-            .borrow_dependent()
-            .get(rule.template)
-            .ok_or_else(|| format!("{}: its template is missing", rule.id))?;
-        render_rule(rule, template, ctx)
-    }
+    Ok(Some(changes))
 }
 
 /// Renders `rule`'s `template` (each value at most [`MAX_RENDERED_BYTES`], on [`FUEL`] for the
@@ -498,7 +484,9 @@ fn render_rule(
         buf: Vec::with_capacity(128),
         ..Capped::default()
     };
-    let result = template.render_captured_to(ctx, &mut out);
+    let Err(e) = template.render_captured_to(ctx, &mut out) else {
+        return String::from_utf8(out.buf).map_err(|_| format!("{}: not UTF-8", rule.id));
+    };
     // Where the output stopped is where the rule failed: in its condition before the mark,
     // else in the value after the last end mark. (Each value's template compiles alone, so
     // its blocks are its own: no mark is ever written inside a capture.)
@@ -509,16 +497,13 @@ fn render_rule(
             .get(out.values)
             .map_or_else(|| rule.id.to_string(), |part| part.name.clone())
     };
-    match result {
-        Ok(_) => String::from_utf8(out.buf).map_err(|_| format!("{}: not UTF-8", rule.id)),
-        Err(_) if out.over => Err(format!(
-            "{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes"
-        )),
-        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(format!(
-            "{name}: fuel exhausted (the rule took more than {FUEL} steps)"
-        )),
-        Err(e) => Err(format!("{name}: {}", describe(&e))),
-    }
+    Err(if out.over {
+        format!("{name}: the rendered value is longer than {MAX_RENDERED_BYTES} bytes")
+    } else if e.kind() == ErrorKind::OutOfFuel {
+        format!("{name}: fuel exhausted (the rule took more than {FUEL} steps)")
+    } else {
+        format!("{name}: {}", describe(&e))
+    })
 }
 
 impl Changes {
@@ -526,17 +511,8 @@ impl Changes {
     fn set(&mut self, part: &Part, value: &str) -> Result<(), String> {
         let name = &part.name;
         match &part.target {
-            Target::DedupKey | Target::Title => {
-                let text = value.trim();
-                if text.is_empty() {
-                    return Err(format!("{name}: rendered empty"));
-                }
-                if part.target == Target::Title {
-                    self.title = Some(text.to_owned());
-                } else {
-                    self.dedup_key = Some(text.to_owned());
-                }
-            }
+            Target::DedupKey => self.dedup_key = Some(required(name, value)?),
+            Target::Title => self.title = Some(required(name, value)?),
             Target::Description => {
                 self.description = Some(Some(value.to_owned()).filter(|d| !d.trim().is_empty()));
             }
@@ -603,6 +579,14 @@ impl Changes {
     }
 }
 
+/// A value that may not be empty, trimmed; the error names it.
+fn required(name: &str, value: &str) -> Result<String, String> {
+    match value.trim() {
+        "" => Err(format!("{name}: rendered empty")),
+        text => Ok(text.to_owned()),
+    }
+}
+
 fn parse_action(name: &str) -> Option<Action> {
     Some(match name.trim().to_lowercase().as_str() {
         "create" => Action::Create,
@@ -618,8 +602,6 @@ struct Compiler {
     integration: &'static str,
     env: Environment<'static>,
     used: BTreeSet<String>,
-    /// The rule templates' names, in the order added (a rule refers to its template by place).
-    names: Vec<String>,
 }
 
 impl Compiler {
@@ -636,8 +618,9 @@ impl Compiler {
     /// rule's; what it sets stays in its scope. The values are rendered in the order above,
     /// in one pass on one [`FUEL`]. (A value without `{` is plain text: no scope.)
     fn rule(&mut self, id: RuleId, rule: &RuleConfig) -> Result<Compiled, ConfigError> {
-        let set = rule.set.clone().unwrap_or_default();
-        let sets_something = set != SetConfig::default();
+        let nothing = SetConfig::default();
+        let set = rule.set.as_ref().unwrap_or(&nothing);
+        let sets_something = *set != nothing;
         if rule.drop && sets_something {
             return Err(self.invalid(
                 format!("{id}"),
@@ -659,7 +642,7 @@ impl Compiler {
         }
         source.push(char::from(APPLIED));
         let mut parts = Vec::new();
-        for (target, name, template) in values(id, &set) {
+        for (target, name, template) in values(id, set) {
             if let Target::Data(label) = &target {
                 if label.trim().is_empty() {
                     return Err(self.invalid(
@@ -690,16 +673,16 @@ impl Compiler {
         if rule.condition.is_some() {
             source.push_str("{% endif %}");
         }
+        // Named after the rule: the [`Engine`] finds it by that name.
         let name = id.to_string();
         if let Err(e) = self.env.add_template_owned(name.clone(), source) {
             return Err(self.invalid(name, describe(&e)));
         }
-        self.names.push(name);
         Ok(Compiled {
             id,
-            template: self.names.len() - 1,
             conditional: rule.condition.is_some(),
             parts,
+            constant: None,
             drop: rule.drop,
             stop: rule.stop,
         })

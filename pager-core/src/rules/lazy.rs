@@ -82,9 +82,8 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
 
 /// JSON text known to be valid (a `meta` value, JSON `serde_json` wrote) as a minijinja
 /// value: a scalar read at once, an object or array as a [`LazyJson`] that shares `text`.
-/// `None` when it is not UTF-8.
+/// (Not checked as UTF-8 as a whole: each string is when it is read.)
 pub(super) fn shared(text: &Bytes) -> Option<Value> {
-    std::str::from_utf8(text).ok()?;
     at(text, 0..text.len())
 }
 
@@ -97,7 +96,7 @@ pub(super) fn json_form(value: &impl serde::Serialize) -> Value {
         .unwrap_or(Value::UNDEFINED)
 }
 
-/// The JSON value at `span` of `text` (valid UTF-8): an object or array shares `text`.
+/// The JSON value at `span` of `text`: an object or array shares `text`.
 fn at(text: &Bytes, span: Range<usize>) -> Option<Value> {
     let slice = text.get(span.clone())?;
     match slice.trim_ascii_start().first()? {
@@ -122,7 +121,7 @@ fn scalar(text: &[u8]) -> Option<Value> {
 }
 
 /// A JSON object or array that rules read lazily (see the [module docs](self)): a span of the
-/// UTF-8 JSON text it shares with its parent.
+/// JSON text it shares with its parent.
 #[derive(Debug)]
 struct LazyJson {
     text: Bytes,
