@@ -9,7 +9,7 @@
 //! fsync per group instead of one per delivery. A single writer also means two deliveries for
 //! one key never race; the partial unique index on unresolved alerts is the backstop.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -33,7 +33,7 @@ use crate::maintenance::{Unmuted, Window, WindowAdded, WindowDeleted, WindowSpec
 use crate::outputs::OutboxPlan;
 
 mod queues;
-use queues::KeyQueues;
+use queues::WriterOutbox;
 
 /// The most deliveries committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -229,17 +229,6 @@ struct RetryJob {
     reply: oneshot::Sender<Result<Requeue, StoreError>>,
 }
 
-/// How many messages each output has pending: kept by the writer (the only one that changes
-/// them), so that queuing a message checks `max_pending` without counting rows.
-type PendingCounts = HashMap<String, u64>;
-
-/// What the writer keeps of the outbox, so as not to ask the table: each output's pending
-/// count, each order key's queue.
-struct WriterOutbox {
-    pending: PendingCounts,
-    queues: KeyQueues,
-}
-
 /// Attempt outcomes waiting for the writer, with who waits for each.
 type Attempts = Vec<(i64, AttemptResult, oneshot::Sender<Result<(), StoreError>>)>;
 
@@ -290,7 +279,6 @@ impl SqliteStore {
         let mut writer = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&writer, busy_timeout)?;
         migrate(&mut writer)?;
-        let pending = pending_counts(&writer)?;
         let prefix = message_prefix(&writer)?;
         // Every key with pending messages has a head (a crash cannot leave one otherwise, but
         // a key without one would never be sent).
@@ -300,7 +288,7 @@ impl SqliteStore {
              GROUP BY output, order_key HAVING sum(blocked = 0) = 0)",
             [],
         )?;
-        let queues = KeyQueues::load(&writer)?;
+        let outbox = WriterOutbox::load(&writer)?;
         let reader = Connection::open(&path).map_err(|e| failed(&e))?;
         configure(&reader, busy_timeout)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
@@ -308,10 +296,7 @@ impl SqliteStore {
         let writer_failure = Arc::clone(&failure);
         let handle = std::thread::Builder::new()
             .name("pagerhook-sqlite-writer".into())
-            .spawn(move || {
-                let outbox = WriterOutbox { pending, queues };
-                write_loop(&mut writer, queue, &writer_failure, outbox, &prefix);
-            })
+            .spawn(move || write_loop(&mut writer, queue, &writer_failure, outbox, &prefix))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
@@ -383,13 +368,6 @@ fn message_prefix(conn: &Connection) -> Result<String, StoreError> {
         [&prefix],
     )?;
     Ok(prefix)
-}
-
-fn pending_counts(conn: &Connection) -> Result<PendingCounts, StoreError> {
-    let mut statement = conn
-        .prepare("SELECT output, count(*) FROM outbox WHERE status = 'pending' GROUP BY output")?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Creates the database file, if it does not exist, with mode 0600.
@@ -608,31 +586,19 @@ fn commit_batch(
     outbox: &mut WriterOutbox,
     prefix: &str,
 ) {
-    let WriterOutbox { pending, queues } = outbox;
-    // The counts change only if the whole transaction commits, and a delivery's share only if
-    // its savepoint does; so do the keys' queues (undone to the mark of what rolled back).
-    let mut counts = pending.clone();
-    let start = queues.mark();
-    let outcome = (|| {
+    // What the writer keeps of the outbox changes only if the whole transaction commits, and
+    // a delivery's share of it only if its savepoint does.
+    let outcome = outbox.undone_on_error(|outbox| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
         for (prepared, _) in &batch {
             let mut savepoint = tx.savepoint()?;
-            let mut tentative = if prepared.delivery.outbox.is_some() {
-                Some(counts.clone())
-            } else {
-                None
-            };
-            let mark = queues.mark();
-            let result = ingest_one(&savepoint, prepared, (tentative.as_mut(), queues), prefix);
+            let result =
+                outbox.undone_on_error(|outbox| ingest_one(&savepoint, prepared, outbox, prefix));
             if result.is_ok() {
                 savepoint.commit()?;
-                if let Some(tentative) = tentative {
-                    counts = tentative;
-                }
             } else {
                 savepoint.rollback()?;
-                queues.undo_to(mark);
             }
             results.push(result);
         }
@@ -640,30 +606,20 @@ fn commit_batch(
             Ok(())
         } else {
             let savepoint = tx.savepoint()?;
-            let mut tentative = counts.clone();
-            let mark = queues.mark();
-            match record_attempts(&savepoint, &attempts, &mut tentative, queues) {
+            match outbox.undone_on_error(|outbox| record_attempts(&savepoint, &attempts, outbox)) {
                 Ok(()) => {
                     savepoint.commit()?;
-                    counts = tentative;
                     Ok(())
                 }
-                Err(error) => {
-                    drop(savepoint);
-                    queues.undo_to(mark);
-                    Err(error.to_string())
-                }
+                Err(error) => Err(error.to_string()),
             }
         };
         tx.commit()?;
         Ok::<_, rusqlite::Error>((results, recorded))
-    })();
+    });
     *lock(failure) = outcome.as_ref().err().map(ToString::to_string);
     if outcome.is_ok() {
-        *pending = counts;
-        queues.settle();
-    } else {
-        queues.undo_to(start);
+        outbox.settle();
     }
     match outcome {
         Ok((results, recorded)) => {
@@ -708,7 +664,7 @@ fn seen_before(
 fn ingest_one(
     conn: &Connection,
     prepared: &Prepared,
-    (pending, key_queues): (Option<&mut PendingCounts>, &mut KeyQueues),
+    outbox: &mut WriterOutbox,
     prefix: &str,
 ) -> Result<Ingested, StoreError> {
     let delivery = &prepared.delivery;
@@ -752,8 +708,7 @@ fn ingest_one(
         Outcome::Accepted(events) => apply_events(
             &mut SqlTx {
                 conn,
-                pending,
-                queues: key_queues,
+                outbox,
                 prefix,
             },
             delivery,
@@ -773,10 +728,8 @@ fn ingest_one(
 
 struct SqlTx<'a> {
     conn: &'a Connection,
-    /// The writer's pending counts, when the delivery may queue messages.
-    pending: Option<&'a mut PendingCounts>,
-    /// The writer's queues of the order keys.
-    queues: &'a mut KeyQueues,
+    /// What the writer keeps of the outbox.
+    outbox: &'a mut WriterOutbox,
     prefix: &'a str,
 }
 
@@ -883,17 +836,13 @@ impl AlertTx for SqlTx<'_> {
     }
 
     fn pending_messages(&mut self, output: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .pending
-            .as_ref()
-            .and_then(|counts| counts.get(output).copied())
-            .unwrap_or(0))
+        Ok(self.outbox.pending(output))
     }
 
     fn insert_message(&mut self, message: &NewMessage<'_>) -> Result<(), StoreError> {
         let created_at = timestamp(message.created_at);
         let key = message.order_key.as_deref();
-        let blocked = key.is_some_and(|key| self.queues.has_pending(message.output, key));
+        let blocked = key.is_some_and(|key| self.outbox.has_pending(message.output, key));
         self.conn
             .prepare_cached(
                 "INSERT INTO outbox (output, webhook_id, kind, delivery_id, alert_id, order_key, \
@@ -920,17 +869,10 @@ impl AlertTx for SqlTx<'_> {
                 blocked,
             ])?;
         if let Some(key) = key {
-            self.queues
+            self.outbox
                 .push(message.output, key, self.conn.last_insert_rowid());
         }
-        if let Some(counts) = self.pending.as_mut() {
-            match counts.get_mut(message.output) {
-                Some(count) => *count += 1,
-                None => {
-                    counts.insert(message.output.to_owned(), 1);
-                }
-            }
-        }
+        self.outbox.count(message.output, Some(1));
         Ok(())
     }
 
@@ -1053,7 +995,6 @@ fn maintenance(
         tx.commit()?;
         Ok(value)
     }
-    let WriterOutbox { pending, queues } = outbox;
     match job {
         MaintenanceJob::Add(spec, now, max_live, reply) => {
             let _ = reply.send(in_tx(conn, |tx| {
@@ -1110,28 +1051,24 @@ fn maintenance(
             }));
         }
         MaintenanceJob::Unmute(now, after, limit, plans, reply) => {
-            // The counts and the queues change only if the step commits.
-            let mut counts = pending.clone();
-            let start = queues.mark();
-            let result = in_tx(conn, |tx| {
-                unmute_step(
-                    &mut SqlTx {
-                        conn: tx,
-                        pending: Some(&mut counts),
-                        queues: &mut *queues,
-                        prefix,
-                    },
-                    now,
-                    after,
-                    limit,
-                    &plans,
-                )
+            // What the writer keeps of the outbox changes only if the step commits.
+            let result = outbox.undone_on_error(|outbox| {
+                in_tx(conn, |tx| {
+                    unmute_step(
+                        &mut SqlTx {
+                            conn: tx,
+                            outbox,
+                            prefix,
+                        },
+                        now,
+                        after,
+                        limit,
+                        &plans,
+                    )
+                })
             });
             if result.is_ok() {
-                *pending = counts;
-                queues.settle();
-            } else {
-                queues.undo_to(start);
+                outbox.settle();
             }
             let _ = reply.send(result);
         }
@@ -1156,12 +1093,11 @@ fn commit_attempts(
     commit_batch(conn, (Vec::new(), attempts), failure, outbox, "");
 }
 
-/// Records attempt outcomes (inside the caller's transaction), keeping `counts` and `queues`.
+/// Records attempt outcomes (inside the caller's transaction), keeping `outbox`.
 fn record_attempts(
     conn: &Connection,
     attempts: &Attempts,
-    counts: &mut PendingCounts,
-    queues: &mut KeyQueues,
+    outbox: &mut WriterOutbox,
 ) -> rusqlite::Result<()> {
     for (id, result, _) in attempts {
         let (status, next) = match result.next {
@@ -1188,12 +1124,10 @@ fn record_attempts(
             )
             .optional()?;
         if let (Some((output, order_key)), false) = (changed, status == MessageStatus::Pending) {
-            if let Some(next) = order_key.and_then(|key| queues.remove(&output, &key, *id)) {
+            if let Some(next) = order_key.and_then(|key| outbox.remove(&output, &key, *id)) {
                 unblock(conn, next)?;
             }
-            if let Some(count) = counts.get_mut(&output) {
-                *count = count.saturating_sub(1);
-            }
+            outbox.count(&output, None);
         }
     }
     Ok(())
@@ -1207,9 +1141,7 @@ fn requeue_failed(
     now: DateTime<Utc>,
     outbox: &mut WriterOutbox,
 ) -> Result<u64, StoreError> {
-    let WriterOutbox { pending, queues } = outbox;
-    let start = queues.mark();
-    let requeued = (|| {
+    let requeued = outbox.undone_on_error(|outbox| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut requeued: Vec<(i64, Option<String>)> = tx
             .prepare(
@@ -1225,25 +1157,17 @@ fn requeue_failed(
         requeued.sort_unstable_by_key(|(id, _)| *id);
         for (id, key) in &requeued {
             if let Some(key) = key {
-                if queues.requeue(output, key, *id) {
+                if outbox.requeue(output, key, *id) {
                     unblock(&tx, *id)?;
                 }
             }
         }
+        outbox.count(output, Some(requeued.len() as u64));
         tx.commit()?;
         Ok::<_, rusqlite::Error>(requeued.len() as u64)
-    })();
-    match requeued {
-        Ok(requeued) => {
-            queues.settle();
-            *pending.entry(output.to_owned()).or_default() += requeued;
-            Ok(requeued)
-        }
-        Err(error) => {
-            queues.undo_to(start);
-            Err(error.into())
-        }
-    }
+    })?;
+    outbox.settle();
+    Ok(requeued)
 }
 
 /// Makes a failed message pending again (on the writer).
@@ -1252,26 +1176,16 @@ fn requeue(
     retry: &RetryJob,
     outbox: &mut WriterOutbox,
 ) -> Result<Requeue, StoreError> {
-    let WriterOutbox { pending, queues } = outbox;
-    let start = queues.mark();
-    let answer = requeue_in_tx(conn, retry, queues);
-    match &answer {
-        Ok(answer) => {
-            queues.settle();
-            if matches!(answer, Requeue::Requeued(_)) {
-                *pending.entry(retry.output.clone()).or_default() += 1;
-            }
-        }
-        Err(_) => queues.undo_to(start),
-    }
-    answer
+    let answer = outbox.undone_on_error(|outbox| requeue_in_tx(conn, retry, outbox))?;
+    outbox.settle();
+    Ok(answer)
 }
 
 /// [`requeue`]'s transaction.
 fn requeue_in_tx(
     conn: &mut Connection,
     retry: &RetryJob,
-    queues: &mut KeyQueues,
+    outbox: &mut WriterOutbox,
 ) -> Result<Requeue, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = timestamp(retry.now);
@@ -1290,12 +1204,13 @@ fn requeue_in_tx(
         .map(|(message, key)| message.map(|message| (message, key)))
         .transpose()?;
     if let Some((_, Some(key))) = &message {
-        if queues.requeue(&retry.output, key, retry.id) {
+        if outbox.requeue(&retry.output, key, retry.id) {
             unblock(&tx, retry.id)?;
         }
     }
     let message = message.map(|(message, _)| message);
     let answer = if let Some(message) = message {
+        outbox.count(&retry.output, Some(1));
         Requeue::Requeued(Box::new(message))
     } else {
         let status: Option<String> = tx

@@ -1,4 +1,6 @@
-//! The pending messages of each order key, kept by the SQLite writer.
+//! What the SQLite writer keeps of the outbox, so as not to ask the table: how many messages
+//! each output has pending (`max_pending` is checked without counting rows) and the pending
+//! messages of each order key.
 //!
 //! Messages with one order key go one at a time: the oldest pending one is the key's head, the
 //! others are `blocked`. Queuing a message must know whether its key has a pending one, and
@@ -7,17 +9,20 @@
 //! most of the output's share of the WAL (BENCHMARKS.md, "The receiver under load"). The writer
 //! is the only connection that changes the outbox, so it keeps the keys' queues in memory,
 //! loaded from the table on open, and changes them with the rows it writes. A savepoint or a
-//! transaction that is rolled back undoes its changes here too (see [`KeyQueues::mark`]).
+//! transaction that is rolled back undoes its changes here too, counts and queues alike
+//! (see [`WriterOutbox::undone_on_error`]).
 
 use std::collections::{HashMap, VecDeque};
 
 use rusqlite::Connection;
 
-/// Each output's keys with pending messages, each key's ids oldest first (the head first).
+/// Each output's pending count, and its keys with pending messages, each key's ids oldest first
+/// (the head first).
 #[derive(Debug, Default)]
-pub(super) struct KeyQueues {
+pub(super) struct WriterOutbox {
+    pending: HashMap<String, u64>,
     outputs: HashMap<String, HashMap<String, VecDeque<i64>>>,
-    /// What to undo, newest last, since the last [`KeyQueues::settle`].
+    /// What to undo, newest last, since the last [`WriterOutbox::settle`].
     journal: Vec<Undo>,
 }
 
@@ -37,13 +42,21 @@ enum Undo {
         id: i64,
         at: usize,
     },
+    /// The output's pending count was `was` (`None`: it had none).
+    Counted { output: String, was: Option<u64> },
 }
 
-impl KeyQueues {
-    /// The queues of the pending messages in the database: each key's head (not blocked) first,
-    /// then its blocked messages, oldest first.
+impl WriterOutbox {
+    /// The counts and queues of the pending messages in the database: each key's head (not
+    /// blocked) first, then its blocked messages, oldest first.
     pub(super) fn load(conn: &Connection) -> rusqlite::Result<Self> {
         let mut queues = Self::default();
+        let mut counts = conn.prepare(
+            "SELECT output, count(*) FROM outbox WHERE status = 'pending' GROUP BY output",
+        )?;
+        queues.pending = counts
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let mut statement = conn.prepare(
             "SELECT output, order_key, id FROM outbox \
              WHERE status = 'pending' AND order_key IS NOT NULL ORDER BY blocked, id",
@@ -60,6 +73,32 @@ impl KeyQueues {
                 .push_back(id);
         }
         Ok(queues)
+    }
+
+    /// How many messages `output` has pending.
+    pub(super) fn pending(&self, output: &str) -> u64 {
+        self.pending.get(output).copied().unwrap_or(0)
+    }
+
+    /// Adds `added` to `output`'s pending count, or takes one away (`None`: a message of it is
+    /// no longer pending).
+    pub(super) fn count(&mut self, output: &str, added: Option<u64>) {
+        let was = self.pending.get(output).copied();
+        let now = match (added, was) {
+            (Some(added), _) => was.unwrap_or(0) + added,
+            (None, Some(was)) => was.saturating_sub(1),
+            (None, None) => return,
+        };
+        match self.pending.get_mut(output) {
+            Some(count) => *count = now,
+            None => {
+                self.pending.insert(output.to_owned(), now);
+            }
+        }
+        self.journal.push(Undo::Counted {
+            output: output.to_owned(),
+            was,
+        });
     }
 
     /// Whether `key` of `output` has a pending message: a new one must wait behind it.
@@ -128,13 +167,22 @@ impl KeyQueues {
         next
     }
 
-    /// Where the journal stands: [`KeyQueues::undo_to`] with it undoes what changes after.
-    pub(super) fn mark(&self) -> usize {
-        self.journal.len()
+    /// Runs `change` (the writes of a savepoint or transaction) and, when it fails, undoes
+    /// what it changed here.
+    pub(super) fn undone_on_error<T, E>(
+        &mut self,
+        change: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mark = self.journal.len();
+        let result = change(self);
+        if result.is_err() {
+            self.undo_to(mark);
+        }
+        result
     }
 
-    /// Undoes the changes made since `mark` (their savepoint or transaction was rolled back).
-    pub(super) fn undo_to(&mut self, mark: usize) {
+    /// Undoes the changes made since the journal's length was `mark`.
+    fn undo_to(&mut self, mark: usize) {
         while self.journal.len() > mark {
             let Some(undo) = self.journal.pop() else {
                 break;
@@ -162,11 +210,19 @@ impl KeyQueues {
                         queue.insert(at.min(queue.len()), id);
                     }
                 }
+                Undo::Counted { output, was } => match was {
+                    Some(was) => {
+                        self.pending.insert(output, was);
+                    }
+                    None => {
+                        self.pending.remove(&output);
+                    }
+                },
             }
         }
     }
 
-    /// Forgets the journal: what it recorded was committed.
+    /// Forgets the journal: what it recorded was committed (call it after each commit).
     pub(super) fn settle(&mut self) {
         self.journal.clear();
     }
@@ -188,7 +244,7 @@ impl KeyQueues {
 mod tests {
     use super::*;
 
-    fn queue(queues: &KeyQueues, key: &str) -> Vec<i64> {
+    fn queue(queues: &WriterOutbox, key: &str) -> Vec<i64> {
         queues
             .outputs
             .get("o")
@@ -199,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_finished_head_hands_over_to_the_next_of_its_key_only() {
-        let mut queues = KeyQueues::default();
+        let mut queues = WriterOutbox::default();
         assert!(!queues.has_pending("o", "k"));
         queues.push("o", "k", 1);
         queues.push("o", "k", 3);
@@ -218,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_requeued_message_waits_behind_the_head_in_id_order() {
-        let mut queues = KeyQueues::default();
+        let mut queues = WriterOutbox::default();
         assert!(queues.requeue("o", "k", 5), "nothing pending: the head");
         queues.push("o", "k", 9);
         assert!(!queues.requeue("o", "k", 2));
@@ -227,26 +283,56 @@ mod tests {
     }
 
     #[test]
-    fn undoing_restores_the_queues_as_they_were_at_the_mark() {
-        let mut queues = KeyQueues::default();
-        queues.push("o", "k", 1);
-        queues.push("o", "k", 2);
-        queues.push("o", "k", 3);
-        queues.settle();
-        let mark = queues.mark();
-        assert_eq!(queues.remove("o", "k", 1), Some(2));
-        assert_eq!(queues.remove("o", "k", 3), None);
-        queues.push("o", "k", 4);
-        queues.push("o", "j", 5);
-        assert!(!queues.requeue("o", "k", 0));
-        queues.undo_to(mark);
-        assert_eq!(queue(&queues, "k"), [1, 2, 3]);
-        assert!(!queues.has_pending("o", "j"));
-        // Settled changes stay.
-        let mark = queues.mark();
-        assert_eq!(queues.remove("o", "k", 1), Some(2));
-        queues.settle();
-        queues.undo_to(mark);
-        assert_eq!(queue(&queues, "k"), [2, 3]);
+    fn a_failed_change_is_undone_counts_and_queues_alike() {
+        let mut outbox = WriterOutbox::default();
+        for id in [1, 2, 3] {
+            outbox.push("o", "k", id);
+        }
+        outbox.count("o", Some(3));
+        outbox.settle();
+        let failed: Result<(), ()> = outbox.undone_on_error(|o| {
+            assert_eq!(o.remove("o", "k", 1), Some(2));
+            assert_eq!(o.remove("o", "k", 3), None);
+            o.count("o", None);
+            o.count("o", None);
+            o.push("o", "k", 4);
+            o.push("o", "j", 5);
+            o.count("p", Some(1));
+            assert!(!o.requeue("o", "k", 0));
+            Err(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(queue(&outbox, "k"), [1, 2, 3]);
+        assert!(!outbox.has_pending("o", "j"));
+        assert_eq!((outbox.pending("o"), outbox.pending("p")), (3, 0));
+        assert!(
+            !outbox.pending.contains_key("p"),
+            "an output it added is gone again"
+        );
+        // A savepoint that succeeded inside a transaction that failed is undone with it.
+        let failed: Result<(), ()> = outbox.undone_on_error(|o| {
+            o.undone_on_error(|o| {
+                o.push("o", "k", 6);
+                o.count("o", Some(1));
+                Ok::<_, ()>(())
+            })?;
+            Err(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            (queue(&outbox, "k"), outbox.pending("o")),
+            (vec![1, 2, 3], 3)
+        );
+        // What succeeded and was settled stays.
+        let done: Result<(), ()> = outbox.undone_on_error(|o| {
+            assert_eq!(o.remove("o", "k", 1), Some(2));
+            o.count("o", None);
+            Ok(())
+        });
+        assert!(done.is_ok());
+        outbox.settle();
+        let failed: Result<(), ()> = outbox.undone_on_error(|_| Err(()));
+        assert!(failed.is_err());
+        assert_eq!((queue(&outbox, "k"), outbox.pending("o")), (vec![2, 3], 2));
     }
 }
