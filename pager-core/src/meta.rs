@@ -153,10 +153,8 @@ impl Meta {
 
     /// The JSON text of the value under `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        self.get_bytes(key)
+            .and_then(|v| std::str::from_utf8(v).ok())
     }
 
     /// The JSON text of the value under `key`, as the bytes that hold it (a slice of the
